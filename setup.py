@@ -1,0 +1,63 @@
+"""Build script: cythonizes every .pyx under cw2v/ at build time.
+
+Environment switches (all optional):
+  CW2V_DEBUG=1   bounds checks and assertions on, -O0 -g: for chasing a crash.
+  CW2V_NATIVE=1  add -march=native: faster local builds, never for a wheel.
+  CW2V_ONLY=a,b  build only these extension modules (development convenience).
+"""
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+HERE = Path(__file__).parent
+DEBUG = os.environ.get("CW2V_DEBUG") == "1"
+NATIVE = os.environ.get("CW2V_NATIVE") == "1"
+ONLY = {m for m in os.environ.get("CW2V_ONLY", "").split(",") if m}
+
+# Plain C helpers compiled into the extension that needs them.
+EXTRA_C_SOURCES = {
+    "cw2v._kernels.filemode": ["src_c/tokenizer.c", "src_c/wordhash.c"],
+}
+
+if sys.platform == "win32":
+    compile_args = ["/O2"] if not DEBUG else ["/Od", "/Zi"]
+else:
+    compile_args = ["-O0", "-g"] if DEBUG else ["-O3", "-fno-math-errno", "-std=c99"]
+    if NATIVE:
+        compile_args.append("-march=native")
+
+directives = {
+    "language_level": "3",
+    "boundscheck": DEBUG,
+    "wraparound": DEBUG,
+    "initializedcheck": DEBUG,
+    "cdivision": not DEBUG,
+    "embedsignature": True,
+}
+
+
+def extensions():
+    exts = []
+    for pyx in sorted((HERE / "cw2v").rglob("*.pyx")):
+        rel = pyx.relative_to(HERE)
+        name = ".".join(rel.with_suffix("").parts)
+        if ONLY and name not in ONLY:
+            continue
+        sources = [str(rel)] + [s for s in EXTRA_C_SOURCES.get(name, []) if (HERE / s).exists()]
+        exts.append(
+            Extension(
+                name,
+                sources,
+                include_dirs=[np.get_include(), "src_c"],
+                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                extra_compile_args=compile_args,
+            )
+        )
+    return cythonize(exts, compiler_directives=directives, annotate=False)
+
+
+setup(ext_modules=extensions())
