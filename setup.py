@@ -20,6 +20,7 @@ ONLY = {m for m in os.environ.get("CW2V_ONLY", "").split(",") if m}
 
 # Plain C helpers compiled into the extension that needs them.
 EXTRA_C_SOURCES = {
+    "cw2v._kernels.textfile": ["src_c/tokenizer.c", "src_c/wordhash.c"],
     "cw2v._kernels.filemode": ["src_c/tokenizer.c", "src_c/wordhash.c"],
 }
 
