@@ -1,0 +1,95 @@
+# BLAS through scipy.linalg.cython_blas, wrapped once.
+#
+# Fortran BLAS takes every argument by pointer and sees matrices in
+# column-major order.  cw2v keeps its matrices row-major (one row per word),
+# so a row-major R x K matrix is, to BLAS, a column-major K x R matrix with
+# leading dimension K.  The wrappers below take that into account: callers
+# think in row-major terms only.
+
+from scipy.linalg.cython_blas cimport sdot as _sdot
+from scipy.linalg.cython_blas cimport saxpy as _saxpy
+from scipy.linalg.cython_blas cimport sscal as _sscal
+from scipy.linalg.cython_blas cimport scopy as _scopy
+from scipy.linalg.cython_blas cimport sgemv as _sgemv
+from scipy.linalg.cython_blas cimport sger as _sger
+from scipy.linalg.cython_blas cimport sgemm as _sgemm
+
+
+cdef inline float dot(int n, const float *x, const float *y) noexcept nogil:
+    """x . y"""
+    cdef int one = 1
+    return _sdot(&n, <float *>x, &one, <float *>y, &one)
+
+
+cdef inline void axpy(int n, float a, const float *x, float *y) noexcept nogil:
+    """y := a * x + y"""
+    cdef int one = 1
+    _saxpy(&n, &a, <float *>x, &one, y, &one)
+
+
+cdef inline void scal(int n, float a, float *x) noexcept nogil:
+    """x := a * x"""
+    cdef int one = 1
+    _sscal(&n, &a, x, &one)
+
+
+cdef inline void copy(int n, const float *x, float *y) noexcept nogil:
+    """y := x"""
+    cdef int one = 1
+    _scopy(&n, <float *>x, &one, y, &one)
+
+
+cdef inline void rows_dot(int rows, int k, const float *m, const float *x,
+                          float *out) noexcept nogil:
+    """out := M @ x, for a row-major rows x k matrix M."""
+    cdef char trans = b'T'
+    cdef int one = 1
+    cdef float alpha = 1.0, beta = 0.0
+    # Column-major k x rows matrix, transposed: (M^T)^T x = M x.
+    _sgemv(&trans, &k, &rows, &alpha, <float *>m, &k, <float *>x, &one,
+           &beta, out, &one)
+
+
+cdef inline void rows_combine(int rows, int k, float a, const float *m,
+                              const float *w, float *y) noexcept nogil:
+    """y := a * M^T @ w + y, for a row-major rows x k matrix M (y has k entries)."""
+    cdef char trans = b'N'
+    cdef int one = 1
+    cdef float beta = 1.0
+    _sgemv(&trans, &k, &rows, &a, <float *>m, &k, <float *>w, &one,
+           &beta, y, &one)
+
+
+cdef inline void rows_rank1(int rows, int k, float a, const float *w,
+                            const float *x, float *m) noexcept nogil:
+    """M := a * outer(w, x) + M, for a row-major rows x k matrix M."""
+    cdef int one = 1
+    # Column-major k x rows matrix: M^T += a * x w^T.
+    _sger(&k, &rows, &a, <float *>x, &one, <float *>w, &one, m, &k)
+
+
+cdef inline void matmul_nt(int m, int n, int k, float a, const float *x,
+                           const float *y, float beta, float *out) noexcept nogil:
+    """out := a * X @ Y^T + beta * out, row-major X (m x k), Y (n x k), out (m x n)."""
+    cdef char trans = b'T', notrans = b'N'
+    # Row-major out (m x n) is column-major out^T (n x m) = Y X^T.
+    _sgemm(&trans, &notrans, &n, &m, &k, &a, <float *>y, &k, <float *>x, &k,
+           &beta, out, &n)
+
+
+cdef inline void matmul_nn(int m, int n, int k, float a, const float *x,
+                           const float *y, float beta, float *out) noexcept nogil:
+    """out := a * X @ Y + beta * out, row-major X (m x k), Y (k x n), out (m x n)."""
+    cdef char notrans = b'N'
+    # Column-major: out^T (n x m) = Y^T (n x k) X^T (k x m).
+    _sgemm(&notrans, &notrans, &n, &m, &k, &a, <float *>y, &n, <float *>x, &k,
+           &beta, out, &n)
+
+
+cdef inline void matmul_tn(int m, int n, int k, float a, const float *x,
+                           const float *y, float beta, float *out) noexcept nogil:
+    """out := a * X^T @ Y + beta * out, row-major X (k x m), Y (k x n), out (m x n)."""
+    cdef char trans = b'T', notrans = b'N'
+    # Column-major: out^T (n x m) = Y^T (n x k) X (k x m); Y^T is Y (col-major n x k) as is.
+    _sgemm(&notrans, &trans, &n, &m, &k, &a, <float *>y, &n, <float *>x, &m,
+           &beta, out, &n)

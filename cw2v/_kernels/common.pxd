@@ -1,0 +1,76 @@
+# Types, constants and the two structs every training kernel shares.
+#
+# Glossary (word2vec.c name -> cw2v name):
+#   syn0    -> w_in       input word vectors, V x K (model.wv.vectors)
+#   syn1neg -> w_out_ns   output word vectors for negative sampling, V x K
+#   syn1    -> w_out_hs   inner-node vectors of the Huffman tree, (V-1) x K
+#   (none)  -> w_out_sm   output word vectors for the full softmax, V x K
+#   neu1    -> hidden     the vector a prediction is made from (CBOW context)
+#   neu1e   -> grad       step accumulated for that vector, already times alpha
+#   cw      -> n_context  number of context words in a CBOW window
+# All matrices are row-major float32, one row per word (or inner node).
+
+from libc.stdint cimport uint8_t, int32_t, uint32_t, int64_t, uint64_t
+
+ctypedef float real
+
+cdef extern from "cw2v_rng.h" nogil:
+    uint32_t rng_next "cw2v_rng_next"(uint64_t *state)
+    uint32_t rng_below "cw2v_rng_below"(uint64_t *state, uint32_t n)
+    uint64_t rng_seed "cw2v_rng_seed"(uint64_t seed, uint64_t stream)
+
+# Sigmoid and log-sigmoid are read from tables over (-SIGMOID_BOUND,
+# SIGMOID_BOUND), SIGMOID_TABLE_SIZE equal bins, each holding the value at its
+# centre.  Outside the bound sigmoid is taken as exactly 0 or 1: the update is
+# clamped, for hierarchical softmax and negative sampling alike (word2vec.c
+# skips the hierarchical-softmax update there instead; cw2v does not, because
+# a confident wrong prediction is exactly the one that should be corrected).
+cdef enum:
+    SIGMOID_TABLE_SIZE = 1024
+    SIGMOID_BOUND = 6
+
+# A uint32 threshold equal to this means "always" (probability one).
+cdef enum:
+    ALWAYS = 0xFFFFFFFF
+
+
+cdef struct TrainParams:
+    # Read-only during training, shared by all threads.
+    real *w_in              # V x K
+    real *w_out_ns          # V x K, or NULL without negative sampling
+    real *w_out_hs          # (V-1) x K, or NULL without hierarchical softmax
+    real *w_out_sm          # V x K, or NULL without full softmax
+    int K                   # vector size
+    int32_t V               # vocabulary size
+    int sg                  # 1: skip-gram, 0: CBOW
+    int cbow_mean           # CBOW: 1 averages the context vectors, 0 sums them
+    int window              # maximal distance between centre and context
+    int shrink_windows      # draw the effective window uniformly in 1..window
+    int negative            # noise words per prediction (0: no negative sampling)
+    int hs                  # hierarchical softmax on/off
+    int softmax             # full softmax on/off
+    int compute_loss        # accumulate the negative log-likelihood
+    # Hierarchical softmax: word w's path is [hs_offsets[w], hs_offsets[w+1]).
+    const uint8_t *hs_codes     # branch taken at each node (0/1)
+    const int32_t *hs_points    # inner-node index at each step (root = V-2)
+    const int64_t *hs_offsets   # V+1 offsets
+    # Negative sampling: alias table over counts**ns_exponent.
+    const uint32_t *noise_accept  # V
+    const int32_t *noise_alias    # V
+    # Subsampling: keep word w iff r < keep_threshold[w] (or it is ALWAYS).
+    const uint32_t *keep_threshold  # V, or NULL to keep every word
+
+
+cdef struct ThreadState:
+    # Owned by one thread; scratch buffers are allocated once per thread.
+    real *hidden            # K
+    real *grad              # K
+    real *scores            # V, full-softmax scores/probabilities (else NULL)
+    int32_t *kept           # words of the current sentence after subsampling
+    int64_t kept_capacity
+    uint64_t rng            # random generator state
+    real alpha              # learning rate of the current word
+    # Counters, reset by the caller at the start of each batch.
+    double loss             # sum of -log p over the predictions made
+    int64_t predictions     # number of predictions (sg pairs, CBOW windows)
+    int64_t words_trained   # centre words left after subsampling

@@ -1,0 +1,17 @@
+from cw2v._kernels.common cimport TrainParams, ThreadState, real, int32_t, int64_t
+
+# The window loop shared by in-memory batches and file slices: trains one
+# sentence of in-vocabulary word ids.  alpha_first is the learning rate of the
+# sentence's first word and alpha_step its change per word (before
+# subsampling).  Returns 0, or -1 if scratch memory could not be allocated.
+cdef int train_sentence(const TrainParams *p, ThreadState *s, const int32_t *words,
+                        int64_t length, double alpha_first, double alpha_step) noexcept nogil
+
+cdef class Trainer:
+    cdef TrainParams params
+    cdef object _arrays     # keeps every array behind params alive
+    cdef readonly int sg, hs, negative, softmax, window, vector_size
+
+cdef class WorkerState:
+    cdef ThreadState state
+    cdef readonly Trainer trainer

@@ -1,0 +1,531 @@
+"""Training kernels: output layers, architectures, the window loop, batch entry.
+
+Composition (every routine below runs without the GIL):
+
+    train_batch -> train_sentence (window loop, subsampling, window shrinking)
+                     -> skipgram_pair | cbow_window     (choose input vector, target)
+                          -> predict                   (every output layer in use)
+                               -> hs_update | ns_update -> logistic_step
+                               -> softmax_update
+
+Each output layer reads the input vector x, adds its step for x into
+``state.grad`` (already multiplied by the learning rate) and updates its own
+output rows in place.  The architecture then applies ``state.grad`` to the
+input rows it read.
+
+Random draws, in the order they are taken from the thread's generator (the
+NumPy references in the tests replay the same sequence):
+  1. subsampling: one draw per word whose keep threshold is not ALWAYS;
+  2. window shrinking: one draw per kept centre word (if shrink_windows);
+  3. negative sampling: two draws per noise word (slot, then acceptance).
+"""
+
+from libc.math cimport exp, log, log1p, expf
+from libc.stdlib cimport malloc, realloc, free
+from libc.string cimport memset
+
+import numpy as np
+
+from cw2v._kernels cimport blas
+from cw2v._kernels.common cimport (
+    TrainParams, ThreadState, real, uint8_t, int32_t, uint32_t, int64_t, uint64_t,
+    rng_next, rng_below, rng_seed, SIGMOID_TABLE_SIZE, SIGMOID_BOUND, ALWAYS,
+)
+
+# ---------------------------------------------------------------- sigmoid tables
+
+cdef real SIGMOID[SIGMOID_TABLE_SIZE]
+cdef real LOG_SIGMOID[SIGMOID_TABLE_SIZE]
+# Bins per unit of f, as a float so the lookup is one float multiply (word2vec.c
+# uses an integer division here, which skews every lookup by a fraction of a bin).
+cdef real SIGMOID_SCALE = SIGMOID_TABLE_SIZE / (2.0 * SIGMOID_BOUND)
+
+
+cdef void _fill_sigmoid_tables() noexcept:
+    cdef int i
+    cdef double x
+    for i in range(SIGMOID_TABLE_SIZE):
+        x = -SIGMOID_BOUND + (i + 0.5) * (2.0 * SIGMOID_BOUND) / SIGMOID_TABLE_SIZE
+        SIGMOID[i] = <real>(1.0 / (1.0 + exp(-x)))
+        LOG_SIGMOID[i] = <real>(-log1p(exp(-x)))
+
+
+_fill_sigmoid_tables()
+
+
+cdef inline int sigmoid_bin(real f) noexcept nogil:
+    cdef int i = <int>((f + SIGMOID_BOUND) * SIGMOID_SCALE)
+    # f just below the bound can round up to the table size in float32.
+    return i if i < SIGMOID_TABLE_SIZE else SIGMOID_TABLE_SIZE - 1
+
+
+cdef inline real sigmoid(real f) noexcept nogil:
+    """1 / (1 + exp(-f)) from the table; exactly 0 or 1 outside the bound (NaN -> 0)."""
+    if not (f > -SIGMOID_BOUND):
+        return 0.0
+    if f >= SIGMOID_BOUND:
+        return 1.0
+    return SIGMOID[sigmoid_bin(f)]
+
+
+cdef inline real log_sigmoid(real f) noexcept nogil:
+    """log(sigmoid(f)) from the table; its asymptotes f and 0 outside the bound."""
+    if not (f > -SIGMOID_BOUND):
+        return f        # also passes a NaN on, so a diverged loss shows as NaN
+    if f >= SIGMOID_BOUND:
+        return 0.0
+    return LOG_SIGMOID[sigmoid_bin(f)]
+
+
+# ------------------------------------------------------------------ output layers
+
+cdef inline void logistic_step(const TrainParams *p, ThreadState *s, const real *x,
+                               real *out_row, real label) noexcept nogil:
+    """One binary logistic prediction of `label` from x . out_row.
+
+    grad += g * out_row; out_row += g * x, with g = alpha * (label - sigmoid(f)).
+    Shared by hierarchical softmax (one call per tree node) and negative
+    sampling (one call for the target, one per noise word).
+    """
+    cdef real f = blas.dot(p.K, x, out_row)
+    cdef real g = (label - sigmoid(f)) * s.alpha
+    if p.compute_loss:
+        s.loss -= log_sigmoid(f if label > 0.5 else -f)
+    if g != 0.0:
+        blas.axpy(p.K, g, out_row, s.grad)     # grad += g * out_row
+        blas.axpy(p.K, g, x, out_row)          # out_row += g * x
+
+
+cdef void hs_update(const TrainParams *p, ThreadState *s, const real *x,
+                    int32_t target) noexcept nogil:
+    """Hierarchical softmax: walk the target's Huffman path from the root."""
+    cdef int64_t d
+    for d in range(p.hs_offsets[target], p.hs_offsets[target + 1]):
+        # At each inner node the label is 1 for branch 0, as in word2vec.c.
+        logistic_step(p, s, x, p.w_out_hs + <int64_t>p.hs_points[d] * p.K,
+                      1.0 - p.hs_codes[d])
+
+
+cdef inline int32_t draw_noise(const TrainParams *p, uint64_t *rng) noexcept nogil:
+    """A word from counts**ns_exponent by the alias method: a slot, then accept or alias."""
+    cdef uint32_t slot = rng_below(rng, <uint32_t>p.V)
+    cdef uint32_t r = rng_next(rng)
+    cdef uint32_t accept = p.noise_accept[slot]
+    if r < accept or accept == ALWAYS:
+        return <int32_t>slot
+    return p.noise_alias[slot]
+
+
+cdef void ns_update(const TrainParams *p, ThreadState *s, const real *x,
+                    int32_t target) noexcept nogil:
+    """Negative sampling: the target as a positive, `negative` noise words as negatives."""
+    cdef int d
+    cdef int32_t noise
+    logistic_step(p, s, x, p.w_out_ns + <int64_t>target * p.K, 1.0)
+    for d in range(p.negative):
+        noise = draw_noise(p, &s.rng)
+        if noise == target:
+            continue            # a draw of the target itself is wasted, as in word2vec.c
+        logistic_step(p, s, x, p.w_out_ns + <int64_t>noise * p.K, 0.0)
+
+
+cdef void softmax_update(const TrainParams *p, ThreadState *s, const real *x,
+                         int32_t target) noexcept nogil:
+    """Exact softmax over the whole vocabulary, O(V K): three level-2 BLAS calls."""
+    cdef real *scores = s.scores
+    cdef int32_t j
+    cdef real top, alpha = s.alpha
+    cdef double total = 0.0
+    blas.rows_dot(p.V, p.K, p.w_out_sm, x, scores)         # scores = W_sm @ x
+    top = scores[0]
+    for j in range(1, p.V):
+        if scores[j] > top:
+            top = scores[j]
+    if p.compute_loss:
+        s.loss += top - scores[target]      # plus log(total), below
+    for j in range(p.V):
+        scores[j] = expf(scores[j] - top)
+        total += scores[j]
+    if p.compute_loss:
+        s.loss += log(total)
+    # scores := alpha * (onehot(target) - softmax), the step for each logit.
+    for j in range(p.V):
+        scores[j] = <real>(-alpha * (scores[j] / total))
+    scores[target] += alpha
+    blas.rows_combine(p.V, p.K, 1.0, p.w_out_sm, scores, s.grad)   # grad += W_sm^T @ scores
+    blas.rows_rank1(p.V, p.K, 1.0, scores, x, p.w_out_sm)          # W_sm += outer(scores, x)
+
+
+cdef inline void predict(const TrainParams *p, ThreadState *s, const real *x,
+                         int32_t target) noexcept nogil:
+    """Predict `target` from x with every output layer in use; leaves x's step in grad."""
+    memset(s.grad, 0, p.K * sizeof(real))
+    if p.hs:
+        hs_update(p, s, x, target)
+    if p.negative:
+        ns_update(p, s, x, target)
+    if p.softmax:
+        softmax_update(p, s, x, target)
+    s.predictions += 1
+
+
+# ------------------------------------------------------------------ architectures
+
+cdef inline void skipgram_pair(const TrainParams *p, ThreadState *s, int32_t centre,
+                               int32_t context) noexcept nogil:
+    """Skip-gram: one (centre, context) pair.
+
+    As in word2vec.c and gensim, the context word's input vector predicts the
+    centre word; over a corpus this visits the same pairs as the reverse.
+    """
+    cdef real *x = p.w_in + <int64_t>context * p.K
+    predict(p, s, x, centre)
+    blas.axpy(p.K, 1.0, s.grad, x)             # w_in[context] += grad
+
+
+cdef void cbow_window(const TrainParams *p, ThreadState *s, const int32_t *words,
+                      int64_t length, int64_t pos, int64_t reach) noexcept nogil:
+    """CBOW: the context words within `reach` of `pos` predict words[pos].
+
+    hidden is the sum (cbow_mean=0) or mean (cbow_mean=1) of the context
+    vectors.  Each context vector then receives the whole step for hidden:
+    the exact gradient for the sum, and word2vec.c's choice for the mean
+    (n_context times the exact gradient, which trains faster).
+    """
+    cdef int64_t j, first = pos - reach, last = pos + reach
+    cdef int n_context = 0
+    if first < 0:
+        first = 0
+    if last >= length:
+        last = length - 1
+    memset(s.hidden, 0, p.K * sizeof(real))
+    for j in range(first, last + 1):
+        if j != pos:
+            blas.axpy(p.K, 1.0, p.w_in + <int64_t>words[j] * p.K, s.hidden)
+            n_context += 1
+    if n_context == 0:
+        return
+    if p.cbow_mean:
+        blas.scal(p.K, 1.0 / n_context, s.hidden)
+    predict(p, s, s.hidden, words[pos])
+    for j in range(first, last + 1):
+        if j != pos:
+            blas.axpy(p.K, 1.0, s.grad, p.w_in + <int64_t>words[j] * p.K)
+
+
+# ------------------------------------------------------------------- window loop
+
+cdef int train_sentence(const TrainParams *p, ThreadState *s, const int32_t *words,
+                        int64_t length, double alpha_first, double alpha_step) noexcept nogil:
+    cdef int64_t i, n_kept = 0, pos, j, first, last, reach
+    cdef int32_t w
+    cdef uint32_t threshold
+    cdef int32_t *grown
+    cdef double progress = 0.0
+
+    if length > s.kept_capacity:
+        grown = <int32_t *>realloc(s.kept, length * sizeof(int32_t))
+        if grown == NULL:
+            return -1
+        s.kept = grown
+        s.kept_capacity = length
+
+    # Frequent-word subsampling, before windows are formed (as word2vec.c does).
+    for i in range(length):
+        w = words[i]
+        if p.keep_threshold != NULL:
+            threshold = p.keep_threshold[w]
+            if threshold != ALWAYS and rng_next(&s.rng) >= threshold:
+                continue
+        s.kept[n_kept] = w
+        n_kept += 1
+    s.words_trained += n_kept
+
+    for pos in range(n_kept):
+        # Linear decay: each kept word gets the rate of its place in the input.
+        # Spread the sentence's words evenly over its span of the schedule.
+        s.alpha = <real>(alpha_first + alpha_step * (pos * length / n_kept))
+        reach = p.window
+        if p.shrink_windows:
+            reach -= rng_below(&s.rng, <uint32_t>p.window)      # 1..window
+        if p.sg:
+            first = pos - reach if pos > reach else 0
+            last = pos + reach if pos + reach < n_kept else n_kept - 1
+            for j in range(first, last + 1):
+                if j != pos:
+                    skipgram_pair(p, s, s.kept[pos], s.kept[j])
+        else:
+            cbow_window(p, s, s.kept, n_kept, pos, reach)
+    return 0
+
+
+# ------------------------------------------------------------- Python interface
+
+def _as_array(value, name, dtype, ndim, shape=None, writable=False):
+    """Check a training array without copying it: the kernels write in place."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(value).__name__}")
+    if value.dtype != dtype:
+        raise TypeError(f"{name} must have dtype {np.dtype(dtype).name}, got {value.dtype.name}; "
+                        f"convert it with .astype(np.{np.dtype(dtype).name})")
+    if value.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {value.shape}")
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {value.shape}")
+    if not value.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous; pass np.ascontiguousarray({name})")
+    if writable and not value.flags.writeable:
+        raise ValueError(f"{name} must be writable (it is updated in place during training)")
+    return value
+
+
+cdef class Trainer:
+    """The read-only training parameters and every array the kernels touch.
+
+    Built once per call to train; shared by all worker threads.  Arrays are
+    used in place, never copied: the weight matrices are updated directly.
+
+    Parameters
+    ----------
+    w_in : float32 (V, K)
+        Input word vectors (word2vec.c's syn0).
+    w_out_ns, w_out_hs, w_out_sm : float32 (V, K), (V-1, K), (V, K) or None
+        Output vectors of negative sampling, hierarchical softmax and full
+        softmax; each is required exactly when its layer is on.
+    hs_codes, hs_points, hs_offsets : uint8, int32, int64 (V+1,)
+        Flattened Huffman paths (see cw2v.huffman).
+    noise_accept, noise_alias : uint32 (V,), int32 (V,)
+        Alias table of the noise distribution (see cw2v.sampling).
+    keep_threshold : uint32 (V,) or None
+        Subsampling thresholds (see cw2v.sampling); None keeps every word.
+    """
+
+    def __init__(self, w_in, *, sg, hs=0, negative=0, softmax=0, window=5,
+                 shrink_windows=True, cbow_mean=1, compute_loss=False,
+                 w_out_ns=None, w_out_hs=None, w_out_sm=None,
+                 hs_codes=None, hs_points=None, hs_offsets=None,
+                 noise_accept=None, noise_alias=None, keep_threshold=None):
+        w_in = _as_array(w_in, "w_in", np.float32, 2, writable=True)
+        cdef int64_t V = w_in.shape[0]
+        cdef int K = w_in.shape[1]
+        if V < 1 or K < 1:
+            raise ValueError(f"w_in must have at least one row and column, got shape {w_in.shape}")
+        if V >= 2**31 - 1:
+            raise ValueError("vocabularies of 2**31 - 1 words or more are not supported")
+        if window < 1:
+            raise ValueError(f"window must be at least 1, got {window}")
+        if negative < 0:
+            raise ValueError(f"negative must be >= 0, got {negative}")
+        if not (hs or negative or softmax):
+            raise ValueError("no output layer: set hs=1, negative > 0 or softmax=True")
+        keep = [w_in]
+        memset(&self.params, 0, sizeof(TrainParams))
+        p = &self.params
+        p.w_in = <real *><size_t>w_in.ctypes.data
+        p.K, p.V = K, <int32_t>V
+        p.sg, p.cbow_mean, p.window = bool(sg), bool(cbow_mean), window
+        p.shrink_windows, p.compute_loss = bool(shrink_windows), bool(compute_loss)
+        p.hs, p.negative, p.softmax = bool(hs), negative, bool(softmax)
+        if hs:
+            if V < 2:
+                raise ValueError("hierarchical softmax needs a vocabulary of at least 2 words")
+            w_out_hs = _as_array(w_out_hs, "w_out_hs", np.float32, 2, (V - 1, K), writable=True)
+            hs_offsets = _as_array(hs_offsets, "hs_offsets", np.int64, 1, (V + 1,))
+            total = int(hs_offsets[V])
+            hs_codes = _as_array(hs_codes, "hs_codes", np.uint8, 1, (total,))
+            hs_points = _as_array(hs_points, "hs_points", np.int32, 1, (total,))
+            if hs_offsets[0] != 0 or np.any(np.diff(hs_offsets) < 0):
+                raise ValueError("hs_offsets must start at 0 and never decrease")
+            if total and (hs_points.min() < 0 or hs_points.max() > V - 2):
+                raise ValueError(f"hs_points must lie in [0, {V - 2}]")
+            keep += [w_out_hs, hs_codes, hs_points, hs_offsets]
+            p.w_out_hs = <real *><size_t>w_out_hs.ctypes.data
+            p.hs_codes = <const uint8_t *><size_t>hs_codes.ctypes.data
+            p.hs_points = <const int32_t *><size_t>hs_points.ctypes.data
+            p.hs_offsets = <const int64_t *><size_t>hs_offsets.ctypes.data
+        if negative:
+            w_out_ns = _as_array(w_out_ns, "w_out_ns", np.float32, 2, (V, K), writable=True)
+            noise_accept = _as_array(noise_accept, "noise_accept", np.uint32, 1, (V,))
+            noise_alias = _as_array(noise_alias, "noise_alias", np.int32, 1, (V,))
+            if noise_alias.min() < 0 or noise_alias.max() >= V:
+                raise ValueError(f"noise_alias must lie in [0, {V - 1}]")
+            keep += [w_out_ns, noise_accept, noise_alias]
+            p.w_out_ns = <real *><size_t>w_out_ns.ctypes.data
+            p.noise_accept = <const uint32_t *><size_t>noise_accept.ctypes.data
+            p.noise_alias = <const int32_t *><size_t>noise_alias.ctypes.data
+        if softmax:
+            w_out_sm = _as_array(w_out_sm, "w_out_sm", np.float32, 2, (V, K), writable=True)
+            keep.append(w_out_sm)
+            p.w_out_sm = <real *><size_t>w_out_sm.ctypes.data
+        if keep_threshold is not None:
+            keep_threshold = _as_array(keep_threshold, "keep_threshold", np.uint32, 1, (V,))
+            keep.append(keep_threshold)
+            p.keep_threshold = <const uint32_t *><size_t>keep_threshold.ctypes.data
+        self._arrays = tuple(keep)
+        self.sg, self.hs, self.negative, self.softmax = p.sg, p.hs, p.negative, p.softmax
+        self.window, self.vector_size = window, K
+
+    def new_worker(self):
+        """Scratch state for one worker thread (allocate once, reuse for every batch)."""
+        return WorkerState(self)
+
+    def train_batch(self, WorkerState worker, const int32_t[::1] ids,
+                    const int32_t[::1] sentence_ends, double alpha_begin,
+                    double alpha_end, uint64_t seed, uint64_t stream):
+        """Train on one batch of sentences, with the GIL released.
+
+        ids : int32 (n,)
+            In-vocabulary word ids of all sentences, concatenated.
+        sentence_ends : int32 (n_sentences,)
+            Cumulative end offsets of the sentences in `ids`.
+        alpha_begin, alpha_end : float
+            Learning rate at the first and after the last word of the batch;
+            each sentence gets the rate of its place between them.
+        seed, stream : int
+            The worker's generator starts from (seed, stream): give every
+            batch its own stream and results do not depend on which thread
+            trains it.
+
+        Returns (loss, predictions, words_trained): the summed negative
+        log-likelihood (0.0 unless compute_loss), the number of predictions
+        made, and the number of words left after subsampling.
+        """
+        if worker.trainer is not self:
+            raise ValueError("this WorkerState belongs to another Trainer")
+        cdef int64_t n = ids.shape[0], n_sentences = sentence_ends.shape[0]
+        cdef int64_t i, begin = 0, end
+        cdef int32_t bad = -1
+        cdef int status = 0
+        cdef double alpha_step = (alpha_end - alpha_begin) / n if n else 0.0
+        cdef ThreadState *s = &worker.state
+        with nogil:
+            for i in range(n):
+                if ids[i] < 0 or ids[i] >= self.params.V:
+                    bad = <int32_t>i
+                    break
+        if bad >= 0:
+            raise ValueError(f"word id {ids[bad]} at position {bad} is outside the vocabulary "
+                             f"[0, {self.params.V})")
+        for i in range(n_sentences):
+            if sentence_ends[i] < begin or sentence_ends[i] > n:
+                raise ValueError("sentence_ends must be non-decreasing offsets into ids")
+            begin = sentence_ends[i]
+        if n_sentences and sentence_ends[n_sentences - 1] != n:
+            raise ValueError("the last sentence end must equal len(ids)")
+        s.rng = rng_seed(seed, stream)
+        s.loss, s.predictions, s.words_trained = 0.0, 0, 0
+        begin = 0
+        with nogil:
+            for i in range(n_sentences):
+                end = sentence_ends[i]
+                if end > begin:
+                    status = train_sentence(&self.params, s, &ids[0] + begin, end - begin,
+                                            alpha_begin + alpha_step * begin, alpha_step)
+                    if status != 0:
+                        break
+                begin = end
+        if status != 0:
+            raise MemoryError("out of memory for a sentence buffer")
+        return s.loss, s.predictions, s.words_trained
+
+    # ---- single steps, for the reference tests (thin twins of the cdef kernels)
+
+    def skipgram_pair_step(self, WorkerState worker, int32_t centre, int32_t context,
+                           double alpha):
+        """One skip-gram update; returns the loss of that prediction."""
+        self._check_ids(worker, [centre, context])
+        s = &worker.state
+        s.alpha, s.loss = alpha, 0.0
+        skipgram_pair(&self.params, s, centre, context)
+        return s.loss
+
+    def cbow_step(self, WorkerState worker, const int32_t[::1] words, int64_t pos,
+                  int64_t reach, double alpha):
+        """One CBOW update of words[pos] from its neighbours within `reach`."""
+        self._check_ids(worker, words)
+        if not 0 <= pos < words.shape[0]:
+            raise IndexError("pos is outside words")
+        s = &worker.state
+        s.alpha, s.loss = alpha, 0.0
+        cbow_window(&self.params, s, &words[0], words.shape[0], pos, reach)
+        return s.loss
+
+    def sentence_step(self, WorkerState worker, const int32_t[::1] words,
+                      double alpha_first, double alpha_step):
+        """train_sentence on one sentence; returns (loss, predictions, words_trained)."""
+        self._check_ids(worker, words)
+        s = &worker.state
+        s.loss, s.predictions, s.words_trained = 0.0, 0, 0
+        if train_sentence(&self.params, s, &words[0], words.shape[0], alpha_first,
+                          alpha_step) != 0:
+            raise MemoryError("out of memory for a sentence buffer")
+        return s.loss, s.predictions, s.words_trained
+
+    def draw_noise_words(self, WorkerState worker, int64_t n):
+        """n draws from the noise distribution with the worker's generator."""
+        if not self.params.negative:
+            raise ValueError("this Trainer has no negative sampling")
+        out = np.empty(n, dtype=np.int32)
+        cdef int32_t[::1] view = out
+        cdef int64_t i
+        with nogil:
+            for i in range(n):
+                view[i] = draw_noise(&self.params, &worker.state.rng)
+        return out
+
+    def _check_ids(self, WorkerState worker, ids):
+        if worker.trainer is not self:
+            raise ValueError("this WorkerState belongs to another Trainer")
+        ids = np.asarray(ids)
+        if ids.size == 0:
+            raise ValueError("no word ids given")
+        if ids.min() < 0 or ids.max() >= self.params.V:
+            raise ValueError(f"word ids must lie in [0, {self.params.V})")
+
+
+cdef class WorkerState:
+    """Scratch buffers, random generator and counters of one worker thread."""
+
+    def __cinit__(self, Trainer trainer):
+        self.trainer = trainer
+        memset(&self.state, 0, sizeof(ThreadState))
+        cdef int K = trainer.params.K
+        self.state.hidden = <real *>malloc(K * sizeof(real))
+        self.state.grad = <real *>malloc(K * sizeof(real))
+        self.state.kept_capacity = 10000
+        self.state.kept = <int32_t *>malloc(self.state.kept_capacity * sizeof(int32_t))
+        if trainer.params.softmax:
+            self.state.scores = <real *>malloc(trainer.params.V * sizeof(real))
+        if (self.state.hidden == NULL or self.state.grad == NULL or self.state.kept == NULL
+                or (trainer.params.softmax and self.state.scores == NULL)):
+            raise MemoryError("cannot allocate worker buffers")
+
+    def __dealloc__(self):
+        free(self.state.hidden)
+        free(self.state.grad)
+        free(self.state.scores)
+        free(self.state.kept)
+
+    @property
+    def rng(self):
+        """The generator state (settable, so tests can replay a sequence)."""
+        return self.state.rng
+
+    @rng.setter
+    def rng(self, uint64_t value):
+        self.state.rng = value
+
+
+def seeded_rng_state(uint64_t seed, uint64_t stream):
+    """The generator state train_batch starts a batch from."""
+    return rng_seed(seed, stream)
+
+
+def sigmoid_tables():
+    """(sigmoid, log_sigmoid) tables as float32 arrays, plus the bound, for the tests."""
+    sig = np.empty(SIGMOID_TABLE_SIZE, dtype=np.float32)
+    logsig = np.empty(SIGMOID_TABLE_SIZE, dtype=np.float32)
+    for i in range(SIGMOID_TABLE_SIZE):
+        sig[i] = SIGMOID[i]
+        logsig[i] = LOG_SIGMOID[i]
+    return sig, logsig, float(SIGMOID_BOUND)
