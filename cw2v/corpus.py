@@ -1,0 +1,505 @@
+"""Corpus streaming: restartable sentence readers and id batches for the kernels.
+
+A *corpus* is any restartable iterable of sentences, a sentence being a list of
+str tokens. The readers here stream plain or compressed text files in binary
+blocks, so memory stays bounded even for a file that is one enormous line,
+and every iteration re-opens the file (iterating twice gives the same
+sentences).
+
+Tokens are whitespace-separated, as ``str.split()`` splits them. Lines (or, for
+:class:`Text8Corpus`, the whole text) longer than ``max_sentence_length`` tokens
+come out as consecutive chunks of that many tokens: never dropped, never cut
+short. Blank lines produce no sentence.
+
+:func:`count_file_corpus` counts the tokens of these readers without building
+sentences (the vocabulary scan uses it); :func:`iter_id_batches` turns any
+corpus into int32 id arrays for the training kernels. Both loops are compiled
+(``cw2v._kernels.tokens``).
+"""
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import itertools
+import lzma
+import os
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
+
+import numpy as np
+
+from cw2v._kernels.tokens import IdBatcher, TextCounter
+
+PathType = Union[str, "os.PathLike[str]"]
+
+DEFAULT_MAX_SENTENCE_LENGTH = 10000
+# Text is read in binary blocks, each cut back to its last whitespace byte
+# (see _cut_after_whitespace). 64 KiB measured fastest on the wiki benchmark;
+# 1 MiB blocks were ~30% slower (the huge decoded str and token list miss cache).
+_BLOCK_BYTES = 1 << 16
+
+__all__ = [
+    "CorpusDecodeError",
+    "LineSentence",
+    "Text8Corpus",
+    "PathLineSentences",
+    "check_corpus",
+    "IdBatch",
+    "iter_id_batches",
+    "open_text_source",
+    "count_file_corpus",
+]
+
+
+class CorpusDecodeError(ValueError):
+    """Invalid UTF-8 in a corpus file read with ``unicode_errors='strict'``.
+
+    Attributes ``path`` (the file) and ``offset`` (byte offset of the first bad
+    byte, counted in the decompressed text for ``.gz``/``.bz2``/``.xz`` files).
+    """
+
+    def __init__(self, path, offset: int, reason: str):
+        self.path = os.fspath(path)
+        self.offset = int(offset)
+        super().__init__(
+            f"invalid UTF-8 in {self.path!r} at byte offset {self.offset}"
+            f" (of the decompressed text): {reason}; pass unicode_errors='replace'"
+            " to substitute U+FFFD for undecodable bytes instead"
+        )
+
+
+def open_text_source(path: PathType):
+    """Open ``path`` for binary reading, decompressing ``.gz``/``.bz2``/``.xz`` by suffix."""
+    name = os.fspath(path)
+    lower = name.lower()
+    if lower.endswith(".gz"):
+        return gzip.open(name, "rb")
+    if lower.endswith(".bz2"):
+        return bz2.open(name, "rb")
+    if lower.endswith((".xz", ".lzma")):
+        return lzma.open(name, "rb")
+    return open(name, "rb")
+
+
+def _checked_path(source) -> str:
+    if isinstance(source, bytes):
+        source = os.fsdecode(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(
+            f"expected a file path (str or os.PathLike), got {type(source).__name__};"
+            " for sentences already in memory pass a list of token lists instead"
+        )
+    path = os.fspath(source)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"corpus file not found: {path!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(
+            f"{path!r} is a directory; use PathLineSentences to read every file in it"
+        )
+    return path
+
+
+def _check_max_sentence_length(max_sentence_length) -> int:
+    if int(max_sentence_length) != max_sentence_length or max_sentence_length < 1:
+        raise ValueError(f"max_sentence_length must be a positive integer, got {max_sentence_length!r}")
+    return int(max_sentence_length)
+
+
+def _check_unicode_errors(unicode_errors: str) -> str:
+    try:
+        codecs.lookup_error(unicode_errors)
+    except LookupError:
+        raise ValueError(
+            f"unknown unicode_errors handler {unicode_errors!r}; use 'replace' (default),"
+            " 'strict' or 'ignore'"
+        ) from None
+    return unicode_errors
+
+
+def _cut_after_whitespace(data: bytes) -> int:
+    """Index just past the last ASCII whitespace byte of ``data`` (0 if none).
+
+    Cutting there never splits a token, nor a multi-byte UTF-8 character: the
+    bytes of a multi-byte character are all >= 0x80, never ASCII whitespace.
+    """
+    return max(data.rfind(ws) for ws in (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c")) + 1
+
+
+def _decoded_blocks(path, unicode_errors: str) -> Iterator[str]:
+    """The decoded text of a file in blocks, each cut just after a whitespace byte.
+
+    Concatenated, the blocks are the whole text, and no token (nor UTF-8
+    character) straddles two blocks. Strict decoding errors name the byte
+    offset in the (decompressed) file.
+    """
+    carry = b""  # bytes after the last whitespace of the previous read: a cut token
+    offset = 0  # offset in the stream of the next byte to decode
+    with open_text_source(path) as fin:
+        while True:
+            block = fin.read(_BLOCK_BYTES)
+            data = carry + block if carry else block
+            if block:
+                cut = _cut_after_whitespace(data)
+                carry, data = data[cut:], data[:cut]
+            try:
+                text = data.decode("utf-8", unicode_errors)
+            except UnicodeDecodeError as err:
+                raise CorpusDecodeError(path, offset + err.start, err.reason) from None
+            offset += len(data)
+            yield text
+            if not block:
+                return
+
+
+def _text_pieces(path, unicode_errors: str, by_line: bool, line_limit: Optional[int]
+                 ) -> Iterator[Tuple[str, bool]]:
+    """``(text, ends_line)`` pieces of a file, in order.
+
+    ``by_line``: pieces are line segments, ``ends_line`` telling whether a
+    newline ends it (a long line may come in several pieces); stops after
+    ``line_limit`` lines. Otherwise whole blocks, never ending a line.
+    """
+    if not by_line:
+        for text in _decoded_blocks(path, unicode_errors):
+            yield text, False
+        return
+    lines_left = line_limit
+    for text in _decoded_blocks(path, unicode_errors):
+        segments = text.split("\n")
+        for segment in segments[:-1]:
+            yield segment, True
+            if lines_left is not None:
+                lines_left -= 1
+                if lines_left == 0:
+                    return
+        yield segments[-1], False
+
+
+def _read_sentences(path, max_len: int, unicode_errors: str, by_line: bool,
+                    line_limit: Optional[int] = None, token_limit: Optional[int] = None
+                    ) -> Iterator[List[str]]:
+    """Stream the sentences of one file; the shared engine of every reader here.
+
+    ``by_line``: a newline ends a sentence (LineSentence); otherwise newlines
+    are ordinary whitespace (Text8Corpus). ``line_limit`` stops after that
+    many lines, ``token_limit`` after that many tokens.
+    """
+    pending: List[str] = []  # tokens of the line in progress
+    tokens_left = token_limit
+    for text, ends_line in _text_pieces(path, unicode_errors, by_line, line_limit):
+        tokens = text.split()
+        if tokens_left is not None:
+            tokens = tokens[:tokens_left]
+            tokens_left -= len(tokens)
+        if ends_line:
+            if pending:
+                pending.extend(tokens)
+                tokens, pending = pending, []
+            if len(tokens) <= max_len:
+                if tokens:
+                    yield tokens
+            else:
+                for i in range(0, len(tokens), max_len):
+                    yield tokens[i: i + max_len]
+        else:
+            pending.extend(tokens)
+            if len(pending) >= max_len:
+                # A long line (or the text8 stream) in progress: hand out full
+                # chunks now so memory stays bounded; the rest waits for more text.
+                n_full = len(pending) - len(pending) % max_len
+                for i in range(0, n_full, max_len):
+                    yield pending[i: i + max_len]
+                pending = pending[n_full:]
+        if tokens_left == 0:
+            break
+    if pending:
+        yield pending
+
+
+def _count_file(counter: TextCounter, path, max_len: int, unicode_errors: str, by_line: bool,
+                line_limit: Optional[int] = None, token_limit: Optional[int] = None,
+                progress_every: int = 0, progress: Optional[Callable[[int, int, int], None]] = None) -> None:
+    """Count the tokens of one file into ``counter`` without building token lists.
+
+    Exactly what counting the sentences of :func:`_read_sentences` would give:
+    the same tokens, and ``counter.n_sentences`` grows by the number of
+    sentences that function would yield. ``progress(n_sentences, raw_words,
+    distinct)`` is called each time another ``progress_every`` sentences are done.
+    """
+    line_tokens = 0  # tokens of the line in progress
+    tokens_left = -1 if token_limit is None else token_limit
+    next_report = (counter.n_sentences // progress_every + 1) * progress_every if progress_every else -1
+    for text, ends_line in _text_pieces(path, unicode_errors, by_line, line_limit):
+        n = counter.count_text(text, tokens_left)
+        line_tokens += n
+        if tokens_left >= 0:
+            tokens_left -= n
+        if ends_line:
+            counter.n_sentences += -(-line_tokens // max_len)  # ceil: chunks of max_len
+            line_tokens = 0
+        if progress is not None and 0 <= next_report <= counter.n_sentences:
+            progress(counter.n_sentences, counter.raw_words, len(counter))
+            next_report = (counter.n_sentences // progress_every + 1) * progress_every
+        if tokens_left == 0:
+            break
+    counter.n_sentences += -(-line_tokens // max_len)
+
+
+class _FileCorpus:
+    """Common base: validation and repr of the file readers."""
+
+    def __iter__(self) -> Iterator[List[str]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({fields})"
+
+
+class LineSentence(_FileCorpus):
+    """Sentences of a text file, one per line, tokens separated by whitespace.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        Path of a plain-text UTF-8 file, optionally compressed (``.gz``,
+        ``.bz2``, ``.xz``; chosen by suffix).
+    max_sentence_length : int
+        Lines with more tokens come out as consecutive chunks of this many
+        tokens (the last one shorter); nothing is dropped.
+    limit : int or None
+        Read only the first ``limit`` lines (blank lines count).
+    unicode_errors : str
+        ``'replace'`` (default) substitutes U+FFFD for invalid UTF-8;
+        ``'strict'`` raises :class:`CorpusDecodeError` naming the file and the
+        byte offset; any other ``bytes.decode`` error handler also works.
+
+    Iterating yields ``list[str]``; each iteration re-reads the file.
+    """
+
+    def __init__(self, source: PathType, max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH,
+                 limit: Optional[int] = None, unicode_errors: str = "replace"):
+        self.source = _checked_path(source)
+        self.max_sentence_length = _check_max_sentence_length(max_sentence_length)
+        if limit is not None and (int(limit) != limit or limit < 0):
+            raise ValueError(f"limit must be None or a non-negative number of lines, got {limit!r}")
+        self.limit = None if limit is None else int(limit)
+        self.unicode_errors = _check_unicode_errors(unicode_errors)
+
+    def __iter__(self) -> Iterator[List[str]]:
+        if self.limit == 0:
+            return iter(())
+        return _read_sentences(self.source, self.max_sentence_length, self.unicode_errors,
+                               by_line=True, line_limit=self.limit)
+
+    def _count_into(self, counter: TextCounter, progress_every: int = 0, progress=None) -> None:
+        if self.limit != 0:
+            _count_file(counter, self.source, self.max_sentence_length, self.unicode_errors, by_line=True,
+                        line_limit=self.limit, progress_every=progress_every, progress=progress)
+
+
+class Text8Corpus(_FileCorpus):
+    """Sentences of ``max_sentence_length`` tokens cut from one long text (text8 style).
+
+    Newlines are treated as ordinary whitespace: the file is one token stream,
+    read in binary blocks (never loaded whole), and handed out in consecutive
+    chunks of ``max_sentence_length`` tokens (the last one shorter).
+    ``limit`` stops after that many tokens. Compression and ``unicode_errors``
+    as in :class:`LineSentence`.
+    """
+
+    def __init__(self, path: PathType, max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH,
+                 limit: Optional[int] = None, unicode_errors: str = "replace"):
+        self.path = _checked_path(path)
+        self.max_sentence_length = _check_max_sentence_length(max_sentence_length)
+        if limit is not None and (int(limit) != limit or limit < 0):
+            raise ValueError(f"limit must be None or a non-negative number of tokens, got {limit!r}")
+        self.limit = None if limit is None else int(limit)
+        self.unicode_errors = _check_unicode_errors(unicode_errors)
+
+    def __iter__(self) -> Iterator[List[str]]:
+        if self.limit == 0:
+            return iter(())
+        return _read_sentences(self.path, self.max_sentence_length, self.unicode_errors,
+                               by_line=False, token_limit=self.limit)
+
+    def _count_into(self, counter: TextCounter, progress_every: int = 0, progress=None) -> None:
+        if self.limit != 0:
+            _count_file(counter, self.path, self.max_sentence_length, self.unicode_errors, by_line=False,
+                        token_limit=self.limit, progress_every=progress_every, progress=progress)
+
+
+class PathLineSentences(_FileCorpus):
+    """:class:`LineSentence` over every regular file of a directory, in sorted name order.
+
+    Hidden files (names starting with ``.``) and subdirectories are skipped.
+    ``limit`` applies to each file separately. A path to a single file reads
+    just that file. The file list is taken at construction.
+    """
+
+    def __init__(self, source: PathType, max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH,
+                 limit: Optional[int] = None, unicode_errors: str = "replace"):
+        if not isinstance(source, (str, os.PathLike)):
+            raise TypeError(f"expected a directory path (str or os.PathLike), got {type(source).__name__}")
+        root = Path(source)
+        if root.is_file():
+            files = [root]
+        elif root.is_dir():
+            files = sorted(p for p in root.iterdir() if p.is_file() and not p.name.startswith("."))
+            if not files:
+                raise ValueError(f"directory {os.fspath(root)!r} contains no corpus files")
+        else:
+            raise FileNotFoundError(f"corpus directory not found: {os.fspath(root)!r}")
+        self.source = os.fspath(root)
+        self.input_files = [os.fspath(p) for p in files]
+        self.max_sentence_length = _check_max_sentence_length(max_sentence_length)
+        self.limit = limit
+        self.unicode_errors = _check_unicode_errors(unicode_errors)
+        # Validate limit once, through the per-file reader.
+        LineSentence(self.input_files[0], self.max_sentence_length, limit, unicode_errors)
+
+    def __iter__(self) -> Iterator[List[str]]:
+        for path in self.input_files:
+            yield from LineSentence(path, self.max_sentence_length, self.limit, self.unicode_errors)
+
+    def _count_into(self, counter: TextCounter, progress_every: int = 0, progress=None) -> None:
+        for path in self.input_files:
+            LineSentence(path, self.max_sentence_length, self.limit, self.unicode_errors)._count_into(
+                counter, progress_every, progress)
+
+
+def count_file_corpus(corpus, progress_every: int = 0,
+                      progress: Optional[Callable[[int, int, int], None]] = None) -> Optional[TextCounter]:
+    """Count the tokens of one of this module's file readers without building sentences.
+
+    Returns a counter holding the same counts, ``raw_words`` and
+    ``n_sentences`` as iterating ``corpus`` would give (several times faster:
+    tokens are hashed in the decoded text and a ``str`` is made only for a
+    new word), or None when ``corpus`` is anything else, including a subclass
+    (which may change what iteration yields).
+    """
+    if type(corpus) not in (LineSentence, Text8Corpus, PathLineSentences):
+        return None
+    counter = TextCounter()
+    corpus._count_into(counter, progress_every, progress)
+    return counter
+
+
+def check_corpus(corpus, passes_needed: int = 2) -> Iterable:
+    """Validate a corpus before use; return the iterable to use in its place.
+
+    Rejects, with a message saying what to pass instead:
+
+    * ``None``, a non-iterable, a ``str``/``bytes`` (iterating a string gives
+      characters) or a path: ``TypeError``;
+    * a one-shot iterator or generator when ``passes_needed > 1``: ``TypeError``
+      (it would be empty on the second pass);
+    * a first sentence that is a string rather than a list of tokens: ``TypeError``;
+    * a corpus with no sentences at all: ``ValueError``.
+
+    To inspect the first sentence of a one-shot iterator (allowed when
+    ``passes_needed == 1``) this function has to consume it, so it returns an
+    equivalent iterator that puts it back; restartable corpora are returned
+    unchanged.
+    """
+    if corpus is None:
+        raise TypeError("no corpus given (got None): pass a list of token lists, or LineSentence(path)")
+    if isinstance(corpus, (str, bytes, bytearray)):
+        raise TypeError(
+            "the corpus is a plain string, which would be iterated character by character;"
+            " wrap it, e.g. [text.split()] for one sentence, or LineSentence(path) for a file path"
+        )
+    if isinstance(corpus, os.PathLike):
+        raise TypeError(
+            f"the corpus is a path ({os.fspath(corpus)!r}); wrap it in LineSentence(path) or Text8Corpus(path)"
+        )
+    try:
+        iterator = iter(corpus)
+    except TypeError:
+        raise TypeError(
+            f"the corpus must be an iterable of token lists, got {type(corpus).__name__}"
+        ) from None
+    one_shot = iterator is corpus
+    if one_shot and passes_needed > 1:
+        raise TypeError(
+            f"the corpus is a one-shot iterator ({type(corpus).__name__}) but {passes_needed} passes"
+            " over it are needed; pass a list or a restartable iterable such as LineSentence(path)"
+            " (a class whose __iter__ starts over each time)"
+        )
+    try:
+        first = next(iterator)
+    except StopIteration:
+        raise ValueError("the corpus is empty: it yielded no sentences") from None
+    if isinstance(first, (str, bytes, bytearray)):
+        raise TypeError(
+            f"sentences must be lists of tokens, but the first one is a {type(first).__name__}"
+            f" ({first[:40]!r}...); split each sentence, e.g. [line.split() for line in lines]"
+        )
+    try:
+        iter(first)
+    except TypeError:
+        raise TypeError(
+            f"sentences must be lists of tokens, but the first one is a {type(first).__name__}"
+        ) from None
+    if one_shot:
+        return itertools.chain([first], iterator)
+    return corpus
+
+
+class IdBatch(NamedTuple):
+    """A batch of sentences as vocabulary ids, ready for the training kernels.
+
+    ids : int32[n]
+        In-vocabulary ids of the batch's sentences, concatenated.
+    sentence_ends : int32[k]
+        Cumulative end offset in ``ids`` of each of the batch's k non-empty
+        sentences (sentence j is ``ids[sentence_ends[j-1]:sentence_ends[j]]``,
+        with ``sentence_ends[-1] == n``). A sentence longer than
+        ``max_sentence_length`` in-vocabulary words appears as consecutive
+        pieces of that length.
+    raw_words : int
+        Tokens consumed from the corpus for this batch, out-of-vocabulary ones included.
+    n_sentences : int
+        Corpus sentences finished in this batch, including those skipped for
+        having no in-vocabulary word (so it can differ from ``k``).
+    """
+
+    ids: np.ndarray
+    sentence_ends: np.ndarray
+    raw_words: int
+    n_sentences: int
+
+
+def iter_id_batches(corpus: Iterable, key_to_index: dict, batch_words: int = 10000,
+                    max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH) -> Iterator[IdBatch]:
+    """Convert a corpus to :class:`IdBatch` es of about ``batch_words`` in-vocabulary words.
+
+    Out-of-vocabulary tokens are dropped (and counted in ``raw_words``). A
+    batch closes at the end of the sentence piece that brings its id count to
+    ``batch_words`` or more, so a batch holds at most
+    ``batch_words + max_sentence_length - 1`` ids; a sentence is only split
+    across batches at a ``max_sentence_length`` boundary. Sentences without
+    any in-vocabulary token are skipped but still counted, in the batch that
+    is open when they are read (a full batch stays open until the next
+    in-vocabulary token, so a trailing run of such sentences goes to the last
+    batch): summing ``raw_words`` and ``n_sentences`` over the batches gives
+    the corpus totals. Empty batches are never yielded: a corpus without a
+    single in-vocabulary token yields nothing.
+
+    ``key_to_index`` maps each token to its int id (< 2**31). The token to id
+    loop runs in compiled code.
+    """
+    if not isinstance(key_to_index, dict):
+        raise TypeError(f"key_to_index must be a dict, got {type(key_to_index).__name__}")
+    if int(batch_words) != batch_words or batch_words < 1:
+        raise ValueError(f"batch_words must be a positive integer, got {batch_words!r}")
+    max_len = _check_max_sentence_length(max_sentence_length)
+    if len(key_to_index) >= 2 ** 31:
+        raise ValueError("a vocabulary of 2**31 words or more does not fit int32 ids")
+    batcher = IdBatcher(iter(corpus), key_to_index, int(batch_words), max_len)
+    while True:
+        batch = batcher.next_batch()
+        if batch is None:
+            return
+        yield IdBatch(*batch)

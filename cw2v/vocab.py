@@ -1,0 +1,433 @@
+"""Vocabulary: counting a corpus, selecting the words to keep, word2vec.c vocab files.
+
+After the scan everything is arrays: ``index_to_key`` (list of str),
+``key_to_index`` (dict str -> int) and ``counts`` (int64, aligned with
+``index_to_key``). The Huffman tree (``cw2v.huffman``), subsampling thresholds
+and negative-sampling table (``cw2v.sampling``) are all built from ``counts``.
+
+Selection rules, applied in this order:
+
+1. ``max_vocab_size`` (scan only) bounds memory *during* the scan as word2vec.c
+   does: whenever more than that many distinct words are held, every word
+   with count <= floor is dropped and the floor (starting at 1) rises by one.
+   Counts of words seen again after being dropped restart from zero, so the
+   final counts can be lower than the true ones.
+2. ``max_final_vocab`` (as gensim 4): the effective min_count is raised to one
+   more than the count of the (max_final_vocab + 1)-th most frequent word, so
+   at most ``max_final_vocab`` words survive (fewer when counts tie).
+3. A word is kept iff ``count >= effective_min_count``, unless
+   ``trim_rule(word, count, effective_min_count)`` says :data:`RULE_KEEP` or
+   :data:`RULE_DISCARD` (:data:`RULE_DEFAULT` leaves the count test in charge).
+   The same rule is consulted when ``max_vocab_size`` prunes (with
+   ``min_count = floor + 1``).
+4. ``sorted_vocab``: descending count, ties by the word in Python string
+   order, so the result does not depend on how the counting was done.
+   Otherwise words keep the order in which they first appeared.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from cw2v._kernels.tokens import TextCounter, TokenCounter
+from cw2v.corpus import check_corpus, count_file_corpus, open_text_source
+
+logger = logging.getLogger(__name__)
+
+RULE_DEFAULT = 0
+RULE_DISCARD = 1
+RULE_KEEP = 2
+
+TrimRule = Callable[[str, int, int], int]
+
+__all__ = ["Vocabulary", "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP"]
+
+
+def _check_count_param(name: str, value, allow_none: bool = False, minimum: int = 0):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}" + (" or None" if allow_none else "")
+                         + f", got {value!r}")
+    return int(value)
+
+
+def _apply_trim_rule(words: Sequence[str], counts: np.ndarray, default_keep: np.ndarray,
+                     trim_rule: Optional[TrimRule], min_count: int) -> np.ndarray:
+    """``default_keep`` overridden word by word by ``trim_rule`` (if any)."""
+    if trim_rule is None:
+        return default_keep
+    keep = default_keep.copy()
+    for i, (word, count) in enumerate(zip(words, counts.tolist())):
+        rule = trim_rule(word, count, min_count)
+        if isinstance(rule, bool):  # True == RULE_DISCARD would silently invert the intent
+            raise ValueError(
+                f"trim_rule returned {rule!r} for {word!r}; it must return RULE_KEEP (2),"
+                " RULE_DISCARD (1) or RULE_DEFAULT (0) from cw2v.vocab, not a bool"
+            )
+        if rule == RULE_KEEP:
+            keep[i] = True
+        elif rule == RULE_DISCARD:
+            keep[i] = False
+        elif rule != RULE_DEFAULT:
+            raise ValueError(
+                f"trim_rule returned {rule!r} for {word!r}; it must return RULE_KEEP (2),"
+                " RULE_DISCARD (1) or RULE_DEFAULT (0) from cw2v.vocab"
+            )
+    return keep
+
+
+def _order_by_count(words: List[str], counts: np.ndarray) -> np.ndarray:
+    """Permutation putting words in descending count, ties by the word (str order)."""
+    by_word = np.array(sorted(range(len(words)), key=words.__getitem__), dtype=np.int64)
+    return by_word[np.argsort(-counts[by_word], kind="stable")]
+
+
+def _check_words_are_str(words: Sequence) -> None:
+    for word in words:
+        if type(word) is not str:
+            if isinstance(word, str):
+                continue
+            hint = " (decode bytes tokens to str first)" if isinstance(word, bytes) else ""
+            raise TypeError(f"tokens must be str, found {type(word).__name__} {word!r}{hint}")
+
+
+def _pct(part: float, whole: float) -> float:
+    return 100.0 * part / whole if whole else 0.0
+
+
+class Vocabulary:
+    """The retained words of a corpus, their counts and the scan statistics.
+
+    Attributes
+    ----------
+    index_to_key : list[str]
+        Word of each index.
+    key_to_index : dict[str, int]
+        Index of each word.
+    counts : np.ndarray, int64, shape (V,)
+        Corpus count of each word, aligned with ``index_to_key``.
+    raw_word_count : int
+        Tokens seen by the last scan (all words, before any selection).
+    retained_word_count : int
+        Tokens of the last scanned corpus that belong to the vocabulary.
+    distinct_count : int
+        Distinct words held at the end of the last scan (after any
+        ``max_vocab_size`` pruning), before min_count selection.
+    corpus_count : int
+        Sentences in the last scanned corpus (0 when built from counts).
+    min_count, effective_min_count : int
+        Requested and applied (after ``max_final_vocab``) count thresholds.
+
+    "Last scan" is the one of :meth:`scan` or of the latest :meth:`update`:
+    training after an update runs over the update's corpus.
+    """
+
+    def __init__(self, index_to_key: Sequence[str], counts, *, raw_word_count: Optional[int] = None,
+                 retained_word_count: Optional[int] = None, distinct_count: Optional[int] = None,
+                 corpus_count: int = 0, min_count: int = 1, effective_min_count: Optional[int] = None):
+        keys = list(index_to_key)
+        _check_words_are_str(keys)
+        counts = np.asarray(counts)
+        if counts.shape != (len(keys),):
+            raise ValueError(f"counts must have shape ({len(keys)},) to match index_to_key, got {counts.shape}")
+        if len(keys) and (not np.issubdtype(counts.dtype, np.integer) or counts.min() < 0):
+            raise ValueError("counts must be non-negative integers")
+        self.index_to_key: List[str] = keys
+        self.key_to_index = {word: i for i, word in enumerate(keys)}
+        if len(self.key_to_index) != len(keys):
+            seen = set()
+            dup = next(w for w in keys if w in seen or seen.add(w))
+            raise ValueError(f"duplicate word {dup!r} in index_to_key")
+        self.counts = counts.astype(np.int64, copy=True)
+        total = int(self.counts.sum())
+        self.raw_word_count = total if raw_word_count is None else int(raw_word_count)
+        self.retained_word_count = total if retained_word_count is None else int(retained_word_count)
+        self.distinct_count = len(keys) if distinct_count is None else int(distinct_count)
+        self.corpus_count = int(corpus_count)
+        self.min_count = int(min_count)
+        self.effective_min_count = self.min_count if effective_min_count is None else int(effective_min_count)
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return len(self.index_to_key)
+
+    def __contains__(self, word) -> bool:
+        return word in self.key_to_index
+
+    def __repr__(self) -> str:
+        return (f"Vocabulary({len(self)} words, {self.retained_word_count} of {self.raw_word_count} raw tokens"
+                f" retained, min_count={self.effective_min_count})")
+
+    def get_count(self, word: str) -> int:
+        """Count of ``word``; KeyError naming it if it is not in the vocabulary."""
+        try:
+            return int(self.counts[self.key_to_index[word]])
+        except KeyError:
+            raise KeyError(f"word {word!r} is not in the vocabulary") from None
+
+    # ------------------------------------------------------------- building
+    @classmethod
+    def scan(cls, corpus: Iterable, min_count: int = 5, max_vocab_size: Optional[int] = None,
+             max_final_vocab: Optional[int] = None, trim_rule: Optional[TrimRule] = None,
+             sorted_vocab: bool = True, progress_per: int = 10000) -> "Vocabulary":
+        """Count every token of ``corpus`` (one pass) and select the vocabulary.
+
+        ``corpus`` is an iterable of token lists (a one-shot iterator is fine
+        here: one pass). ``progress_per``: log progress every that many
+        sentences (0 = never). Selection rules: see the module docstring.
+
+        Raises ValueError for an empty corpus or when no word survives the
+        selection; TypeError for a corpus of the wrong kind (see
+        ``cw2v.corpus.check_corpus``) or non-str tokens.
+        """
+        min_count = _check_count_param("min_count", min_count)
+        max_vocab_size = _check_count_param("max_vocab_size", max_vocab_size, allow_none=True, minimum=1)
+        max_final_vocab = _check_count_param("max_final_vocab", max_final_vocab, allow_none=True, minimum=1)
+        progress_per = _check_count_param("progress_per", progress_per)
+        counter, prune_floor = _count_corpus(corpus, max_vocab_size, trim_rule, progress_per)
+        words, counts = counter.words_and_counts()
+        _check_words_are_str(words)
+        logger.info("collected %i distinct words from a corpus of %i raw words and %i sentences%s",
+                    len(words), counter.raw_words, counter.n_sentences,
+                    f" (max_vocab_size pruning reached count floor {prune_floor - 1})" if prune_floor > 1 else "")
+        if counter.raw_words == 0:
+            raise ValueError(f"the corpus has {counter.n_sentences} sentences but not a single token")
+        return cls._select(words, counts, min_count=min_count, max_final_vocab=max_final_vocab,
+                           trim_rule=trim_rule, sorted_vocab=sorted_vocab, raw_word_count=counter.raw_words,
+                           corpus_count=counter.n_sentences)
+
+    @classmethod
+    def from_counts(cls, counts: Mapping, min_count: int = 5, max_final_vocab: Optional[int] = None,
+                    trim_rule: Optional[TrimRule] = None, sorted_vocab: bool = True,
+                    raw_word_count: Optional[int] = None, corpus_count: int = 0) -> "Vocabulary":
+        """Select a vocabulary from a ``{word: count}`` mapping (e.g. a ``Counter``).
+
+        ``raw_word_count`` defaults to the sum of all counts; ``corpus_count``
+        (sentences) is unknown here and defaults to 0. Unsorted order is the
+        mapping's iteration order.
+        """
+        if not isinstance(counts, Mapping):
+            raise TypeError(f"counts must be a mapping word -> count, got {type(counts).__name__}")
+        if not counts:
+            raise ValueError("the counts mapping is empty: there are no words to build a vocabulary from")
+        min_count = _check_count_param("min_count", min_count)
+        max_final_vocab = _check_count_param("max_final_vocab", max_final_vocab, allow_none=True, minimum=1)
+        words = list(counts.keys())
+        _check_words_are_str(words)
+        count_arr = _counts_array(counts.values(), words)
+        return cls._select(words, count_arr, min_count=min_count, max_final_vocab=max_final_vocab,
+                           trim_rule=trim_rule, sorted_vocab=sorted_vocab,
+                           raw_word_count=int(count_arr.sum()) if raw_word_count is None else raw_word_count,
+                           corpus_count=corpus_count)
+
+    @classmethod
+    def _select(cls, words: List[str], counts: np.ndarray, *, min_count: int, max_final_vocab: Optional[int],
+                trim_rule: Optional[TrimRule], sorted_vocab: bool, raw_word_count: int,
+                corpus_count: int) -> "Vocabulary":
+        """Apply max_final_vocab, min_count, trim_rule and ordering to raw counts."""
+        distinct = len(words)
+        effective = min_count
+        if max_final_vocab is not None and max_final_vocab < distinct:
+            # count of the (max_final_vocab + 1)-th most frequent word
+            kth = int(np.partition(counts, distinct - 1 - max_final_vocab)[distinct - 1 - max_final_vocab])
+            effective = max(kth + 1, min_count)
+            logger.info("max_final_vocab=%i and min_count=%i give effective min_count=%i",
+                        max_final_vocab, min_count, effective)
+        keep = _apply_trim_rule(words, counts, counts >= effective, trim_rule, effective)
+        kept = np.flatnonzero(keep)
+        if kept.size == 0:
+            top = int(np.argmax(counts))
+            raise ValueError(
+                f"no word survives the selection: none of the {distinct} distinct words occurs at least"
+                f" min_count={effective} times{' or is kept by trim_rule' if trim_rule else ''} (the most"
+                f" frequent, {words[top]!r}, occurs {int(counts[top])} times); lower min_count"
+                + (" or raise max_final_vocab" if max_final_vocab is not None else "")
+                + (" or relax trim_rule" if trim_rule is not None else "")
+                + ", or give a larger corpus"
+            )
+        kept_words = [words[i] for i in kept.tolist()]
+        kept_counts = counts[kept]
+        if sorted_vocab:
+            order = _order_by_count(kept_words, kept_counts)
+            kept_words = [kept_words[i] for i in order.tolist()]
+            kept_counts = kept_counts[order]
+        retained = int(kept_counts.sum())
+        total = int(counts.sum())
+        logger.info("min_count=%i keeps %i of %i distinct words (%.2f%%, drops %i)",
+                    effective, kept.size, distinct, _pct(kept.size, distinct), distinct - kept.size)
+        logger.info("min_count=%i keeps %i of %i counted words (%.2f%%, drops %i)",
+                    effective, retained, total, _pct(retained, total), total - retained)
+        return cls(kept_words, kept_counts, raw_word_count=raw_word_count, retained_word_count=retained,
+                   distinct_count=distinct, corpus_count=corpus_count, min_count=min_count,
+                   effective_min_count=effective)
+
+    def update(self, corpus_or_counts, min_count: Optional[int] = None, trim_rule: Optional[TrimRule] = None,
+               progress_per: int = 10000) -> int:
+        """Grow the vocabulary from more text (``build_vocab(update=True)``); return the new-word count.
+
+        ``corpus_or_counts``: a corpus (iterable of token lists) or a mapping
+        ``{word: count}``. Words already in the vocabulary keep their index
+        and their counts grow by the new counts (whatever those are). New
+        words whose new count passes ``min_count`` (default: this
+        vocabulary's ``min_count``) and ``trim_rule`` are appended at the end,
+        in descending count, ties by word. The scan statistics become those
+        of the new corpus.
+        """
+        min_count = self.min_count if min_count is None else _check_count_param("min_count", min_count)
+        if isinstance(corpus_or_counts, Mapping):
+            words = list(corpus_or_counts.keys())
+            _check_words_are_str(words)
+            new_counts = _counts_array(corpus_or_counts.values(), words)
+            raw, sentences = int(new_counts.sum()), 0
+        else:
+            counter, _ = _count_corpus(corpus_or_counts, None, None, _check_count_param("progress_per", progress_per))
+            words, new_counts = counter.words_and_counts()
+            _check_words_are_str(words)
+            raw, sentences = counter.raw_words, counter.n_sentences
+        known_index = np.fromiter((self.key_to_index.get(w, -1) for w in words), dtype=np.int64, count=len(words))
+        is_known = known_index >= 0
+        counts = self.counts.copy()
+        np.add.at(counts, known_index[is_known], new_counts[is_known])
+
+        fresh = np.flatnonzero(~is_known)
+        fresh_words = [words[i] for i in fresh.tolist()]
+        fresh_counts = new_counts[fresh]
+        keep = _apply_trim_rule(fresh_words, fresh_counts, fresh_counts >= min_count, trim_rule, min_count)
+        added_words = [fresh_words[i] for i in np.flatnonzero(keep).tolist()]
+        added_counts = fresh_counts[keep]
+        order = _order_by_count(added_words, added_counts)
+        for i in order.tolist():
+            self.key_to_index[added_words[i]] = len(self.index_to_key)
+            self.index_to_key.append(added_words[i])
+        self.counts = np.concatenate([counts, added_counts[order]])
+
+        self.raw_word_count = raw
+        self.corpus_count = sentences
+        self.distinct_count = len(words)
+        self.retained_word_count = int(new_counts[is_known].sum() + added_counts.sum())
+        logger.info("vocabulary update: %i new words added (%i known words seen again, %i new words dropped"
+                    " below min_count=%i); now %i words",
+                    len(added_words), int(is_known.sum()), len(fresh_words) - len(added_words), min_count, len(self))
+        return len(added_words)
+
+    # --------------------------------------------------- word2vec.c vocab files
+    def save_word2vec_vocab(self, path: Union[str, os.PathLike]) -> None:
+        """Write ``word count`` lines in index order (word2vec.c's ``-save-vocab`` format).
+
+        UTF-8, atomic (temp file + rename). Words containing whitespace cannot
+        be represented in this format: ValueError naming the word.
+        """
+        lines = []
+        for word, count in zip(self.index_to_key, self.counts.tolist()):
+            if not word or word.split() != [word]:
+                raise ValueError(
+                    f"word {word!r} is empty or contains whitespace and cannot be written in the word2vec"
+                    " vocab format (one 'word count' per line)"
+                )
+            lines.append(f"{word} {count}\n")
+        _atomic_write_text(os.fspath(path), "".join(lines))
+
+    @classmethod
+    def load_word2vec_vocab(cls, path: Union[str, os.PathLike], min_count: int = 5,
+                            max_final_vocab: Optional[int] = None, trim_rule: Optional[TrimRule] = None,
+                            sorted_vocab: bool = True, unicode_errors: str = "strict") -> "Vocabulary":
+        """Build a vocabulary from a word2vec.c ``-save-vocab`` file (``-read-vocab``).
+
+        One ``word count`` pair per line (blank lines ignored; ``.gz``/``.bz2``/
+        ``.xz`` transparent); selection as in :meth:`from_counts`. word2vec.c
+        writes its sentence-end marker ``</s>`` as the first entry; it is
+        loaded like any other word (drop it with a ``trim_rule`` if unwanted).
+        Malformed lines, negative counts and duplicate words raise ValueError
+        naming the file and line.
+        """
+        path = os.fspath(path)
+        counts = {}
+        with open_text_source(path) as fin:
+            for line_no, raw_line in enumerate(fin, start=1):
+                try:
+                    line = raw_line.decode("utf-8", unicode_errors)
+                except UnicodeDecodeError as err:
+                    raise ValueError(f"{path!r} line {line_no}: invalid UTF-8 ({err.reason})") from None
+                fields = line.split()
+                if not fields:
+                    continue
+                if len(fields) != 2:
+                    raise ValueError(f"{path!r} line {line_no}: expected 'word count', got {line.rstrip()!r}")
+                word, count_text = fields
+                try:
+                    count = int(count_text)
+                except ValueError:
+                    count = -1
+                if count < 0:
+                    raise ValueError(f"{path!r} line {line_no}: count must be a non-negative integer,"
+                                     f" got {count_text!r}")
+                if word in counts:
+                    raise ValueError(f"{path!r} line {line_no}: duplicate word {word!r}")
+                counts[word] = count
+        if not counts:
+            raise ValueError(f"{path!r} holds no 'word count' lines")
+        return cls.from_counts(counts, min_count=min_count, max_final_vocab=max_final_vocab, trim_rule=trim_rule,
+                               sorted_vocab=sorted_vocab)
+
+
+def _counts_array(values: Iterable, words: Sequence[str]) -> np.ndarray:
+    values = list(values)
+    for word, value in zip(words, values):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"count of {word!r} must be a non-negative integer, got {value!r}")
+    return np.array(values, dtype=np.int64)
+
+
+def _count_corpus(corpus, max_vocab_size: Optional[int], trim_rule: Optional[TrimRule],
+                  progress_per: int) -> Tuple[Union[TokenCounter, TextCounter], int]:
+    """Count a corpus, pruning as word2vec.c when ``max_vocab_size`` is exceeded.
+
+    Returns the counter and the next prune floor (1 if it never pruned).
+    """
+    def progress(n_sentences, raw_words, distinct):
+        logger.info("PROGRESS: sentence #%i, %i words counted, %i distinct", n_sentences, raw_words, distinct)
+
+    if max_vocab_size is None:
+        # cw2v's own file readers are counted straight from the decoded text.
+        counter = count_file_corpus(corpus, progress_per, progress)
+        if counter is not None:
+            if counter.n_sentences == 0:
+                raise ValueError(f"the corpus is empty: {corpus!r} yielded no sentences")
+            return counter, 1
+    sentences = iter(check_corpus(corpus, passes_needed=1))
+    counter = TokenCounter()
+    floor = 1
+    limit = -1 if max_vocab_size is None else max_vocab_size
+    while not counter.count_sentences(sentences, limit, progress_per, progress):
+        words, counts = counter.words_and_counts()
+        keep = _apply_trim_rule(words, counts, counts > floor, trim_rule, floor + 1)
+        counter.keep_only(keep)
+        logger.info("max_vocab_size=%i exceeded: pruned %i words with count <= %i (%i left)",
+                    max_vocab_size, len(words) - len(counter), floor, len(counter))
+        floor += 1
+    return counter, floor
+
+
+def _atomic_write_text(path: str, text: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        # mkstemp creates the file 0600; give it the permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,457 @@
+"""Tests of cw2v.corpus: file readers, corpus checks and id batches.
+
+Oracles: the readers are compared with the obvious whole-file reference
+(decode everything, split lines, split tokens, cut into chunks), also with
+tiny read blocks so every block-boundary case is exercised; id batches are
+compared with a slow reference that applies the documented rules literally.
+"""
+import bz2
+from collections import Counter
+import gzip
+import importlib.resources
+import lzma
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cw2v.corpus as corpus_mod
+from cw2v._kernels.tokens import TextCounter
+from cw2v.corpus import (
+    CorpusDecodeError,
+    count_file_corpus,
+    IdBatch,
+    LineSentence,
+    PathLineSentences,
+    Text8Corpus,
+    check_corpus,
+    iter_id_batches,
+)
+
+KJV = importlib.resources.files("cw2v") / "data" / "kjv.txt.gz"
+
+
+# ----------------------------------------------------------------- references
+def chunks(tokens, size):
+    return [tokens[i: i + size] for i in range(0, len(tokens), size)]
+
+
+def reference_lines(data: bytes, max_len: int, errors: str = "replace", limit=None):
+    lines = data.decode("utf-8", errors).split("\n")
+    if data.endswith(b"\n"):
+        lines = lines[:-1]
+    if limit is not None:
+        lines = lines[:limit]
+    out = []
+    for line in lines:
+        out.extend(chunks(line.split(), max_len))
+    return out
+
+
+def reference_text8(data: bytes, max_len: int, errors: str = "replace", limit=None):
+    tokens = data.decode("utf-8", errors).split()
+    if limit is not None:
+        tokens = tokens[:limit]
+    return chunks(tokens, max_len)
+
+
+def write(path: Path, data: bytes) -> Path:
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix, open)
+    with opener(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+# Text pieces chosen to stress the reader: every ASCII whitespace kind, CRLF,
+# multi-byte UTF-8 (2, 3 and 4 bytes), Unicode whitespace (NBSP, U+2003),
+# invalid bytes and truncated multi-byte sequences.
+PIECES = [b"a", b"bc", b"word", b" ", b"  ", b"\t", b"\n", b"\r\n", b"\x0b", b"\x0c",
+          "é".encode(), "日本".encode(), "😀".encode(), "\u00a0".encode(), "\u2003".encode(),
+          b"\xff", b"\xe6\x97", b"\x80"]
+texts = st.lists(st.sampled_from(PIECES), max_size=60).map(b"".join)
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch):
+    """Make the readers use very small blocks so tokens straddle block boundaries."""
+    def set_size(n):
+        monkeypatch.setattr(corpus_mod, "_BLOCK_BYTES", n)
+    return set_size
+
+
+# ------------------------------------------------------------------ LineSentence
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=texts, block=st.integers(1, 9), max_len=st.integers(1, 4))
+def test_line_sentence_matches_whole_file_reference(tmp_path, tiny_blocks, data, block, max_len):
+    path = write(tmp_path / "c.txt", data)
+    tiny_blocks(block)
+    assert list(LineSentence(path, max_sentence_length=max_len)) == reference_lines(data, max_len)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=texts, block=st.integers(1, 9), max_len=st.integers(1, 4))
+def test_text8_matches_whole_file_reference(tmp_path, tiny_blocks, data, block, max_len):
+    path = write(tmp_path / "c.txt", data)
+    tiny_blocks(block)
+    assert list(Text8Corpus(path, max_sentence_length=max_len)) == reference_text8(data, max_len)
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2", ".xz"])
+def test_compressed_files_read_transparently(tmp_path, suffix):
+    data = "in the beginning\nGod created  the heaven\n\nand the earth é\n".encode()
+    path = write(tmp_path / f"c.txt{suffix}", data)
+    expected = reference_lines(data, 10000)
+    assert list(LineSentence(path)) == expected
+    assert list(Text8Corpus(path)) == reference_text8(data, 10000)
+
+
+def test_readers_are_restartable(tmp_path):
+    path = write(tmp_path / "c.txt", b"a b\nc d e\n" * 100)
+    for reader in (LineSentence(path, max_sentence_length=2), Text8Corpus(path, max_sentence_length=7)):
+        first = list(reader)
+        assert first and list(reader) == first
+
+
+def test_enormous_line_is_split_in_order_and_nothing_is_lost(tmp_path):
+    tokens = [f"w{i}" for i in range(25000)]
+    path = write(tmp_path / "long.txt", ("short line\n" + " ".join(tokens) + "\nlast\n").encode())
+    sentences = list(LineSentence(path))
+    assert [len(s) for s in sentences] == [2, 10000, 10000, 5000, 1]
+    assert [t for s in sentences[1:4] for t in s] == tokens
+
+
+def test_line_without_trailing_newline_and_crlf(tmp_path):
+    path = write(tmp_path / "c.txt", b"a b\r\nc\r\nd e")
+    assert list(LineSentence(path)) == [["a", "b"], ["c"], ["d", "e"]]
+
+
+def test_line_limit_counts_lines_including_blank_ones(tmp_path, tiny_blocks):
+    data = b"a b\n\nc\nd e f\ng\n"
+    path = write(tmp_path / "c.txt", data)
+    for block in (1, 3, 1 << 16):
+        tiny_blocks(block)
+        for limit in range(0, 7):
+            assert list(LineSentence(path, limit=limit)) == reference_lines(data, 10000, limit=limit), (block, limit)
+
+
+def test_text8_limit_counts_tokens(tmp_path, tiny_blocks):
+    data = b"a bb c\ndd e ff g"
+    path = write(tmp_path / "c.txt", data)
+    for block in (1, 4, 1 << 16):
+        tiny_blocks(block)
+        for limit in range(0, 9):
+            assert list(Text8Corpus(path, max_sentence_length=3, limit=limit)) == \
+                reference_text8(data, 3, limit=limit)
+
+
+def test_bundled_kjv_corpus_statistics():
+    sentences = list(LineSentence(KJV))
+    tokens = [t for s in sentences for t in s]
+    # Figures stated in cw2v/data/README.md
+    assert len(sentences) == 31102
+    assert len(tokens) == 789684
+    assert len(set(tokens)) == 12672
+    assert sentences[0] == "in the beginning god created the heaven and the earth".split()
+
+
+# ------------------------------------------------------ counting without lists
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(
+    " \t\n\x0b\x0c\r\x1c\x1f\x85\xa0\u1680\u2028\u3000ab"), max_size=40), max_size=5),
+    limit=st.none() | st.integers(0, 30))
+def test_text_counter_matches_str_split(texts, limit):
+    counter = TextCounter()
+    expected = Counter()
+    for text in texts:
+        tokens = text.split()
+        n = counter.count_text(text) if limit is None else counter.count_text(text, limit)
+        if limit is not None:
+            tokens = tokens[:limit]
+        assert n == len(tokens)
+        expected.update(tokens)
+    words, counts = counter.words_and_counts()
+    assert dict(zip(words, counts.tolist())) == expected
+    assert words == list(expected)  # first-appearance order, like a Counter's
+    assert counter.raw_words == sum(expected.values())
+
+
+def test_text_counter_same_word_in_strings_of_different_widths():
+    # "word" stored from a 1-byte-per-char string must match it inside UCS-2/UCS-4 strings.
+    counter = TextCounter()
+    for text in ["word été", "word 日本 été", "word 😀 日本", "😀 word"]:
+        counter.count_text(text)
+    words, counts = counter.words_and_counts()
+    assert dict(zip(words, counts.tolist())) == {"word": 4, "été": 2, "日本": 2, "😀": 2}
+
+
+def test_text_counter_grows_its_table():
+    counter = TextCounter()
+    words = [f"w{i}" for i in range(20000)]
+    counter.count_text(" ".join(words))
+    counter.count_text(" ".join(words[::3]))
+    got_words, counts = counter.words_and_counts()
+    assert got_words == words
+    assert counts.tolist() == [2 if i % 3 == 0 else 1 for i in range(20000)]
+
+
+def iterate_and_count(reader):
+    sentences = list(reader)
+    return Counter(t for s in sentences for t in s), sum(map(len, sentences)), len(sentences)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=texts, block=st.integers(1, 9), max_len=st.integers(1, 4), limit=st.none() | st.integers(0, 8),
+       kind=st.sampled_from(["line", "text8"]))
+def test_count_file_corpus_equals_iterating(tmp_path, tiny_blocks, data, block, max_len, limit, kind):
+    path = write(tmp_path / "c.txt", data)
+    tiny_blocks(block)
+    cls = LineSentence if kind == "line" else Text8Corpus
+    reader = cls(path, max_sentence_length=max_len, limit=limit)
+    counter = count_file_corpus(reader)
+    counts, raw, n_sentences = iterate_and_count(reader)
+    words, word_counts = counter.words_and_counts()
+    assert dict(zip(words, word_counts.tolist())) == counts
+    assert (counter.raw_words, counter.n_sentences) == (raw, n_sentences)
+
+
+def test_count_file_corpus_on_kjv_and_folders(tmp_path):
+    reader = LineSentence(KJV)
+    counter = count_file_corpus(reader)
+    assert (counter.raw_words, counter.n_sentences, len(counter)) == (789684, 31102, 12672)
+    write(tmp_path / "a.txt", b"x y\n\nz " + b"w " * 12 + b"\n")
+    write(tmp_path / "b.txt.gz", "é x\n".encode())
+    folder = PathLineSentences(tmp_path, max_sentence_length=5)
+    counter = count_file_corpus(folder)
+    counts, raw, n_sentences = iterate_and_count(folder)
+    assert dict(zip(*[x if i == 0 else x.tolist() for i, x in enumerate(counter.words_and_counts())])) == counts
+    assert (counter.raw_words, counter.n_sentences) == (raw, n_sentences)
+
+
+def test_count_file_corpus_reports_progress(tmp_path):
+    path = write(tmp_path / "c.txt", b"a b\n" * 2500)
+    calls = []
+    count_file_corpus(LineSentence(path), 1000, lambda *args: calls.append(args))
+    assert [c[0] for c in calls] == [1000, 2000]  # at least every 1000 sentences, block-wise
+    assert all(raw == 2 * n for n, raw, _ in calls)
+
+
+def test_count_file_corpus_leaves_other_corpora_alone(tmp_path):
+    class Lowercased(LineSentence):
+        def __iter__(self):
+            return ([t.lower() for t in s] for s in super().__iter__())
+
+    path = write(tmp_path / "c.txt", b"A b\n")
+    assert count_file_corpus(Lowercased(path)) is None
+    assert count_file_corpus([["a"]]) is None
+
+
+def test_readers_agree_with_gensim(tmp_path):
+    gensim_w2v = pytest.importorskip("gensim.models.word2vec")
+    assert list(LineSentence(KJV, max_sentence_length=20)) == \
+        list(gensim_w2v.LineSentence(str(KJV), max_sentence_length=20))
+    words = [f"w{i % 997}" for i in range(30000)]
+    path = write(tmp_path / "text8", (" " + " ".join(words)).encode())
+    assert list(Text8Corpus(path, max_sentence_length=1000)) == \
+        list(gensim_w2v.Text8Corpus(str(path), max_sentence_length=1000))
+
+
+# -------------------------------------------------------------- invalid UTF-8
+def test_invalid_utf8_is_replaced_by_default(tmp_path):
+    path = write(tmp_path / "c.txt", b"ok caf\xe9 fine\n")
+    assert list(LineSentence(path)) == [["ok", "caf\ufffd", "fine"]]
+    assert list(LineSentence(path, unicode_errors="ignore")) == [["ok", "caf", "fine"]]
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+@pytest.mark.parametrize("block", [1, 5, 1 << 16])
+def test_strict_mode_names_file_and_byte_offset(tmp_path, tiny_blocks, suffix, block):
+    good = "première ligne\n".encode() * 7
+    data = good + b"abc \xc3\x28 tail\n"
+    bad_offset = len(good) + 4
+    path = write(tmp_path / f"bad.txt{suffix}", data)
+    tiny_blocks(block)
+    for reader in (LineSentence(path, unicode_errors="strict"), Text8Corpus(path, unicode_errors="strict")):
+        with pytest.raises(CorpusDecodeError) as info:
+            list(reader)
+        err = info.value
+        assert isinstance(err, ValueError)
+        assert err.offset == bad_offset and err.path == str(path)
+        assert str(path) in str(err) and str(bad_offset) in str(err)
+
+
+def test_strict_mode_truncated_multibyte_at_end_of_file(tmp_path):
+    path = write(tmp_path / "c.txt", b"ab \xe6\x97")
+    with pytest.raises(CorpusDecodeError) as info:
+        list(LineSentence(path, unicode_errors="strict"))
+    assert info.value.offset == 3
+
+
+def test_unknown_error_handler_rejected(tmp_path):
+    path = write(tmp_path / "c.txt", b"a\n")
+    with pytest.raises(ValueError, match="unicode_errors"):
+        LineSentence(path, unicode_errors="bogus")
+
+
+# ------------------------------------------------------------ reader arguments
+def test_missing_file_and_directory_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.txt"):
+        LineSentence(tmp_path / "nope.txt")
+    with pytest.raises(IsADirectoryError, match="PathLineSentences"):
+        LineSentence(tmp_path)
+    with pytest.raises(TypeError, match="path"):
+        LineSentence(["a", "b"])
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5])
+def test_bad_max_sentence_length(tmp_path, bad):
+    path = write(tmp_path / "c.txt", b"a\n")
+    with pytest.raises(ValueError, match="max_sentence_length"):
+        LineSentence(path, max_sentence_length=bad)
+
+
+# ----------------------------------------------------------- PathLineSentences
+def test_path_line_sentences_reads_sorted_files(tmp_path):
+    write(tmp_path / "b.txt", b"b1\nb2 x\n")
+    write(tmp_path / "a.txt.gz", b"a1\n")
+    write(tmp_path / "c.txt", b"c1 c2 c3\n")
+    write(tmp_path / ".hidden", b"never\n")
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub" / "d.txt", b"never\n")
+    reader = PathLineSentences(tmp_path, max_sentence_length=2)
+    expected = [["a1"], ["b1"], ["b2", "x"], ["c1", "c2"], ["c3"]]
+    assert list(reader) == expected
+    assert list(reader) == expected
+    assert list(PathLineSentences(tmp_path, limit=1)) == [["a1"], ["b1"], ["c1", "c2", "c3"]]
+    assert list(PathLineSentences(tmp_path / "c.txt")) == [["c1", "c2", "c3"]]
+
+
+def test_path_line_sentences_errors(tmp_path):
+    with pytest.raises(ValueError, match="no corpus files"):
+        PathLineSentences(tmp_path)
+    with pytest.raises(FileNotFoundError, match="missing"):
+        PathLineSentences(tmp_path / "missing")
+
+
+# ---------------------------------------------------------------- check_corpus
+def test_check_corpus_rejects_strings_and_none():
+    for bad in ("some text here", b"bytes text"):
+        with pytest.raises(TypeError, match=r"wrap it.*split\(\)"):
+            check_corpus(bad)
+    with pytest.raises(TypeError, match="None"):
+        check_corpus(None)
+    with pytest.raises(TypeError, match="LineSentence"):
+        check_corpus(Path("corpus.txt"))
+    with pytest.raises(TypeError, match="iterable"):
+        check_corpus(42)
+
+
+def test_check_corpus_rejects_generator_when_several_passes_needed():
+    gen = (s for s in [["a"], ["b"]])
+    with pytest.raises(TypeError, match="restartable"):
+        check_corpus(gen, passes_needed=2)
+    with pytest.raises(TypeError, match="one-shot"):
+        check_corpus(iter([["a"]]), passes_needed=5)
+
+
+def test_check_corpus_one_pass_generator_loses_nothing():
+    gen = (s for s in [["a"], ["b", "c"]])
+    assert list(check_corpus(gen, passes_needed=1)) == [["a"], ["b", "c"]]
+
+
+def test_check_corpus_restartable_returned_unchanged(tmp_path):
+    data = [["a"], ["b"]]
+    assert check_corpus(data) is data
+    reader = LineSentence(write(tmp_path / "c.txt", b"x y\n"))
+    assert check_corpus(reader) is reader
+
+
+def test_check_corpus_rejects_string_sentences_and_empty_corpus():
+    with pytest.raises(TypeError, match="lists of tokens"):
+        check_corpus(["a sentence as a string", "another"])
+    with pytest.raises(TypeError, match="lists of tokens"):
+        check_corpus([3, 4])
+    with pytest.raises(ValueError, match="empty"):
+        check_corpus([])
+
+
+# ---------------------------------------------------------------- id batches
+def reference_batches(corpus, vocab, batch_words, max_len):
+    """The documented batching rules, applied literally, one token at a time."""
+    batches = []
+    ids, ends, raw, n_sent = [], [], 0, 0
+
+    pieces = []  # (ids of piece, raw tokens consumed, finishes sentence)
+    for sentence in corpus:
+        piece, consumed = [], 0
+        for i, token in enumerate(sentence):
+            consumed += 1
+            if token in vocab:
+                piece.append(vocab[token])
+            if len(piece) == max_len and i + 1 < len(sentence):
+                pieces.append((piece, consumed, False))
+                piece, consumed = [], 0
+        pieces.append((piece, consumed, True))
+    for piece, consumed, finishes in pieces:
+        if piece and len(ids) >= batch_words:
+            batches.append((ids, ends, raw, n_sent))
+            ids, ends, raw, n_sent = [], [], 0, 0
+        if piece:
+            ids = ids + piece
+            ends = ends + [len(ids)]
+        raw += consumed
+        n_sent += finishes
+    if ids:
+        batches.append((ids, ends, raw, n_sent))
+    return batches
+
+
+corpora = st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=12), min_size=1, max_size=25)
+
+
+@settings(max_examples=200, deadline=None)
+@given(corpus=corpora, vocab_letters=st.sets(st.sampled_from("abcdefgh")),
+       batch_words=st.integers(1, 12), max_len=st.integers(1, 6))
+def test_id_batches_match_reference(corpus, vocab_letters, batch_words, max_len):
+    vocab = {w: i for i, w in enumerate(sorted(vocab_letters))}
+    got = list(iter_id_batches(corpus, vocab, batch_words=batch_words, max_sentence_length=max_len))
+    expected = reference_batches(corpus, vocab, batch_words, max_len)
+    assert [(b.ids.tolist(), b.sentence_ends.tolist(), b.raw_words, b.n_sentences) for b in got] == expected
+    for b in got:
+        assert isinstance(b, IdBatch)
+        assert b.ids.dtype == np.int32 and b.sentence_ends.dtype == np.int32
+        assert 0 < len(b.ids) <= batch_words + max_len - 1
+        assert np.all(np.diff(np.r_[0, b.sentence_ends]) > 0) and b.sentence_ends[-1] == len(b.ids)
+    for b in got[:-1]:
+        assert len(b.ids) >= batch_words
+    if got:  # every token and sentence is accounted for exactly once
+        assert sum(b.raw_words for b in got) == sum(map(len, corpus))
+        assert sum(b.n_sentences for b in got) == len(corpus)
+
+
+def test_id_batches_on_kjv_keep_every_in_vocab_token_in_order():
+    sentences = list(LineSentence(KJV, limit=3000))
+    words = sorted({t for s in sentences for t in s})[::2]  # half the words are OOV
+    vocab = {w: i for i, w in enumerate(words)}
+    batches = list(iter_id_batches(iter(sentences), vocab, batch_words=1000))
+    flat = np.concatenate([b.ids for b in batches])
+    assert flat.tolist() == [vocab[t] for s in sentences for t in s if t in vocab]
+    assert sum(b.raw_words for b in batches) == sum(map(len, sentences))
+    assert sum(b.n_sentences for b in batches) == len(sentences)
+
+
+def test_id_batches_accept_tuples_and_generators_as_sentences():
+    corpus = [("a", "b"), iter(["b", "x", "a"])]
+    (batch,) = iter_id_batches(corpus, {"a": 0, "b": 1})
+    assert batch.ids.tolist() == [0, 1, 1, 0] and batch.sentence_ends.tolist() == [2, 4]
+
+
+def test_id_batches_all_oov_yields_nothing_and_bad_arguments():
+    assert list(iter_id_batches([["x", "y"], []], {"a": 0})) == []
+    with pytest.raises(ValueError, match="batch_words"):
+        list(iter_id_batches([["a"]], {"a": 0}, batch_words=0))
+    with pytest.raises(TypeError, match="dict"):
+        list(iter_id_batches([["a"]], [("a", 0)]))
+    with pytest.raises(TypeError):  # an unhashable token is an error, not silently OOV
+        list(iter_id_batches([["a", ["nested"]]], {"a": 0}))
