@@ -1,0 +1,550 @@
+"""word2vec.c's vector file formats: text and binary, read and write.
+
+Both formats start with a header line ``"<vocab size> <vector size>\\n"``.
+
+* **text**: one line per word: the word, then the vector's numbers, separated
+  by spaces. GloVe writes the same without the header line (``no_header=True``).
+* **binary**: per word, the UTF-8 word, one space, ``vector_size``
+  little-endian float32, then ``\\n``. word2vec.c writes that newline; gensim
+  omits it. The reader accepts both, and a mix.
+
+Paths ending in ``.gz`` or ``.bz2`` are (de)compressed transparently; a
+compressed file is also recognised by its first bytes whatever its name.
+
+The binary reader is vectorised: it only walks the file to find where each
+word ends (one ``bytes.find`` per word, since the float bytes can hold any
+value), then copies every vector of a multi-megabyte block in a single NumPy
+gather. No Python work happens per float.
+
+Errors in the input raise ``ValueError`` naming the file and the line number
+(text) or byte offset (binary) of the problem; nothing is returned partially.
+Writes are atomic: a temporary file beside the target is renamed into place.
+"""
+from __future__ import annotations
+
+import bz2
+import contextlib
+import gzip
+import mmap
+import os
+import re
+import secrets
+import stat
+from pathlib import Path
+
+import numpy as np
+
+_LE_FLOAT32 = np.dtype("<f4")
+_BLOCK_BYTES = 1 << 24  # bytes read per step; big enough that per-block overhead vanishes
+_WRITE_ROWS = 8192  # rows formatted per write() call
+# ASCII whitespace separates fields in both formats, so a key may not contain it.
+_FIELD_SEPARATOR = re.compile(r"[ \t\n\r\x0b\x0c]")
+_MAX_HEADER_BYTES = 4096
+_MAX_WORD_BYTES = 1 << 20
+_NOT_WHITESPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+_RECORDS_PER_STEP = 1 << 16  # records parsed per NumPy step: bounds the temporary arrays
+_WHITESPACE = np.zeros(256, dtype=bool)
+_WHITESPACE[[9, 10, 11, 12, 13, 32]] = True  # a longer "word" in a binary file means the file is not what it claims
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def save_word2vec_format(path, keys, vectors, binary=False, write_header=True):
+    """Write ``keys`` and ``vectors`` in word2vec.c's text or binary format.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file; ``.gz`` / ``.bz2`` suffixes compress. Written atomically.
+    keys : sequence of str, length V
+        The words, in file order. Must be non-empty and free of ASCII
+        whitespace (the formats use it as the field separator).
+    vectors : array_like, shape (V, K)
+        One row per word; stored as float32.
+    binary : bool
+        Binary format (byte-for-byte what word2vec.c writes) instead of text.
+    write_header : bool
+        Write the ``"V K"`` first line. ``False`` gives GloVe-style text.
+        word2vec.c's binary format always has a header; ``binary=True`` with
+        ``write_header=False`` writes one the reader must be told about.
+
+    Text numbers are written with 9 significant digits, which reproduces every
+    float32 exactly when read back.
+    """
+    keys = list(keys)
+    vectors = np.asarray(vectors)
+    if vectors.ndim != 2:
+        raise ValueError(f"vectors must be a 2-d array (words x dimensions), got shape {vectors.shape}")
+    if len(keys) != vectors.shape[0]:
+        raise ValueError(f"{len(keys)} keys but {vectors.shape[0]} vector rows; they must match")
+    if vectors.shape[1] < 1:
+        raise ValueError("vectors must have at least one dimension")
+    _check_keys(keys)
+    vectors = np.ascontiguousarray(vectors, dtype=_LE_FLOAT32)
+    n_rows, vector_size = vectors.shape
+
+    with _atomic_output(path) as out:
+        if write_header:
+            out.write(f"{n_rows} {vector_size}\n".encode("ascii"))
+        if binary:
+            for start in range(0, n_rows, _WRITE_ROWS):
+                stop = min(start + _WRITE_ROWS, n_rows)
+                out.write(b"".join(
+                    word.encode("utf-8") + b" " + row.tobytes() + b"\n"
+                    for word, row in zip(keys[start:stop], vectors[start:stop])
+                ))
+        else:
+            row_format = " ".join(["%.9g"] * vector_size)
+            for start in range(0, n_rows, _WRITE_ROWS):
+                stop = min(start + _WRITE_ROWS, n_rows)
+                rows = vectors[start:stop].tolist()
+                out.write("".join(
+                    f"{word} {row_format % tuple(row)}\n" for word, row in zip(keys[start:stop], rows)
+                ).encode("utf-8"))
+
+
+def _check_keys(keys):
+    for key in keys[:1]:
+        if not isinstance(key, str):
+            raise TypeError(f"keys must be str, got {type(key).__name__}")
+    if not all(isinstance(k, str) for k in keys):
+        bad = next(k for k in keys if not isinstance(k, str))
+        raise TypeError(f"keys must be str, got {type(bad).__name__} ({bad!r})")
+    if keys and min(map(len, keys)) == 0:
+        raise ValueError(f"key number {keys.index('')} is the empty string, which the format cannot store")
+    # One regex scan over all keys at C speed instead of a check per key.
+    joined = "\x00".join(keys)
+    hit = _FIELD_SEPARATOR.search(joined)
+    if hit:
+        index = joined.count("\x00", 0, hit.start())
+        raise ValueError(
+            f"key number {index} ({keys[index]!r}) contains whitespace, which separates fields in "
+            "word2vec files; replace it (e.g. with '_') before saving"
+        )
+
+
+@contextlib.contextmanager
+def _atomic_output(path):
+    """Binary file object writing to a temporary name, renamed to ``path`` on success."""
+    path = Path(os.fspath(path))
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    # os.open honours the umask, so the final file gets ordinary permissions.
+    raw = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
+    try:
+        with raw:
+            if path.suffix == ".gz":
+                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
+                    yield out
+            elif path.suffix == ".bz2":
+                with bz2.BZ2File(raw, "wb") as out:
+                    yield out
+            else:
+                yield raw
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def load_word2vec_format(path, binary=False, limit=None, unicode_errors="strict", no_header=False):
+    """Read a word2vec.c text or binary vector file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Input file; gzip and bzip2 compression are detected and undone.
+    binary : bool
+        The file is in binary format.
+    limit : int, optional
+        Read only the first ``limit`` words (the rest of the file is not read).
+    unicode_errors : str
+        How to decode words that are not valid UTF-8: ``'strict'`` raises
+        ``ValueError`` with the position; ``'replace'`` or ``'ignore'`` as
+        in ``bytes.decode`` (word2vec.c can cut a multi-byte character).
+    no_header : bool
+        Text only: the file has no ``"V K"`` line (GloVe); the vector size is
+        taken from the first line.
+
+    Returns
+    -------
+    keys : list of str, length V
+        Words in file order (duplicates, if the file has any, are kept).
+    vectors : numpy.ndarray, float32, shape (V, K), C-contiguous
+
+    Raises
+    ------
+    ValueError
+        Malformed header, truncated file, wrong number of values on a line,
+        undecodable word (strict), data beyond the declared word count, or a
+        text file read with ``binary=True``. The message names the file and
+        the position.
+    """
+    if limit is not None:
+        limit = int(limit)
+        if limit < 0:
+            raise ValueError(f"limit must be >= 0 or None, got {limit}")
+    if binary and no_header:
+        raise ValueError("no_header=True works only for text files: binary word2vec files always have a header")
+    path_str = os.fspath(path)
+    with _open_input(path_str) as (stream, plain_size):
+        reader = _BinaryReader if binary else _TextReader
+        keys, vectors = reader(stream, path_str, limit, unicode_errors, no_header, plain_size).read()
+    if vectors.dtype != np.float32:  # big-endian machine: make the array native
+        vectors = vectors.astype(np.float32)
+    return keys, vectors
+
+
+@contextlib.contextmanager
+def _open_input(path):
+    """Yield ``(binary stream, size in bytes, or None if compressed or not a regular file)``."""
+    with open(path, "rb") as raw:
+        magic = raw.peek(10)[:10]  # peek, not read+seek: pipes cannot seek
+        if magic[:2] == b"\x1f\x8b" or path.endswith(".gz"):
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")
+        elif (magic[:3] == b"BZh" and magic[4:10] == b"1AY&SY") or path.endswith(".bz2"):
+            stream = bz2.BZ2File(raw, "rb")
+        else:
+            info = os.fstat(raw.fileno())
+            # Only a regular file has a meaningful size (a pipe reports 0).
+            yield raw, info.st_size if stat.S_ISREG(info.st_mode) else None
+            return
+        try:
+            with stream:
+                yield stream, None
+        except (EOFError, OSError) as err:  # corrupt or cut compressed data
+            raise ValueError(f"{path}: cannot decompress: {err}") from None
+
+
+class _Reader:
+    """Shared state of one read: the stream, a byte buffer and its file offset."""
+
+    def __init__(self, stream, path, limit, unicode_errors, no_header, plain_size):
+        self.stream = stream
+        self.path = path
+        self.limit = limit
+        self.errors = unicode_errors
+        self.no_header = no_header
+        self.plain_size = plain_size
+        self.buffer = b""
+        self.buffer_offset = 0  # file offset of buffer[0]
+        self.eof = False
+
+    def fill(self, size=None):
+        """Append the next block to the buffer; False if the stream is exhausted."""
+        if self.eof:
+            return False
+        block = self.stream.read(size or _BLOCK_BYTES)
+        if not block:
+            self.eof = True
+            return False
+        self.buffer = self.buffer + block if self.buffer else block
+        return True
+
+    def consume(self, n):
+        self.buffer = self.buffer[n:]
+        self.buffer_offset += n
+
+    def fail(self, where, what):
+        raise ValueError(f"{self.path}: {where}: {what}")
+
+    def read_header(self):
+        """Parse the ``V K`` line; returns (vocab size, vector size)."""
+        while b"\n" not in self.buffer[:_MAX_HEADER_BYTES] and len(self.buffer) < _MAX_HEADER_BYTES:
+            if not self.fill(_MAX_HEADER_BYTES):
+                break
+        end = self.buffer.find(b"\n", 0, _MAX_HEADER_BYTES)
+        line = self.buffer[: end if end >= 0 else _MAX_HEADER_BYTES]
+        fields = line.split()
+        try:
+            if len(fields) != 2:
+                raise ValueError
+            vocab_size, vector_size = int(fields[0]), int(fields[1])
+        except ValueError:
+            shown = line[:60].decode("utf-8", "replace")
+            hint = (" (a header-less GloVe file? pass no_header=True)"
+                    if len(fields) > 2 and not getattr(self, "is_binary", False) else "")
+            self.fail("line 1", f"expected the header 'VOCAB_SIZE VECTOR_SIZE', found {shown!r}{hint}")
+        if vocab_size < 0 or vector_size < 1:
+            self.fail("line 1", f"header declares {vocab_size} words of {vector_size} dimensions")
+        self.consume(end + 1 if end >= 0 else len(line))
+        return vocab_size, vector_size
+
+class _BinaryReader(_Reader):
+    is_binary = True
+
+    def read(self):
+        vocab_size, vector_size = self.read_header()
+        wanted = vocab_size if self.limit is None else min(vocab_size, self.limit)
+        record_bytes = 4 * vector_size
+        capacity = wanted
+        if self.plain_size is not None:
+            # Every record takes at least a 1-byte word, a space and the floats:
+            # never allocate for more records than the file can hold.
+            capacity = min(wanted, (self.plain_size - self.buffer_offset) // (record_bytes + 2) + 1)
+        vectors = np.empty((capacity, vector_size), dtype=_LE_FLOAT32)
+        pos = self._map_plain_file()
+        try:
+            keys, vectors, done = self._read_records(vectors, wanted, vocab_size, vector_size, pos)
+        finally:
+            self._unmap()
+        return keys, vectors[:done] if done < vectors.shape[0] else vectors
+
+    def _map_plain_file(self):
+        """Map an uncompressed file so records are parsed in place, without copies.
+
+        Returns the position after the header in the new buffer. Compressed
+        input stays a stream read block by block (``self.mapped`` is None).
+        """
+        self.mapped = None
+        pos = 0
+        if self.plain_size is not None and self.plain_size > self.buffer_offset:
+            try:
+                self.mapped = mmap.mmap(self.stream.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError, AttributeError):  # e.g. no mmap on this platform/file
+                return 0
+            pos = self.buffer_offset
+            self.buffer, self.buffer_offset, self.eof = self.mapped, 0, True
+        return pos
+
+    def _unmap(self):
+        if self.mapped is not None:
+            self.buffer = b""
+            try:
+                self.mapped.close()
+            except BufferError:  # an exception's traceback still holds a view; GC closes it
+                pass
+
+    def _read_records(self, vectors, wanted, vocab_size, vector_size, pos):
+        record_bytes = 4 * vector_size
+        end_of_vector = record_bytes + 1
+        record_type = np.dtype((np.void, record_bytes))
+        keys = []
+        done = 0
+        while done < wanted:
+            buf = self.buffer
+            size = len(buf)
+            find = buf.find
+            spaces = []
+            append = spaces.append
+            start = pos
+            todo = min(wanted - done, _RECORDS_PER_STEP)
+            need_more = False
+            # The only per-word Python work: find the space that ends each word.
+            # A word starts right after the previous vector (plus word2vec.c's
+            # newline, stripped later), so only the space needs recording.
+            while todo:
+                space = find(b" ", pos)
+                if space < 0 or space + end_of_vector > size:
+                    need_more = True
+                    break
+                if space == pos:  # a stray space before a word: skip it
+                    pos += 1
+                    continue
+                append(space)
+                pos = space + end_of_vector
+                todo -= 1
+            found = len(spaces)
+            if found:
+                spaces = np.array(spaces, dtype=np.int64)
+                if done == 0:
+                    self._reject_text(buf, int(spaces[0]) + 1, record_bytes)
+                if done + found > vectors.shape[0]:
+                    vectors = _grow(vectors, min(wanted, max(2 * vectors.shape[0], done + found)))
+                # One gather copies every vector of the step: view the buffer as
+                # overlapping record-sized items, one starting at each byte.
+                items = np.ndarray(shape=(size - record_bytes + 1,), dtype=record_type, buffer=buf, strides=(1,))
+                vectors[done:done + found].view(record_type)[:, 0] = items[spaces + 1]
+                del items
+                keys.extend(self._block_words(buf, spaces, end_of_vector, start))
+                done += found
+            elif size - pos > record_bytes + _MAX_WORD_BYTES:
+                self.fail(f"byte offset {self.buffer_offset + pos}",
+                          f"no word ending (a space) within {_MAX_WORD_BYTES} bytes: not a binary word2vec "
+                          "file, or corrupt")
+            if need_more and done < wanted:
+                if self.mapped is None:
+                    self.consume(pos)
+                    pos = 0
+                if not self.fill():
+                    self._truncated(done, vocab_size, vector_size, pos)
+        if self.limit is None:
+            self._expect_end(vocab_size, pos)
+        return keys, vectors, done
+
+    def _block_words(self, buf, spaces, end_of_vector, start):
+        """Decode the words of one step given the offset of the space after each."""
+        data = np.frombuffer(buf, dtype=np.uint8)
+        starts = np.empty_like(spaces)
+        starts[0] = start
+        starts[1:] = spaces[:-1] + end_of_vector
+        # Skip the newline word2vec.c writes after each vector, and any other
+        # stray whitespace: words never contain whitespace, so this is safe.
+        while True:
+            lead = (starts < spaces) & _WHITESPACE[data[starts]]
+            if not lead.any():
+                break
+            starts[lead] += 1
+        empty = np.flatnonzero(starts == spaces)
+        if empty.size:
+            self.fail(f"byte offset {self.buffer_offset + int(starts[empty[0]])}",
+                      "empty word (whitespace where a word should start)")
+        # Gather every word with its trailing space into one bytes object:
+        # one decode and one split instead of a decode per word.
+        lengths = spaces - starts + 1
+        ends = np.cumsum(lengths)
+        index = np.arange(ends[-1], dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+        joined = data[index].tobytes()
+        try:
+            text = joined.decode("utf-8", self.errors)
+        except UnicodeDecodeError as err:
+            i = int(np.searchsorted(ends, err.start, side="right"))
+            raw = buf[starts[i]:spaces[i]]
+            self.fail(f"byte offset {self.buffer_offset + int(starts[i])}",
+                      f"word {raw!r} is not valid UTF-8 ({err.reason}); "
+                      "pass unicode_errors='replace' to load it anyway")
+        words = text.split(" ")
+        words.pop()  # empty string after the last separator
+        if len(words) != len(spaces):  # an error handler produced a space
+            words = [buf[a:b].decode("utf-8", self.errors) for a, b in zip(starts.tolist(), spaces.tolist())]
+        return words
+
+    def _reject_text(self, buf, start, record_bytes):
+        sample = buf[start:start + min(record_bytes, 64)]
+        if len(sample) >= 16 and not sample.translate(None, b"0123456789.-+eE \t\r\n"):
+            self.fail(f"byte offset {self.buffer_offset + start}",
+                      "the vector bytes are ASCII digits: this looks like a text-format file; pass binary=False")
+
+    def _truncated(self, done, vocab_size, vector_size, pos):
+        rest = self.buffer[pos:]
+        stripped = rest.lstrip()
+        where = f"byte offset {self.buffer_offset + pos + len(rest) - len(stripped)}"
+        if not stripped:
+            self.fail(where, f"file ends after {done} words, but the header declares {vocab_size}")
+        space = stripped.find(b" ")
+        floats = (len(stripped) - space - 1) // 4 if space >= 0 else 0
+        self.fail(where, f"record {done + 1} is truncated: the word is followed by {floats} of "
+                         f"{vector_size} floats before the file ends (header declares {vocab_size} words)")
+
+    def _expect_end(self, vocab_size, pos):
+        """Fail unless only whitespace follows the last declared record."""
+        while True:
+            extra = _NOT_WHITESPACE.search(self.buffer, pos)
+            if extra:
+                self.fail(f"byte offset {self.buffer_offset + extra.start()}",
+                          f"data continues after the {vocab_size} words the header declares; "
+                          f"pass limit={vocab_size} to read only those")
+            if self.mapped is None:
+                self.consume(len(self.buffer))
+                pos = 0
+            if not self.fill():
+                return
+
+
+class _TextReader(_Reader):
+    is_binary = False
+
+    def decode_words(self, raw_words, position_of):
+        """Decode a list of word bytes at once.
+
+        ``position_of(i)`` describes where word ``i`` is in the file; it is only
+        called to build an error message, so no per-word work is done otherwise.
+        """
+        # Words never contain a space (it ends a word), so one decode of the
+        # space-joined bytes followed by a split is exact and fast.
+        try:
+            text = b" ".join(raw_words).decode("utf-8", self.errors)
+        except UnicodeDecodeError:
+            for i, raw in enumerate(raw_words):
+                try:
+                    raw.decode("utf-8", self.errors)
+                except UnicodeDecodeError as err:
+                    self.fail(position_of(i), f"word {raw!r} is not valid UTF-8 ({err.reason}); "
+                                              "pass unicode_errors='replace' to load it anyway")
+            raise
+        words = text.split(" ")
+        if len(words) != len(raw_words):  # an error handler produced a space
+            words = [raw.decode("utf-8", self.errors) for raw in raw_words]
+        return words
+
+    def read(self):
+        if self.no_header:
+            vocab_size, vector_size, line_no = None, None, 0
+            wanted = self.limit
+        else:
+            vocab_size, vector_size = self.read_header()
+            line_no = 1
+            wanted = vocab_size if self.limit is None else min(vocab_size, self.limit)
+        keys, blocks = [], []
+        done = 0
+        finished = False
+        while not finished:
+            more = self.fill()
+            buf = self.buffer
+            cut = buf.rfind(b"\n") + 1 if more else len(buf)
+            if more and cut == 0:
+                continue  # no complete line yet: read on
+            lines = buf[:cut].split(b"\n")
+            if lines[-1] == b"":
+                lines.pop()  # what split leaves after a final newline
+            self.consume(cut)
+            rows, row_lines = [], []
+            for line in lines:
+                line_no += 1
+                fields = line.split()
+                if not fields:
+                    continue  # blank line
+                if vector_size is None:
+                    vector_size = len(fields) - 1
+                    if vector_size < 1:
+                        self.fail(f"line {line_no}", f"expected a word followed by numbers, found {line[:60]!r}")
+                if wanted is not None and done + len(rows) == wanted:
+                    if self.limit is None:
+                        self.fail(f"line {line_no}",
+                                  f"data continues after the {vocab_size} words the header declares; "
+                                  f"pass limit={vocab_size} to read only those")
+                    finished = True
+                    break
+                if len(fields) != vector_size + 1:
+                    self.fail(f"line {line_no}",
+                              f"expected a word and {vector_size} numbers, found {len(fields) - 1} numbers")
+                rows.append(fields)
+                row_lines.append(line_no)
+            if rows:
+                try:
+                    # NumPy parses every number of the block in one call.
+                    blocks.append(np.array([fields[1:] for fields in rows], dtype=np.float32))
+                except ValueError:
+                    self._locate_bad_number(rows, row_lines)
+                    raise
+                raw_words = [fields[0] for fields in rows]
+                keys.extend(self.decode_words(raw_words, lambda i, lines=row_lines: f"line {lines[i]}"))
+                done += len(rows)
+            if not more:
+                break
+        if vocab_size is not None and done < wanted:
+            self.fail(f"line {line_no + 1}", f"file ends after {done} words, but the header declares {vocab_size}")
+        if vector_size is None:
+            self.fail("line 1", "the file holds no vectors")
+        vectors = np.concatenate(blocks) if blocks else np.empty((0, vector_size), dtype=np.float32)
+        return keys, np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _locate_bad_number(self, rows, row_lines):
+        for fields, line_no in zip(rows, row_lines):
+            for field in fields[1:]:
+                try:
+                    float(field)
+                except ValueError:
+                    self.fail(f"line {line_no}", f"{field[:40]!r} is not a number")
+
+
+def _grow(vectors, rows):
+    grown = np.empty((rows, vectors.shape[1]), dtype=vectors.dtype)
+    grown[: vectors.shape[0]] = vectors
+    return grown

@@ -1,0 +1,752 @@
+"""KeyedVectors: words mapped to vectors, and the similarity queries on them.
+
+The API follows gensim 4's ``KeyedVectors`` (same names, signatures and
+results), so code written for gensim runs unchanged. What differs is inside:
+
+* Every query runs on one cached matrix of L2-normalised float32 rows: one
+  matrix-vector product scores the whole vocabulary (a BLAS matrix-matrix
+  product for a batch), and an exact block-maximum selection picks the top
+  ``topn`` without sorting the vocabulary (:func:`top_k_rows`). There is no
+  Python loop over the vocabulary anywhere.
+* :meth:`KeyedVectors.most_similar_batch` answers many queries with one matrix
+  product per block of queries.
+* Unknown words raise ``KeyError`` naming the word; a query with no words, or
+  whose combined vector is zero, raises ``ValueError`` instead of ranking NaNs.
+
+The normalised matrix is cached and tied to the identity and shape of
+``vectors``: assigning a new array to ``vectors`` is noticed automatically.
+Code that changes ``vectors`` *in place* (training) must call
+:meth:`KeyedVectors.invalidate_norms` afterwards.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from numbers import Integral
+
+import numpy as np
+
+from cw2v import formats, persist
+
+logger = logging.getLogger(__name__)
+
+BUNDLE_KIND = "keyed_vectors"
+_KEY_TYPES = (str, Integral)
+# Upper bound on the floats of one (queries x vocabulary) score block: a big
+# batch never allocates more than 256 MB of scores at once, yet blocks stay
+# tall enough for an efficient matrix product.
+_SCORE_BLOCK_FLOATS = 1 << 26
+
+
+class KeyedVectors:
+    """A vocabulary of ``V`` keys (words) and their vectors, with similarity queries.
+
+    Parameters
+    ----------
+    vector_size : int
+        Dimensionality ``K`` of the vectors.
+    count : int
+        Rows to preallocate (zero vectors, keys ``None``) for :meth:`add_vector`
+        to fill, as in gensim.
+    dtype : numpy dtype
+        Must be float32: cw2v stores and queries vectors as float32.
+
+    Attributes
+    ----------
+    index_to_key : list of str, length V
+        Key of each row.
+    key_to_index : dict[str, int]
+        Row of each key.
+    vectors : numpy.ndarray, float32, shape (V, K), C-contiguous
+        One row per key. May be a read-only memory map after ``load(mmap='r')``.
+    counts : numpy.ndarray of int64, shape (V,), or None
+        Corpus frequency of each key, when known.
+    """
+
+    def __init__(self, vector_size, count=0, dtype=np.float32):
+        if np.dtype(dtype) != np.float32:
+            raise ValueError(f"cw2v stores vectors as float32, not {np.dtype(dtype)}")
+        vector_size = int(vector_size)
+        if vector_size < 1:
+            raise ValueError(f"vector_size must be >= 1, got {vector_size}")
+        self.vector_size = vector_size
+        self.index_to_key = [None] * int(count)
+        self.key_to_index = {}
+        self.next_index = 0
+        self.counts = None
+        self._vectors = np.zeros((int(count), vector_size), dtype=np.float32)
+        self._norm_cache = None  # (source vectors array, normalised copy, norms)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_arrays(cls, index_to_key, vectors, counts=None):
+        """Build from a list of ``V`` unique str keys and a ``(V, K)`` array.
+
+        ``vectors`` is used as is, without a copy, when it already is float32
+        and C-contiguous (so a trainer can keep updating it in place);
+        otherwise it is converted. ``counts`` (length ``V``) is stored as int64.
+        """
+        keys = list(index_to_key)
+        vectors = np.asarray(vectors)
+        if vectors.ndim != 2:
+            raise ValueError(f"vectors must be 2-d (words x dimensions), got shape {vectors.shape}")
+        if len(keys) != vectors.shape[0]:
+            raise ValueError(f"{len(keys)} keys but {vectors.shape[0]} vector rows; they must match")
+        bad = next((k for k in keys if not isinstance(k, str)), None)
+        if bad is not None:
+            raise TypeError(f"keys must be str, got {type(bad).__name__} ({bad!r})")
+        key_to_index = {key: i for i, key in enumerate(keys)}
+        if len(key_to_index) != len(keys):
+            seen = set()
+            duplicate = next(k for k in keys if k in seen or seen.add(k))
+            raise ValueError(f"key {duplicate!r} appears more than once; keys must be unique")
+        if vectors.shape[1] < 1:
+            raise ValueError("vectors must have at least one dimension")
+        kv = cls(vectors.shape[1])
+        kv.index_to_key = keys
+        kv.key_to_index = key_to_index
+        kv.next_index = len(keys)
+        kv.vectors = vectors
+        kv.counts = _check_counts(counts, len(keys))
+        return kv
+
+    @property
+    def vectors(self):
+        """float32 ``(V, K)`` matrix of word vectors (row ``i`` is ``index_to_key[i]``)."""
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value):
+        value = np.asarray(value)
+        if value.ndim != 2:
+            raise ValueError(f"vectors must be 2-d (words x dimensions), got shape {value.shape}")
+        # No copy when already float32 C-contiguous, so in-place updates by the
+        # caller stay visible here.
+        self._vectors = np.ascontiguousarray(value, dtype=np.float32)
+        self.vector_size = value.shape[1]
+        self._norm_cache = None
+
+    def add_vector(self, key, vector):
+        """Add one key and its vector; returns its row. Fills a preallocated slot if one is free."""
+        return self.add_vectors([key], np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
+
+    def add_vectors(self, keys, weights, replace=False):
+        """Add keys with their vectors (``weights``: shape ``(len(keys), K)``).
+
+        Existing keys are overwritten if ``replace`` else left unchanged.
+        Returns the row index of every key, as a list.
+        """
+        keys = list(keys)
+        weights = np.asarray(weights, dtype=np.float32).reshape(len(keys), -1)
+        if weights.shape[1] != self.vector_size:
+            raise ValueError(f"vectors have {weights.shape[1]} dimensions, this model has {self.vector_size}")
+        rows = []
+        new_keys, new_rows = [], []
+        for key, row in zip(keys, weights):
+            if not isinstance(key, str):
+                raise TypeError(f"keys must be str, got {type(key).__name__} ({key!r})")
+            index = self.key_to_index.get(key)
+            if index is None:
+                index = self.next_index + len(new_keys)
+                self.key_to_index[key] = index
+                new_keys.append(key)
+                new_rows.append(row)
+            elif replace and index >= self.next_index:  # repeated within this call
+                new_rows[index - self.next_index] = row
+            elif replace:
+                self._writable_vectors()[index] = row
+            rows.append(index)
+        if new_keys:
+            start = self.next_index
+            stop = start + len(new_keys)
+            if stop > self._vectors.shape[0]:
+                grown = np.zeros((stop, self.vector_size), dtype=np.float32)
+                grown[: self._vectors.shape[0]] = self._vectors
+                self._vectors = grown
+                self.index_to_key.extend([None] * (stop - len(self.index_to_key)))
+                if self.counts is not None:
+                    self.counts = np.concatenate([self.counts, np.zeros(stop - self.counts.size, np.int64)])
+            self._writable_vectors()[start:stop] = np.asarray(new_rows)
+            self.index_to_key[start:stop] = new_keys
+            self.next_index = stop
+        self.invalidate_norms()
+        return rows
+
+    def _writable_vectors(self):
+        if not self._vectors.flags.writeable:
+            self._vectors = self._vectors.copy()
+        return self._vectors
+
+    # ------------------------------------------------------------------ lookup
+
+    def __len__(self):
+        return len(self.index_to_key)
+
+    def __contains__(self, key):
+        return self.has_index_for(key)
+
+    def __getitem__(self, key_or_keys):
+        """Vector of one key (1-d), or a 2-d stack of vectors for a list of keys."""
+        if isinstance(key_or_keys, _KEY_TYPES):
+            return self.get_vector(key_or_keys)
+        return np.vstack([self.get_vector(key) for key in key_or_keys])
+
+    def __str__(self):
+        return f"{type(self).__name__}<vector_size={self.vector_size}, {len(self)} keys>"
+
+    __repr__ = __str__
+
+    def has_index_for(self, key):
+        """True if ``key`` has a row (a known key, or an int row number as in gensim)."""
+        return self.get_index(key, -1) >= 0
+
+    def get_index(self, key, default=None):
+        """Row of ``key``. An int that is not a key is taken as a row number.
+
+        Raises ``KeyError`` naming the key if it is unknown and no ``default`` is given.
+        """
+        index = self.key_to_index.get(key, -1) if isinstance(key, str) else -1
+        if index >= 0:
+            return index
+        if isinstance(key, Integral) and not isinstance(key, bool) and 0 <= key < len(self.index_to_key):
+            return int(key)
+        if default is not None:
+            return default
+        raise KeyError(f"{key!r} is not in the vocabulary ({len(self)} keys)")
+
+    def get_vector(self, key, norm=False):
+        """Vector of ``key`` (read-only view), L2-normalised if ``norm``; shape ``(K,)``."""
+        index = self.get_index(key)
+        source = self._normed()[0] if norm else self._vectors
+        result = source[index]
+        result.flags.writeable = False
+        return result
+
+    # ------------------------------------------------------------------ norms
+
+    def invalidate_norms(self):
+        """Forget the cached normalised matrix; call after changing ``vectors`` in place."""
+        self._norm_cache = None
+
+    def fill_norms(self, force=False):
+        """Compute (or with ``force`` recompute) the per-row norms and the normalised matrix."""
+        if force:
+            self.invalidate_norms()
+        self._normed()
+
+    @property
+    def norms(self):
+        """float32 ``(V,)`` L2 norm of every row (computed on first use and cached)."""
+        return self._normed()[1]
+
+    def get_normed_vectors(self):
+        """float32 ``(V, K)`` read-only matrix of unit-length rows (zero rows stay zero)."""
+        return self._normed()[0]
+
+    def _normed(self):
+        """(normalised matrix, norms), rebuilt if ``vectors`` was replaced."""
+        cache = self._norm_cache
+        vectors = self._vectors
+        if cache is None or cache[0] is not vectors or cache[1].shape != vectors.shape:
+            norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors, dtype=np.float32))
+            # Zero rows keep a zero normalised vector (similarity 0 to everything)
+            # instead of NaN.
+            safe = np.where(norms > 0, norms, np.float32(1))
+            normed = vectors / safe[:, None]
+            normed.flags.writeable = False
+            norms.flags.writeable = False
+            cache = (vectors, normed, norms)
+            self._norm_cache = cache
+        return cache[1], cache[2]
+
+    # ------------------------------------------------------------------ queries
+
+    def most_similar(self, positive=None, negative=None, topn=10, clip_start=0, clip_end=None,
+                     restrict_vocab=None, indexer=None):
+        """Keys closest (cosine) to the normalised weighted mean of the query (3CosAdd).
+
+        Parameters
+        ----------
+        positive, negative : key, vector, or list of keys / vectors / ``(item, weight)``
+            Items adding to (weight +1) and subtracting from (weight -1) the
+            query. Keys contribute their unit vector, raw vectors as given.
+        topn : int or None
+            Number of results; ``None`` returns the similarity to every key of
+            the searched range as a float32 array instead.
+        clip_start, clip_end : int
+            Search only rows ``[clip_start, clip_end)``.
+        restrict_vocab : int, optional
+            Search only the first ``restrict_vocab`` rows (overrides clipping).
+        indexer : object with ``most_similar(vector, topn)``, optional
+            Approximate-search backend, as in gensim.
+
+        Returns
+        -------
+        list of (str, float)
+            Up to ``topn`` ``(key, cosine similarity)``, most similar first,
+            excluding the query's own keys.
+        """
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        query, exclude = self._query_vector(positive, negative)
+        if indexer is not None and isinstance(topn, Integral):
+            return indexer.most_similar(query, topn)
+        start, stop = self._search_range(clip_start, clip_end, restrict_vocab)
+        scores = _scores(self._normed()[0][start:stop], query)
+        if topn is None:
+            return scores
+        return self._top_keys(scores[None, :], [exclude], topn, start)[0]
+
+    def most_similar_batch(self, queries, topn=10, restrict_vocab=None, clip_start=0, clip_end=None):
+        """Answer many :meth:`most_similar` queries with one matrix product per block.
+
+        Parameters
+        ----------
+        queries : sequence, or 2-d array of shape (Q, K)
+            A 2-d array is ``Q`` query vectors. Otherwise each element is one
+            query, in any of these forms:
+
+            * a key, or a 1-d vector: like ``most_similar(positive=[item])``;
+            * a list/tuple of keys, vectors or ``(item, weight)`` pairs: like
+              ``most_similar(positive=item)``;
+            * a mapping ``{"positive": ..., "negative": ...}``: like
+              ``most_similar(**item)``.
+        topn : int or None
+            As in :meth:`most_similar`; ``None`` returns the ``(Q, n)`` float32
+            similarity matrix.
+        restrict_vocab, clip_start, clip_end
+            As in :meth:`most_similar`.
+
+        Returns
+        -------
+        list (length Q) of lists of (str, float)
+            ``result[q]`` equals ``most_similar(<query q>, topn=topn)``.
+        """
+        if isinstance(queries, np.ndarray) and queries.ndim == 2:
+            if queries.shape[1] != self.vector_size:
+                raise ValueError(f"query vectors have {queries.shape[1]} dimensions, this model has "
+                                 f"{self.vector_size}")
+            query_matrix = np.ascontiguousarray(queries, dtype=np.float32)
+            norms = np.linalg.norm(query_matrix, axis=1)
+            bad = np.flatnonzero(~(norms > 0) | ~np.isfinite(norms))
+            if bad.size:
+                raise ValueError(f"query vector {bad[0]} is zero or not finite; it has no direction to compare")
+            query_matrix = query_matrix / norms[:, None].astype(np.float32)
+            excludes = [()] * len(query_matrix)
+        else:
+            built = [self._query_vector(*_batch_item(item)) for item in queries]
+            if not built:
+                return np.empty((0, 0), np.float32) if topn is None else []
+            query_matrix = np.stack([q for q, _ in built])
+            excludes = [e for _, e in built]
+        if isinstance(topn, Integral) and topn < 1:
+            return [[] for _ in excludes]
+        start, stop = self._search_range(clip_start, clip_end, restrict_vocab)
+        searched = self._normed()[0][start:stop]
+        block = max(1, _SCORE_BLOCK_FLOATS // max(1, stop - start))
+        if topn is None:
+            return query_matrix @ searched.T
+        results = []
+        for first in range(0, len(query_matrix), block):
+            scores = query_matrix[first:first + block] @ searched.T
+            results.extend(self._top_keys(scores, excludes[first:first + block], topn, start))
+        return results
+
+    def similar_by_key(self, key, topn=10, restrict_vocab=None):
+        """Keys most similar to ``key``: ``most_similar(positive=[key], ...)``."""
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+
+    similar_by_word = similar_by_key
+
+    def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
+        """Keys most similar to a raw ``(K,)`` vector."""
+        return self.most_similar(positive=[np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
+
+    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+        """3CosMul (Levy & Goldberg 2014): rank by product of shifted cosines.
+
+        score(w) = prod_p (1 + cos(w, p)) / 2  /  (prod_n (1 + cos(w, n)) / 2 + 1e-6)
+
+        ``positive`` / ``negative`` as in :meth:`most_similar` but without
+        weights; keys use their unit vector, raw vectors are used as given
+        (as in gensim). Unlike gensim, ``restrict_vocab`` is honoured.
+        Returns ``topn`` ``(key, score)``, or all scores if ``topn`` is None.
+        """
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        positive, negative = _as_list(positive), _as_list(negative)
+        if not positive:
+            raise ValueError("most_similar_cosmul needs at least one positive key or vector")
+        exclude = {self.get_index(item) for item in positive + negative if isinstance(item, _KEY_TYPES)}
+        terms = np.stack([self._term_vector(item) for item in positive + negative])
+        if not np.any(terms):
+            raise ValueError("every query vector is zero; they have no direction to compare")
+        start, stop = self._search_range(0, None, restrict_vocab)
+        searched = self._normed()[0][start:stop]
+        shifted = (1 + np.stack([_scores(searched, term) for term in terms])) / 2
+        scores = np.prod(shifted[: len(positive)], axis=0)
+        scores /= np.prod(shifted[len(positive):], axis=0) + 1e-6
+        if topn is None:
+            return scores
+        return self._top_keys(scores[None, :], [tuple(exclude)], topn, start)[0]
+
+    def similarity(self, w1, w2):
+        """Cosine similarity of two keys."""
+        normed = self._normed()[0]
+        return float(normed[self.get_index(w1)] @ normed[self.get_index(w2)])
+
+    def distance(self, w1, w2):
+        """Cosine distance ``1 - similarity(w1, w2)``."""
+        return 1.0 - self.similarity(w1, w2)
+
+    def n_similarity(self, ws1, ws2):
+        """Cosine similarity of the mean (raw) vectors of two non-empty key lists."""
+        ws1, ws2 = list(ws1), list(ws2)
+        if not ws1 or not ws2:
+            raise ValueError("n_similarity needs two non-empty lists of keys")
+        means = [self._vectors[[self.get_index(k) for k in ws]].mean(axis=0) for ws in (ws1, ws2)]
+        norms = [float(np.linalg.norm(m)) for m in means]
+        if not all(n > 0 for n in norms):
+            raise ValueError("the mean vector of one list is zero; its similarity is undefined")
+        return float(means[0] @ means[1]) / (norms[0] * norms[1])
+
+    @staticmethod
+    def cosine_similarities(vector_1, vectors_all):
+        """Cosine similarity of ``vector_1`` (K,) to each row of ``vectors_all`` (N, K)."""
+        vector_1 = np.asarray(vector_1)
+        vectors_all = np.asarray(vectors_all)
+        return (vectors_all @ vector_1) / (np.linalg.norm(vectors_all, axis=1) * np.linalg.norm(vector_1))
+
+    def distances(self, word_or_vector, other_words=()):
+        """Cosine distance from a key or vector to ``other_words`` (default: every key)."""
+        if isinstance(word_or_vector, _KEY_TYPES):
+            query = self.get_vector(word_or_vector, norm=True)
+        else:
+            query = self._unit(np.asarray(word_or_vector, dtype=np.float32), "vector")
+        normed = self._normed()[0]
+        if other_words:
+            normed = normed[[self.get_index(w) for w in other_words]]
+        return 1 - _scores(normed, query)
+
+    def closer_than(self, key1, key2):
+        """Keys closer to ``key1`` than ``key2`` is (``key1`` itself excluded)."""
+        index1 = self.get_index(key1)
+        sims = _scores(self._normed()[0], self._normed()[0][index1])
+        closer = sims > sims[self.get_index(key2)]
+        closer[index1] = False
+        return [self.index_to_key[i] for i in np.flatnonzero(closer)]
+
+    def rank(self, key1, key2):
+        """Rank of ``key2`` among all keys by similarity to ``key1`` (1 = closest)."""
+        index1, index2 = self.get_index(key1), self.get_index(key2)
+        normed = self._normed()[0]
+        sims = _scores(normed, normed[index1])
+        closer = int(np.count_nonzero(sims > sims[index2]))
+        # key1 is excluded, as gensim does, if it was counted as closer.
+        return closer - int(sims[index1] > sims[index2]) + 1
+
+    def most_similar_to_given(self, key1, keys_list):
+        """The key of ``keys_list`` most similar to ``key1``."""
+        normed = self._normed()[0]
+        sims = normed[[self.get_index(k) for k in keys_list]] @ normed[self.get_index(key1)]
+        return keys_list[int(np.argmax(sims))]
+
+    def rank_by_centrality(self, words, use_norm=True):
+        """``[(similarity, word)]`` to the normalised centroid, most central first.
+
+        Unknown words are ignored with a warning (as gensim does); none known: ``ValueError``.
+        """
+        used = [w for w in words if w in self]
+        if len(used) != len(words):
+            logger.warning("ignoring words not in the vocabulary: %s", sorted(set(words) - set(used), key=str))
+        if not used:
+            raise ValueError("none of the given words is in the vocabulary")
+        rows = [self.get_index(w) for w in used]
+        vectors = (self._normed()[0] if use_norm else self._vectors)[rows]
+        centre = self._unit(vectors.mean(axis=0), "centroid of the words")
+        sims = vectors @ centre
+        return sorted(zip(sims.tolist(), used), reverse=True)
+
+    def doesnt_match(self, words):
+        """The word farthest from the centroid of ``words``."""
+        return self.rank_by_centrality(words)[-1][1]
+
+    def get_mean_vector(self, keys, weights=None, pre_normalize=True, post_normalize=False,
+                        ignore_missing=True):
+        """Weighted mean of keys' vectors (unit vectors if ``pre_normalize``) and raw vectors.
+
+        Divided by the sum of absolute weights; unit length if ``post_normalize``.
+        Unknown keys are skipped if ``ignore_missing`` else raise ``KeyError``.
+        """
+        keys = list(keys)
+        if not keys:
+            raise ValueError("cannot compute the mean of no keys")
+        weights = np.ones(len(keys), np.float32) if weights is None else np.asarray(weights, np.float32)
+        if weights.shape != (len(keys),):
+            raise ValueError(f"{len(keys)} keys but {weights.size} weights")
+        total = np.zeros(self.vector_size, np.float32)
+        weight_sum = 0.0
+        for key, weight in zip(keys, weights):
+            if isinstance(key, np.ndarray):
+                vector = key
+            elif self.has_index_for(key):
+                vector = self.get_vector(key, norm=pre_normalize)
+            elif ignore_missing:
+                continue
+            else:
+                raise KeyError(f"{key!r} is not in the vocabulary ({len(self)} keys)")
+            total += weight * vector
+            weight_sum += abs(float(weight))
+        if weight_sum > 0:
+            total /= weight_sum
+        if post_normalize:
+            total = self._unit(total, "mean vector")
+        return total
+
+    # ------------------------------------------------------------------ query helpers
+
+    def _query_vector(self, positive, negative):
+        """Unit float32 query vector of a most_similar call, and the rows to exclude."""
+        positive, negative = _as_list(positive), _as_list(negative)
+        items = [(item, 1.0) for item in positive] + [(item, -1.0) for item in negative]
+        if not items:
+            raise ValueError("most_similar needs at least one positive or negative key or vector")
+        total = np.zeros(self.vector_size, np.float64)
+        exclude = []
+        for item, sign in items:
+            weight = sign
+            if not isinstance(item, (str, Integral, np.ndarray)):
+                if not (isinstance(item, (tuple, list)) and len(item) == 2):
+                    raise TypeError(
+                        f"query items must be keys, 1-d numpy vectors or (item, weight) pairs, got {item!r}"
+                    )
+                item, weight = item  # an (item, weight) pair, as gensim accepts
+            if isinstance(item, _KEY_TYPES):
+                index = self.get_index(item)
+                exclude.append(index)
+                total += weight * self._normed()[0][index]
+            else:
+                total += weight * self._term_vector(item)
+        return self._unit(total.astype(np.float32), "query vector"), tuple(exclude)
+
+    def _term_vector(self, item):
+        if isinstance(item, _KEY_TYPES):
+            return self._normed()[0][self.get_index(item)]
+        vector = np.asarray(item, dtype=np.float32)
+        if vector.shape != (self.vector_size,):
+            raise ValueError(f"query vector has shape {vector.shape}, expected ({self.vector_size},)")
+        if not np.all(np.isfinite(vector)):
+            raise ValueError("query vector contains NaN or infinity")
+        return vector
+
+    @staticmethod
+    def _unit(vector, what):
+        norm = float(np.linalg.norm(vector))
+        if not norm > 0 or not np.isfinite(norm):
+            raise ValueError(
+                f"the {what} is zero (or not finite), so it has no direction to compare; "
+                "check for all-zero vectors or terms that cancel out"
+            )
+        return (vector / norm).astype(np.float32)
+
+    def _search_range(self, clip_start, clip_end, restrict_vocab):
+        n = len(self._vectors)
+        if restrict_vocab:
+            return 0, min(int(restrict_vocab), n)
+        start = int(clip_start or 0)
+        stop = n if clip_end is None else min(int(clip_end), n)
+        return start, max(start, stop)
+
+    def _top_keys(self, scores, excludes, topn, start):
+        """Top ``topn`` (key, score) of each row of ``scores`` (Q, n) skipping excluded rows."""
+        n = scores.shape[1]
+        for q, exclude in enumerate(excludes):
+            local = [i - start for i in exclude if start <= i < start + n]
+            if local:
+                scores[q, local] = -np.inf
+        top, top_scores = top_k_rows(scores, int(topn))
+        keys = self.index_to_key
+        results = []
+        for rows, values in zip((top + start).tolist(), top_scores.tolist()):
+            results.append([(keys[i], v) for i, v in zip(rows, values) if v != -np.inf])
+        return results
+
+    # ------------------------------------------------------------------ evaluation
+
+    def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
+                                dummy4unknown=False):
+        """Analogy accuracy; see :func:`cw2v.evaluate.evaluate_word_analogies`."""
+        from cw2v import evaluate  # deferred: evaluate imports this module
+
+        return evaluate.evaluate_word_analogies(self, analogies, restrict_vocab=restrict_vocab,
+                                                case_insensitive=case_insensitive,
+                                                dummy4unknown=dummy4unknown)
+
+    def evaluate_word_pairs(self, pairs, delimiter="\t", restrict_vocab=300000, case_insensitive=True,
+                            dummy4unknown=False):
+        """Word-pair similarity correlation; see :func:`cw2v.evaluate.evaluate_word_pairs`."""
+        from cw2v import evaluate  # deferred: evaluate imports this module
+
+        return evaluate.evaluate_word_pairs(self, pairs, delimiter=delimiter, restrict_vocab=restrict_vocab,
+                                            case_insensitive=case_insensitive, dummy4unknown=dummy4unknown)
+
+    # ------------------------------------------------------------------ files
+
+    def save_word2vec_format(self, fname, binary=False, write_header=True):
+        """Write word2vec.c text or binary format; see :func:`cw2v.formats.save_word2vec_format`."""
+        formats.save_word2vec_format(fname, self._keys_for_saving(), self._vectors, binary=binary,
+                                     write_header=write_header)
+
+    @classmethod
+    def load_word2vec_format(cls, fname, binary=False, limit=None, unicode_errors="strict", no_header=False):
+        """Read word2vec.c text or binary format; see :func:`cw2v.formats.load_word2vec_format`.
+
+        If a word occurs twice, the first occurrence is kept (with a warning), as gensim does.
+        """
+        keys, vectors = formats.load_word2vec_format(fname, binary=binary, limit=limit,
+                                                     unicode_errors=unicode_errors, no_header=no_header)
+        first = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
+        if len(first) != len(keys):
+            logger.warning("%s: %d duplicate words, keeping the first occurrence of each",
+                           fname, len(keys) - len(first))
+            rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+            keys, vectors = list(first), vectors[rows]
+        return cls.from_arrays(keys, vectors)
+
+    def save(self, path):
+        """Save as a cw2v bundle directory (atomic; see :mod:`cw2v.persist`)."""
+        blob, offsets = persist.pack_strings(self._keys_for_saving())
+        arrays = {"vectors": self._vectors, "keys_utf8": blob, "keys_offsets": offsets}
+        if self.counts is not None:
+            arrays["counts"] = self.counts
+        persist.save_bundle(path, {"kind": BUNDLE_KIND, "vector_size": self.vector_size}, arrays)
+
+    @classmethod
+    def load(cls, path, mmap=None):
+        """Load a bundle written by :meth:`save`; ``mmap='r'`` maps the vectors read-only."""
+        meta, arrays = persist.load_bundle(path, mmap=mmap, kind=BUNDLE_KIND)
+        missing = {"vectors", "keys_utf8", "keys_offsets"} - set(arrays)
+        if missing:
+            raise ValueError(f"{path}: bundle lacks the arrays {sorted(missing)}; it is damaged")
+        try:
+            keys = persist.unpack_strings(arrays["keys_utf8"], arrays["keys_offsets"])
+            kv = cls.from_arrays(keys, arrays["vectors"], counts=arrays.get("counts"))
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{path}: {err}") from None
+        return kv
+
+    def _keys_for_saving(self):
+        keys = self.index_to_key
+        if len(keys) != len(self._vectors) or None in keys:
+            raise ValueError(
+                f"{len(self._vectors)} vector rows but only {len(keys) - keys.count(None)} keys; "
+                "fill the preallocated rows (add_vector) before saving"
+            )
+        return self.index_to_key
+
+
+def _scores(matrix, vector):
+    """``matrix @ vector`` for one query: (n, K) float32 x (K,) -> (n,).
+
+    NumPy's einsum loop streams the matrix once with SIMD; on the machines we
+    measured it is 2-3x faster than OpenBLAS's sgemv for this tall, thin
+    product (bench/bench_query.py), and never slower than memory bandwidth.
+    """
+    return np.einsum("ij,j->i", matrix, vector)
+
+
+def top_k_rows(scores, k):
+    """Indices and values of the ``k`` largest entries of each row, largest first.
+
+    Parameters
+    ----------
+    scores : float32 array, shape (Q, n)
+    k : int
+
+    Returns
+    -------
+    indices : int64 (Q, min(k, n)), values : (Q, min(k, n))
+        Ties are broken by the lower index.
+
+    Exact, and much faster than ``argpartition`` on long rows: the row is cut
+    into ``m >= k`` blocks; the k-th largest block maximum is a threshold that
+    at least ``k`` entries reach (so every true top-k entry does), and only the
+    few entries above it are sorted.
+    """
+    q, n = scores.shape
+    k = min(int(k), n)
+    if k <= 0:
+        return np.empty((q, 0), np.int64), np.empty((q, 0), scores.dtype)
+    m = max(k, math.isqrt(n))
+    if n < 4 * m:
+        return _top_k_by_sort(scores, k)
+    width = n // m
+    itemsize = scores.strides[1]
+    if itemsize != scores.itemsize:
+        scores = np.ascontiguousarray(scores)
+        itemsize = scores.itemsize
+    blocks = np.lib.stride_tricks.as_strided(
+        scores, shape=(q, m, width), strides=(scores.strides[0], width * itemsize, itemsize), writeable=False)
+    head_max = blocks.max(axis=2)
+    block_max = head_max.copy()
+    tail = scores[:, m * width:]
+    if tail.shape[1]:  # for the threshold, the tail joins the last block
+        np.maximum(block_max[:, -1], tail.max(axis=1), out=block_max[:, -1])
+    threshold = np.partition(block_max, m - k, axis=1)[:, m - k]
+    # Entries reaching the threshold can only sit in blocks whose maximum
+    # does: look inside those few blocks (and the tail) only.
+    block_rows, block_ids = np.nonzero(head_max >= threshold[:, None])
+    inside_rows, inside_cols = np.nonzero(blocks[block_rows, block_ids] >= threshold[block_rows, None])
+    rows = block_rows[inside_rows]
+    cols = block_ids[inside_rows] * width + inside_cols
+    if tail.shape[1]:
+        tail_rows, tail_cols = np.nonzero(tail >= threshold[:, None])
+        rows = np.concatenate([rows, tail_rows])
+        cols = np.concatenate([cols, tail_cols + m * width])
+    if np.any(np.bincount(rows, minlength=q) < k):  # NaN scores defeat the threshold
+        return _top_k_by_sort(scores, k)
+    values = scores[rows, cols]
+    order = np.lexsort((cols, -values, rows))
+    rows, cols, values = rows[order], cols[order], values[order]
+    rank = np.arange(rows.size) - np.searchsorted(rows, rows)
+    keep = rank < k
+    return cols[keep].reshape(q, k), values[keep].reshape(q, k)
+
+
+def _top_k_by_sort(scores, k):
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return order, np.take_along_axis(scores, order, axis=1)
+
+
+def _check_counts(counts, n):
+    if counts is None:
+        return None
+    counts = np.asarray(counts)
+    if counts.shape != (n,):
+        raise ValueError(f"counts must have shape ({n},), got {counts.shape}")
+    if counts.dtype.kind not in "iu":
+        raise TypeError(f"counts must be integers, got {counts.dtype}")
+    return counts.astype(np.int64, copy=False)
+
+
+def _as_list(value):
+    """gensim's convenience: a single key or 1-d vector stands for a one-item list."""
+    if value is None:
+        return []
+    if isinstance(value, _KEY_TYPES) or (isinstance(value, np.ndarray) and value.ndim == 1):
+        return [value]
+    return list(value)
+
+
+def _batch_item(item):
+    """(positive, negative) for one element of most_similar_batch's ``queries``."""
+    if isinstance(item, Mapping):
+        unknown = set(item) - {"positive", "negative"}
+        if unknown:
+            raise ValueError(f"a query mapping takes only 'positive' and 'negative', not {sorted(unknown)}")
+        return item.get("positive"), item.get("negative")
+    return item, None
