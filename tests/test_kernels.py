@@ -117,6 +117,34 @@ class RefModel:
         grad = self.predict(x, centre, alpha, rng)
         self.a["w_in"][context] += grad
 
+    def shared_window(self, words, pos, reach, alpha, rng):
+        """Skip-gram, negatives shared by the window: one minibatch step."""
+        ctx = [words[j] for j in range(max(0, pos - reach), min(len(words), pos + reach + 1))
+               if j != pos]
+        if not ctx:
+            return
+        targets = [words[pos]]
+        for _ in range(self.cfg["negative"]):
+            slot = rng.below(len(self.a["noise_alias"]))
+            r = rng.next()
+            acc = self.a["noise_accept"][slot]
+            noise = slot if (r < acc or acc == ALWAYS) else self.a["noise_alias"][slot]
+            if noise != words[pos]:
+                targets.append(noise)
+        X = self.a["w_in"][ctx].astype(np.float32)
+        T = self.a["w_out_ns"][targets].astype(np.float32)
+        S = X @ T.T
+        labels = np.zeros_like(S)
+        labels[:, 0] = 1
+        sig = np.vectorize(ref_sigmoid, otypes=[np.float32])(S)
+        for a in range(S.shape[0]):
+            for b in range(S.shape[1]):
+                f = S[a, b]
+                self.loss -= float(ref_log_sigmoid(f if b == 0 else -f))
+        G = ((labels - sig) * np.float32(alpha)).astype(np.float32)
+        np.add.at(self.a["w_in"], ctx, G @ T)
+        np.add.at(self.a["w_out_ns"], targets, G.T @ X)
+
     def cbow(self, words, pos, reach, alpha, rng):
         ctx = [words[j] for j in range(max(0, pos - reach), min(len(words), pos + reach + 1))
                if j != pos]
@@ -143,7 +171,9 @@ class RefModel:
             reach = cfg["window"]
             if cfg["shrink_windows"]:
                 reach -= rng.below(cfg["window"])
-            if cfg["sg"]:
+            if cfg.get("shared_negatives"):
+                self.shared_window(kept, pos, reach, alpha, rng)
+            elif cfg["sg"]:
                 for j in range(max(0, pos - reach), min(n, pos + reach + 1)):
                     if j != pos:
                         self.skipgram_pair(kept[pos], kept[j], alpha, rng)
@@ -189,9 +219,9 @@ LAYERS = {
 
 
 def build(arrays, sg, layer, cbow_mean=1, window=2, shrink_windows=True, compute_loss=True,
-          subsample=False):
+          subsample=False, shared_negatives=False):
     cfg = dict(LAYERS[layer], sg=sg, cbow_mean=cbow_mean, window=window,
-               shrink_windows=shrink_windows)
+               shrink_windows=shrink_windows, shared_negatives=shared_negatives)
     live = {k: v.copy() for k, v in arrays.items()}
     if not subsample:
         live.pop("keep_threshold")
@@ -270,6 +300,43 @@ def test_sentence_matches_reference(sg, layer, shrink):
     assert_same_state(live, ref)
     assert loss == pytest.approx(ref.loss, rel=1e-4)
     assert worker.rng == rng.state
+
+
+def test_shared_negatives_window_matches_reference():
+    arrays = make_arrays(seed=21)
+    # Repeated words in the window and among the noise words exercise the scatter-add.
+    words = np.array([3, 1, 3, 5, 2, 3, 0], dtype=np.int32)
+    trainer, live, ref = build(arrays, 1, "ns", window=3, shared_negatives=True)
+    worker = trainer.new_worker()
+    worker.rng = 4242
+    rng = RefRng(4242)
+    loss = trainer.shared_window_step(worker, words, 3, 3, 0.05)
+    ref.shared_window(list(words), 3, 3, np.float32(0.05), rng)
+    assert_same_state(live, ref)
+    assert loss == pytest.approx(ref.loss, rel=1e-5)
+    assert worker.rng == rng.state
+    assert not np.array_equal(live["w_out_ns"], arrays["w_out_ns"])
+
+
+def test_shared_negatives_sentence_matches_reference():
+    arrays = make_arrays(seed=12)
+    trainer, live, ref = build(arrays, 1, "ns", window=3, subsample=True, shared_negatives=True)
+    worker = trainer.new_worker()
+    words = np.random.default_rng(9).integers(0, V, size=23).astype(np.int32)
+    worker.rng = 77
+    rng = RefRng(77)
+    loss, predictions, trained = trainer.sentence_step(worker, words, 0.03, -0.0005)
+    assert trained == ref.sentence(list(words), 0.03, -0.0005, rng)
+    assert_same_state(live, ref)
+    assert loss == pytest.approx(ref.loss, rel=1e-4)
+
+
+def test_shared_negatives_needs_skipgram_ns_alone():
+    arrays = make_arrays()
+    with pytest.raises(ValueError, match="shared_negatives"):
+        build(arrays, 0, "ns", shared_negatives=True)
+    with pytest.raises(ValueError, match="shared_negatives"):
+        build(arrays, 1, "hs+ns", shared_negatives=True)
 
 
 def test_batch_equals_its_sentences():

@@ -50,6 +50,7 @@ cdef struct TrainParams:
     int hs                  # hierarchical softmax on/off
     int softmax             # full softmax on/off
     int compute_loss        # accumulate the negative log-likelihood
+    int shared_negatives    # skip-gram: one set of noise words per window (sgemm)
     # Hierarchical softmax: word w's path is [hs_offsets[w], hs_offsets[w+1]).
     const uint8_t *hs_codes     # branch taken at each node (0/1)
     const int32_t *hs_points    # inner-node index at each step (root = V-2)
@@ -74,3 +75,12 @@ cdef struct ThreadState:
     double loss             # sum of -log p over the predictions made
     int64_t predictions     # number of predictions (sg pairs, CBOW windows)
     int64_t words_trained   # centre words left after subsampling
+    int64_t raw_words_read  # file mode: corpus tokens read so far (for progress)
+    # Shared-negatives skip-gram: the window's rows gathered into blocks.
+    int32_t *block_ids_in   # 2 * window context word ids
+    int32_t *block_ids_out  # 1 + negative target ids (centre, then noise)
+    real *block_in          # (2 * window) x K context vectors
+    real *block_out         # (1 + negative) x K output vectors
+    real *block_scores      # (2 * window) x (1 + negative) logits, then steps
+    real *block_step_in     # (2 * window) x K
+    real *block_step_out    # (1 + negative) x K

@@ -15,3 +15,4 @@ cdef class Trainer:
 cdef class WorkerState:
     cdef ThreadState state
     cdef readonly Trainer trainer
+    cdef _allocate_blocks(self, int contexts, int targets, int K)

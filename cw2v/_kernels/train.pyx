@@ -4,6 +4,7 @@ Composition (every routine below runs without the GIL):
 
     train_batch -> train_sentence (window loop, subsampling, window shrinking)
                      -> skipgram_pair | cbow_window     (choose input vector, target)
+                     -> skipgram_window_shared          (a window at once, sgemm)
                           -> predict                   (every output layer in use)
                                -> hs_update | ns_update -> logistic_step
                                -> softmax_update
@@ -17,7 +18,9 @@ Random draws, in the order they are taken from the thread's generator (the
 NumPy references in the tests replay the same sequence):
   1. subsampling: one draw per word whose keep threshold is not ALWAYS;
   2. window shrinking: one draw per kept centre word (if shrink_windows);
-  3. negative sampling: two draws per noise word (slot, then acceptance).
+  3. negative sampling: two draws per noise word (slot, then acceptance),
+     for every prediction; with shared negatives, once per window that has
+     at least one context word, after the window's contexts are gathered.
 """
 
 from libc.math cimport exp, log, log1p, expf
@@ -183,6 +186,64 @@ cdef inline void skipgram_pair(const TrainParams *p, ThreadState *s, int32_t cen
     blas.axpy(p.K, 1.0, s.grad, x)             # w_in[context] += grad
 
 
+cdef void skipgram_window_shared(const TrainParams *p, ThreadState *s, const int32_t *words,
+                                 int64_t length, int64_t pos, int64_t reach) noexcept nogil:
+    """Skip-gram with one set of noise words shared by the whole window (Ji et al., 2016).
+
+    Every context word within `reach` of `pos` predicts words[pos] against
+    the same `negative` noise words, so the window costs three small matrix
+    products instead of many vector operations.  With X the gathered
+    context rows of w_in (m x K) and T the gathered rows of w_out_ns of the
+    centre (label 1) and the noise words (label 0) (t x K):
+
+        S = X @ T.T;   G = alpha * (labels - sigmoid(S))
+        X_rows += G @ T;   T_rows += G.T @ X
+
+    All steps use the weights as they were at the start of the window
+    (a minibatch), where the one-pair-at-a-time kernel updates as it goes.
+    """
+    cdef int64_t j, first = pos - reach, last = pos + reach
+    cdef int m = 0, t = 1, a, b, d, K = p.K
+    cdef int32_t centre = words[pos], noise
+    cdef real f
+    cdef real *scores = s.block_scores
+    if first < 0:
+        first = 0
+    if last >= length:
+        last = length - 1
+    for j in range(first, last + 1):
+        if j != pos:
+            s.block_ids_in[m] = words[j]
+            blas.copy(K, p.w_in + <int64_t>words[j] * K, s.block_in + m * K)
+            m += 1
+    if m == 0:
+        return
+    s.block_ids_out[0] = centre
+    blas.copy(K, p.w_out_ns + <int64_t>centre * K, s.block_out)
+    for d in range(p.negative):
+        noise = draw_noise(p, &s.rng)
+        if noise == centre:
+            continue
+        s.block_ids_out[t] = noise
+        blas.copy(K, p.w_out_ns + <int64_t>noise * K, s.block_out + t * K)
+        t += 1
+    blas.matmul_nt(m, t, K, 1.0, s.block_in, s.block_out, 0.0, scores)       # S = X @ T.T
+    for a in range(m):
+        for b in range(t):
+            f = scores[a * t + b]
+            if p.compute_loss:
+                s.loss -= log_sigmoid(f if b == 0 else -f)
+            scores[a * t + b] = ((1.0 if b == 0 else 0.0) - sigmoid(f)) * s.alpha
+    blas.matmul_nn(m, K, t, 1.0, scores, s.block_out, 0.0, s.block_step_in)    # G @ T
+    blas.matmul_tn(t, K, m, 1.0, scores, s.block_in, 0.0, s.block_step_out)    # G.T @ X
+    for a in range(m):
+        blas.axpy(K, 1.0, s.block_step_in + a * K, p.w_in + <int64_t>s.block_ids_in[a] * K)
+    for b in range(t):
+        blas.axpy(K, 1.0, s.block_step_out + b * K,
+                  p.w_out_ns + <int64_t>s.block_ids_out[b] * K)
+    s.predictions += m
+
+
 cdef void cbow_window(const TrainParams *p, ThreadState *s, const int32_t *words,
                       int64_t length, int64_t pos, int64_t reach) noexcept nogil:
     """CBOW: the context words within `reach` of `pos` predict words[pos].
@@ -248,7 +309,9 @@ cdef int train_sentence(const TrainParams *p, ThreadState *s, const int32_t *wor
         reach = p.window
         if p.shrink_windows:
             reach -= rng_below(&s.rng, <uint32_t>p.window)      # 1..window
-        if p.sg:
+        if p.shared_negatives:
+            skipgram_window_shared(p, s, s.kept, n_kept, pos, reach)
+        elif p.sg:
             first = pos - reach if pos > reach else 0
             last = pos + reach if pos + reach < n_kept else n_kept - 1
             for j in range(first, last + 1):
@@ -301,7 +364,7 @@ cdef class Trainer:
     """
 
     def __init__(self, w_in, *, sg, hs=0, negative=0, softmax=0, window=5,
-                 shrink_windows=True, cbow_mean=1, compute_loss=False,
+                 shrink_windows=True, cbow_mean=1, compute_loss=False, shared_negatives=False,
                  w_out_ns=None, w_out_hs=None, w_out_sm=None,
                  hs_codes=None, hs_points=None, hs_offsets=None,
                  noise_accept=None, noise_alias=None, keep_threshold=None):
@@ -318,6 +381,9 @@ cdef class Trainer:
             raise ValueError(f"negative must be >= 0, got {negative}")
         if not (hs or negative or softmax):
             raise ValueError("no output layer: set hs=1, negative > 0 or softmax=True")
+        if shared_negatives and not (sg and negative and not hs and not softmax):
+            raise ValueError("shared_negatives needs skip-gram with negative sampling alone "
+                             "(sg=1, negative > 0, hs=0, softmax=False)")
         keep = [w_in]
         memset(&self.params, 0, sizeof(TrainParams))
         p = &self.params
@@ -326,6 +392,7 @@ cdef class Trainer:
         p.sg, p.cbow_mean, p.window = bool(sg), bool(cbow_mean), window
         p.shrink_windows, p.compute_loss = bool(shrink_windows), bool(compute_loss)
         p.hs, p.negative, p.softmax = bool(hs), negative, bool(softmax)
+        p.shared_negatives = bool(shared_negatives)
         if hs:
             if V < 2:
                 raise ValueError("hierarchical softmax needs a vocabulary of at least 2 words")
@@ -439,6 +506,19 @@ cdef class Trainer:
         skipgram_pair(&self.params, s, centre, context)
         return s.loss
 
+    def shared_window_step(self, WorkerState worker, const int32_t[::1] words, int64_t pos,
+                           int64_t reach, double alpha):
+        """One shared-negatives skip-gram update of the window around words[pos]."""
+        if not self.params.shared_negatives:
+            raise ValueError("this Trainer was built without shared_negatives")
+        self._check_ids(worker, words)
+        if not 0 <= pos < words.shape[0] or not 1 <= reach <= self.params.window:
+            raise IndexError("pos or reach out of range")
+        s = &worker.state
+        s.alpha, s.loss = alpha, 0.0
+        skipgram_window_shared(&self.params, s, &words[0], words.shape[0], pos, reach)
+        return s.loss
+
     def cbow_step(self, WorkerState worker, const int32_t[::1] words, int64_t pos,
                   int64_t reach, double alpha):
         """One CBOW update of words[pos] from its neighbours within `reach`."""
@@ -499,12 +579,45 @@ cdef class WorkerState:
         if (self.state.hidden == NULL or self.state.grad == NULL or self.state.kept == NULL
                 or (trainer.params.softmax and self.state.scores == NULL)):
             raise MemoryError("cannot allocate worker buffers")
+        if trainer.params.shared_negatives:
+            self._allocate_blocks(2 * trainer.params.window, 1 + trainer.params.negative, K)
+
+    cdef _allocate_blocks(self, int contexts, int targets, int K):
+        s = &self.state
+        s.block_ids_in = <int32_t *>malloc(contexts * sizeof(int32_t))
+        s.block_ids_out = <int32_t *>malloc(targets * sizeof(int32_t))
+        s.block_in = <real *>malloc(contexts * K * sizeof(real))
+        s.block_out = <real *>malloc(targets * K * sizeof(real))
+        s.block_scores = <real *>malloc(contexts * targets * sizeof(real))
+        s.block_step_in = <real *>malloc(contexts * K * sizeof(real))
+        s.block_step_out = <real *>malloc(targets * K * sizeof(real))
+        if (s.block_ids_in == NULL or s.block_ids_out == NULL or s.block_in == NULL
+                or s.block_out == NULL or s.block_scores == NULL or s.block_step_in == NULL
+                or s.block_step_out == NULL):
+            raise MemoryError("cannot allocate worker buffers")
 
     def __dealloc__(self):
         free(self.state.hidden)
         free(self.state.grad)
         free(self.state.scores)
         free(self.state.kept)
+        free(self.state.block_ids_in)
+        free(self.state.block_ids_out)
+        free(self.state.block_in)
+        free(self.state.block_out)
+        free(self.state.block_scores)
+        free(self.state.block_step_in)
+        free(self.state.block_step_out)
+
+    @property
+    def raw_words_read(self):
+        """Tokens read so far by a file-mode call (read while it runs, for progress)."""
+        return self.state.raw_words_read
+
+    @property
+    def words_trained(self):
+        """Words left after subsampling so far in the current call."""
+        return self.state.words_trained
 
     @property
     def rng(self):
