@@ -1,0 +1,211 @@
+"""End-to-end behaviour of cw2v.Word2Vec on corpora whose right answer holds by construction."""
+import logging
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import cw2v
+from cw2v import Word2Vec
+from cw2v.word2vec import TrainingDivergedError
+
+from synthetic import own_topic_share, topic_corpus  # noqa: E402  (tests/synthetic.py)
+
+
+CONFIGS = {
+    "sg-ns": dict(sg=1, negative=5),
+    "cbow-ns": dict(sg=0, negative=5),
+    "sg-hs": dict(sg=1, hs=1, negative=0),
+    "cbow-hs": dict(sg=0, hs=1, negative=0),
+    "sg-softmax": dict(sg=1, softmax=True, negative=0),
+    "cbow-softmax": dict(sg=0, softmax=True, negative=0),
+    "cbow-sum-ns": dict(sg=0, negative=5, cbow_mean=0),
+    "sg-ns-shared": dict(sg=1, negative=5, shared_negatives=True),
+}
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_learns_planted_topics_and_loss_falls(name):
+    corpus = topic_corpus()
+    model = Word2Vec(corpus, vector_size=20, window=4, min_count=1, sample=0, epochs=6,
+                     workers=2, seed=3, compute_loss=True, alpha=0.025, **CONFIGS[name])
+    share = own_topic_share(model)
+    assert share > 0.9, f"{name}: only {share:.2f} of nearest neighbours share the topic"
+    losses = model.loss_history
+    assert len(losses) == 6 and all(math.isfinite(x) and x > 0 for x in losses)
+    assert losses[-1] < losses[0], f"{name}: loss did not fall: {losses}"
+    assert model.get_latest_training_loss() == losses[-1]
+
+
+def test_untrained_model_is_at_chance():
+    """The topic measure is not trivially satisfied: random vectors score near chance."""
+    model = Word2Vec(vector_size=20, min_count=1)
+    model.build_vocab(topic_corpus())
+    assert own_topic_share(model) < 0.3
+
+
+def test_workers_1_is_bit_reproducible_across_hash_seeds(tmp_path):
+    script = (
+        "import numpy as np, sys\n"
+        "sys.path.insert(0, %r)\n"
+        "from synthetic import topic_corpus\n"
+        "from cw2v import Word2Vec\n"
+        "m = Word2Vec(topic_corpus(300), vector_size=8, min_count=1, workers=1, seed=7, epochs=2)\n"
+        "np.save(sys.argv[1], m.wv.vectors)\n" % os.path.dirname(__file__))
+    outs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"v{hash_seed}.npy"
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        subprocess.run([sys.executable, "-c", script, str(out)], check=True, env=env)
+        outs.append(np.load(out))
+    np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_loss_does_not_depend_on_workers_beyond_update_order():
+    corpus = topic_corpus(600)
+    losses = []
+    for workers in (1, 2):
+        m = Word2Vec(corpus, vector_size=10, min_count=1, workers=workers, seed=1, epochs=1,
+                     compute_loss=True, batch_words=200, sg=1)
+        losses.append(m.get_latest_training_loss())
+    assert losses[1] == pytest.approx(losses[0], rel=0.02)
+
+
+def test_build_vocab_then_train_in_steps_and_continue():
+    corpus = topic_corpus(400)
+    model = Word2Vec(vector_size=10, min_count=1, seed=1, workers=1)
+    with pytest.raises(RuntimeError, match="build_vocab"):
+        model.train(corpus, total_examples=len(corpus), epochs=1)
+    model.build_vocab(corpus)
+    assert model.corpus_count == len(corpus)
+    before = model.wv.vectors.copy()
+    trained, raw = model.train(corpus, total_examples=model.corpus_count, epochs=2)
+    assert raw == 2 * sum(map(len, corpus)) and 0 < trained <= raw
+    after_first = model.wv.vectors.copy()
+    assert not np.array_equal(before, after_first)
+    model.train(corpus, total_words=model.corpus_total_words, epochs=1)
+    assert not np.array_equal(after_first, model.wv.vectors)
+    assert model.epochs_trained == 3
+
+
+def test_vocabulary_update_keeps_old_rows_and_trains_new_words():
+    corpus = topic_corpus(400)
+    model = Word2Vec(corpus, vector_size=10, min_count=1, seed=1, workers=1, epochs=2)
+    old = model.wv.vectors.copy()
+    old_keys = list(model.wv.index_to_key)
+    extra = [["novel", "words", "appear"]] * 50
+    model.build_vocab(extra, update=True)
+    assert model.wv.index_to_key[:len(old_keys)] == old_keys
+    assert "novel" in model.wv.key_to_index
+    np.testing.assert_array_equal(model.wv.vectors[:len(old_keys)], old)
+    new_row = model.wv["novel"].copy()
+    model.train(extra, total_examples=len(extra), epochs=1)
+    assert not np.array_equal(model.wv["novel"], new_row)
+
+
+def test_initialisation_follows_word2vec_c():
+    model = Word2Vec(vector_size=50, min_count=1, hs=1, negative=5, seed=4)
+    model.build_vocab(topic_corpus(100))
+    assert np.abs(model.wv.vectors).max() <= 0.5 / 50
+    assert model.wv.vectors.std() > 0.1 / 50
+    assert not model.w_out_ns.any() and not model.w_out_hs.any()
+    assert model.w_out_hs.shape == (len(model.wv) - 1, 50)
+    assert model.syn1neg is model.w_out_ns and model.syn1 is model.w_out_hs
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(vector_size=0), "vector_size"),
+    (dict(window=0), "window"),
+    (dict(negative=-1), "negative"),
+    (dict(epochs=0), "epochs"),
+    (dict(alpha=-0.1), "alpha"),
+    (dict(alpha=float("nan")), "alpha"),
+    (dict(sample=-1e-3), "sample"),
+    (dict(hs=0, negative=0), "no output layer"),
+    (dict(workers=0), "workers"),
+    (dict(shared_negatives=True, sg=0), "shared_negatives"),
+])
+def test_bad_parameters_raise_clear_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Word2Vec(**kwargs)
+
+
+def test_bad_corpora_raise_clear_errors():
+    with pytest.raises(TypeError, match="str"):
+        Word2Vec("a plain string is not a corpus", min_count=1)
+    with pytest.raises(TypeError, match="restartable|list"):
+        Word2Vec((s for s in topic_corpus(10)), min_count=1)
+    with pytest.raises(ValueError, match="min_count"):
+        Word2Vec([["rare", "words"]], min_count=5)
+    with pytest.raises(ValueError):
+        Word2Vec([], min_count=1)
+
+
+def test_divergence_is_detected_and_not_saved(tmp_path):
+    model = Word2Vec(vector_size=10, min_count=1, alpha=1e30, sg=1, workers=1)
+    model.build_vocab(topic_corpus(200))
+    with pytest.raises(TrainingDivergedError, match="alpha"):
+        model.train(topic_corpus(200), total_examples=200, epochs=1)
+    with pytest.raises(TrainingDivergedError):
+        model.save(tmp_path / "diverged")
+    assert not (tmp_path / "diverged").exists()
+
+
+def test_callbacks_are_called_in_order():
+    events = []
+
+    class Recorder(cw2v.Callback):
+        def on_train_begin(self, model):
+            events.append("train_begin")
+
+        def on_epoch_begin(self, model):
+            events.append("epoch_begin")
+
+        def on_epoch_end(self, model):
+            events.append(f"epoch_end:{len(model.loss_history)}")
+
+        def on_train_end(self, model):
+            events.append("train_end")
+
+    Word2Vec(topic_corpus(100), vector_size=5, min_count=1, epochs=2, callbacks=[Recorder()])
+    assert events == ["train_begin", "epoch_begin", "epoch_end:1", "epoch_begin",
+                      "epoch_end:2", "train_end"]
+
+
+def test_progress_is_logged(caplog):
+    with caplog.at_level(logging.INFO, logger="cw2v"):
+        Word2Vec(topic_corpus(200), vector_size=5, min_count=1, epochs=1, compute_loss=True)
+    text = caplog.text
+    assert "epoch 1/1" in text and "words/s" in text and "loss" in text
+
+
+def test_save_and_load_round_trip(tmp_path):
+    model = Word2Vec(topic_corpus(300), vector_size=8, min_count=1, hs=1, negative=3,
+                     compute_loss=True, epochs=2, workers=1)
+    path = tmp_path / "model"
+    model.save(path)
+    for mmap in (None, "r"):
+        loaded = Word2Vec.load(path, mmap=mmap)
+        np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
+        np.testing.assert_array_equal(loaded.w_out_hs, model.w_out_hs)
+        np.testing.assert_array_equal(loaded.w_out_ns, model.w_out_ns)
+        assert loaded.wv.index_to_key == model.wv.index_to_key
+        assert loaded.loss_history == model.loss_history
+        assert loaded.vocab.counts.tolist() == model.vocab.counts.tolist()
+    # A loaded model continues training.
+    loaded = Word2Vec.load(path)
+    loaded.train(topic_corpus(300), total_examples=300, epochs=1)
+    assert loaded.epochs_trained == 3
+
+
+def test_output_matrices_are_reachable():
+    model = Word2Vec(topic_corpus(300), vector_size=8, min_count=1, negative=3, softmax=True,
+                     epochs=1)
+    assert model.w_out_ns.shape == model.w_out_softmax.shape == (len(model.wv), 8)
+    out = model.output_vectors("softmax")
+    np.testing.assert_array_equal(out.vectors, model.w_out_softmax)
+    with pytest.raises(ValueError, match="output layer"):
+        model.output_vectors("hs")
