@@ -59,7 +59,9 @@ def test_workers_1_is_bit_reproducible_across_hash_seeds(tmp_path):
     for hash_seed in ("1", "2"):
         out = tmp_path / f"v{hash_seed}.npy"
         env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-        subprocess.run([sys.executable, "-c", script, str(out)], check=True, env=env)
+        # cwd elsewhere: python -c puts the cwd (maybe the source tree) on sys.path.
+        subprocess.run([sys.executable, "-c", script, str(out)], check=True, env=env,
+                       cwd=tmp_path)
         outs.append(np.load(out))
     np.testing.assert_array_equal(outs[0], outs[1])
 

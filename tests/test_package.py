@@ -1,0 +1,43 @@
+"""The installed package: compiled kernels in use, loud failure without them, data shipped."""
+import gzip
+import subprocess
+import sys
+import textwrap
+from importlib import resources
+
+import cw2v
+from cw2v._kernels import filemode, textfile, tokens, train
+
+
+def test_compiled_modules_are_in_use():
+    for module in (train, filemode, textfile, tokens):
+        assert module.__file__.endswith((".so", ".pyd")), module.__file__
+
+
+def test_import_fails_loudly_without_the_extension(tmp_path):
+    script = textwrap.dedent("""
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name == "cw2v._kernels.train":
+                    raise ImportError("simulated missing extension")
+        sys.meta_path.insert(0, Block())
+        try:
+            import cw2v
+        except ImportError as exc:
+            print(exc)
+            sys.exit(3)
+        sys.exit(0)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "no pure-Python fallback" in result.stdout
+
+
+def test_bundled_corpus_is_shipped():
+    path = resources.files("cw2v").joinpath("data", "kjv.txt.gz")
+    with gzip.open(str(path), "rt", encoding="utf-8") as f:
+        first = f.readline()
+    assert first.startswith("in the beginning god created the heaven and the earth")
+    assert cw2v.__version__
