@@ -72,6 +72,20 @@ class RefModel:
         self.a = {k: v.copy() for k, v in arrays.items()}
         self.cfg = cfg
         self.loss = 0.0
+        self.noise_rng = None       # the noise stream, set by start()
+
+    def start(self, seed, stream):
+        """Both generators as a batch (seed, stream) starts them; returns the main one."""
+        main, noise = K.seeded_rng_states(seed, stream)
+        self.noise_rng = RefRng(noise)
+        return RefRng(main)
+
+    def next_noise(self):
+        rng = self.noise_rng
+        slot = rng.below(len(self.a["noise_alias"]))
+        r = rng.next()
+        acc = self.a["noise_accept"][slot]
+        return slot if (r < acc or acc == ALWAYS) else self.a["noise_alias"][slot]
 
     def logistic(self, x, row, label, alpha, grad):
         out = self.a[row[0]][row[1]]
@@ -93,10 +107,7 @@ class RefModel:
         if cfg["negative"]:
             self.logistic(x, ("w_out_ns", target), 1.0, alpha, grad)
             for _ in range(cfg["negative"]):
-                slot = rng.below(len(self.a["noise_alias"]))
-                r = rng.next()
-                acc = self.a["noise_accept"][slot]
-                noise = slot if (r < acc or acc == ALWAYS) else self.a["noise_alias"][slot]
+                noise = self.next_noise()
                 if noise != target:
                     self.logistic(x, ("w_out_ns", noise), 0.0, alpha, grad)
         if cfg["softmax"]:
@@ -125,10 +136,7 @@ class RefModel:
             return
         targets = [words[pos]]
         for _ in range(self.cfg["negative"]):
-            slot = rng.below(len(self.a["noise_alias"]))
-            r = rng.next()
-            acc = self.a["noise_accept"][slot]
-            noise = slot if (r < acc or acc == ALWAYS) else self.a["noise_alias"][slot]
+            noise = self.next_noise()
             if noise != words[pos]:
                 targets.append(noise)
         X = self.a["w_in"][ctx].astype(np.float32)
@@ -264,8 +272,8 @@ def test_one_update_matches_reference(sg, layer, cbow_mean):
     arrays = make_arrays(seed=3)
     trainer, live, ref = build(arrays, sg, layer, cbow_mean=cbow_mean)
     worker = trainer.new_worker()
-    worker.rng = 12345
-    rng = RefRng(12345)
+    trainer.start_stream(worker, 12345, 1)
+    rng = ref.start(12345, 1)
     alpha = 0.05
     if sg:
         loss = trainer.skipgram_pair_step(worker, 4, 7, alpha)
@@ -291,8 +299,8 @@ def test_sentence_matches_reference(sg, layer, shrink):
                                subsample=True)
     worker = trainer.new_worker()
     words = np.random.default_rng(5).integers(0, V, size=17).astype(np.int32)
-    worker.rng = 987
-    rng = RefRng(987)
+    trainer.start_stream(worker, 987, 3)
+    rng = ref.start(987, 3)
     loss, predictions, trained = trainer.sentence_step(worker, words, 0.04, -0.001)
     ref_trained = ref.sentence(list(words), 0.04, -0.001, rng)
     assert trained == ref_trained
@@ -308,8 +316,8 @@ def test_shared_negatives_window_matches_reference():
     words = np.array([3, 1, 3, 5, 2, 3, 0], dtype=np.int32)
     trainer, live, ref = build(arrays, 1, "ns", window=3, shared_negatives=True)
     worker = trainer.new_worker()
-    worker.rng = 4242
-    rng = RefRng(4242)
+    trainer.start_stream(worker, 4242, 0)
+    rng = ref.start(4242, 0)
     loss = trainer.shared_window_step(worker, words, 3, 3, 0.05)
     ref.shared_window(list(words), 3, 3, np.float32(0.05), rng)
     assert_same_state(live, ref)
@@ -323,8 +331,8 @@ def test_shared_negatives_sentence_matches_reference():
     trainer, live, ref = build(arrays, 1, "ns", window=3, subsample=True, shared_negatives=True)
     worker = trainer.new_worker()
     words = np.random.default_rng(9).integers(0, V, size=23).astype(np.int32)
-    worker.rng = 77
-    rng = RefRng(77)
+    trainer.start_stream(worker, 77, 5)
+    rng = ref.start(77, 5)
     loss, predictions, trained = trainer.sentence_step(worker, words, 0.03, -0.0005)
     assert trained == ref.sentence(list(words), 0.03, -0.0005, rng)
     assert_same_state(live, ref)
@@ -348,7 +356,7 @@ def test_batch_equals_its_sentences():
     loss, preds, trained = t1.train_batch(t1.new_worker(), ids, ends, 0.03, 0.01, 7, 2)
     t2, live2, _ = build(arrays, 1, "ns", subsample=True)
     w2 = t2.new_worker()
-    w2.rng = K.seeded_rng_state(7, 2)
+    t2.start_stream(w2, 7, 2)
     step = (0.01 - 0.03) / len(ids)
     totals = np.zeros(3)
     for b, e in [(0, 4), (4, 9), (9, 11)]:

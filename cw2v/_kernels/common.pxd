@@ -29,9 +29,17 @@ cdef enum:
     SIGMOID_TABLE_SIZE = 1024
     SIGMOID_BOUND = 6
 
+cdef extern from "cw2v_prefetch.h" nogil:
+    void prefetch "cw2v_prefetch"(const void *address, size_t bytes)
+
 # A uint32 threshold equal to this means "always" (probability one).
 cdef enum:
     ALWAYS = 0xFFFFFFFF
+
+# Noise words are drawn this many ahead of use, so their rows can be
+# prefetched while earlier predictions compute (a power of two).
+cdef enum:
+    NOISE_AHEAD = 32
 
 
 cdef struct TrainParams:
@@ -69,7 +77,10 @@ cdef struct ThreadState:
     real *scores            # V, full-softmax scores/probabilities (else NULL)
     int32_t *kept           # words of the current sentence after subsampling
     int64_t kept_capacity
-    uint64_t rng            # random generator state
+    uint64_t rng            # generator for subsampling and window shrinking
+    uint64_t noise_rng      # generator for noise words (its own stream, drawn ahead)
+    int32_t noise_ahead[NOISE_AHEAD]   # the next noise words, in draw order (a ring)
+    int noise_next          # ring position of the next noise word to use
     real alpha              # learning rate of the current word
     # Counters, reset by the caller at the start of each batch.
     double loss             # sum of -log p over the predictions made

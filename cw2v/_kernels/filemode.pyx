@@ -8,8 +8,8 @@ without touching a Python object during the epoch.
 from libc.stdlib cimport malloc, free
 from libc.stdint cimport int32_t, int64_t, uint64_t
 
-from cw2v._kernels.common cimport ThreadState, rng_seed
-from cw2v._kernels.train cimport Trainer, WorkerState, train_sentence
+from cw2v._kernels.common cimport ThreadState
+from cw2v._kernels.train cimport Trainer, WorkerState, start_stream, train_sentence
 from cw2v._kernels.textfile cimport (
     WordHash, cw2v_reader, cw2v_reader_open, cw2v_reader_next_sentence, cw2v_reader_close,
     status_error, CW2V_OK, CW2V_END_OF_RANGE,
@@ -54,7 +54,7 @@ def train_file_range(Trainer trainer not None, WorkerState worker not None,
     if rc != CW2V_OK:
         free(ids)
         raise status_error(rc, path, reader.sys_errno)
-    s.rng = rng_seed(seed, stream)
+    start_stream(&trainer.params, s, seed, stream)
     s.loss, s.predictions, s.words_trained, s.raw_words_read = 0.0, 0, 0, 0
     try:
         with nogil:

@@ -1,4 +1,4 @@
-from cw2v._kernels.common cimport TrainParams, ThreadState, real, int32_t, int64_t
+from cw2v._kernels.common cimport TrainParams, ThreadState, real, int32_t, int64_t, uint64_t
 
 # The window loop shared by in-memory batches and file slices: trains one
 # sentence of in-vocabulary word ids.  alpha_first is the learning rate of the
@@ -6,6 +6,11 @@ from cw2v._kernels.common cimport TrainParams, ThreadState, real, int32_t, int64
 # subsampling).  Returns 0, or -1 if scratch memory could not be allocated.
 cdef int train_sentence(const TrainParams *p, ThreadState *s, const int32_t *words,
                         int64_t length, double alpha_first, double alpha_step) noexcept nogil
+
+# Starts a batch or file range: seeds both generators from (seed, stream) and
+# draws the first noise words.
+cdef void start_stream(const TrainParams *p, ThreadState *s, uint64_t seed,
+                       uint64_t stream) noexcept nogil
 
 cdef class Trainer:
     cdef TrainParams params

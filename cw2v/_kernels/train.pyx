@@ -14,13 +14,15 @@ Each output layer reads the input vector x, adds its step for x into
 output rows in place.  The architecture then applies ``state.grad`` to the
 input rows it read.
 
-Random draws, in the order they are taken from the thread's generator (the
-NumPy references in the tests replay the same sequence):
+Random draws (the NumPy references in the tests replay the same sequences).
+A thread has two generators, both seeded from (seed, stream) at the start of
+each batch or file range.  The main one serves, in order:
   1. subsampling: one draw per word whose keep threshold is not ALWAYS;
-  2. window shrinking: one draw per kept centre word (if shrink_windows);
-  3. negative sampling: two draws per noise word (slot, then acceptance),
-     for every prediction; with shared negatives, once per window that has
-     at least one context word, after the window's contexts are gathered.
+  2. window shrinking: one draw per kept centre word (if shrink_windows).
+The noise generator yields the sequence of noise words (two draws each:
+slot, then acceptance), used in order: `negative` of them per prediction,
+or, with shared negatives, per window that has at least one context word.
+Being a separate stream lets noise words be drawn ahead of use.
 """
 
 from libc.math cimport exp, log, log1p, expf
@@ -32,8 +34,12 @@ import numpy as np
 from cw2v._kernels cimport blas
 from cw2v._kernels.common cimport (
     TrainParams, ThreadState, real, uint8_t, int32_t, uint32_t, int64_t, uint64_t,
-    rng_next, rng_below, rng_seed, SIGMOID_TABLE_SIZE, SIGMOID_BOUND, ALWAYS,
+    rng_next, rng_below, rng_seed, prefetch, SIGMOID_TABLE_SIZE, SIGMOID_BOUND, ALWAYS,
+    NOISE_AHEAD,
 )
+
+# The noise generator's seed differs from the main one's by this constant.
+cdef uint64_t NOISE_SEED_SALT = 0x6E6F697365ULL     # "noise"
 
 # ---------------------------------------------------------------- sigmoid tables
 
@@ -119,6 +125,32 @@ cdef inline int32_t draw_noise(const TrainParams *p, uint64_t *rng) noexcept nog
     return p.noise_alias[slot]
 
 
+cdef inline int32_t take_noise(const TrainParams *p, ThreadState *s) noexcept nogil:
+    """The next noise word of the thread's noise stream.
+
+    Its replacement is drawn NOISE_AHEAD words ahead and its output row
+    prefetched, so that row is in cache by the time it is used.
+    """
+    cdef int32_t word = s.noise_ahead[s.noise_next]
+    cdef int32_t fresh = draw_noise(p, &s.noise_rng)
+    prefetch(p.w_out_ns + <int64_t>fresh * p.K, p.K * sizeof(real))
+    s.noise_ahead[s.noise_next] = fresh
+    s.noise_next = (s.noise_next + 1) & (NOISE_AHEAD - 1)
+    return word
+
+
+cdef void start_stream(const TrainParams *p, ThreadState *s, uint64_t seed,
+                       uint64_t stream) noexcept nogil:
+    cdef int i
+    s.rng = rng_seed(seed, stream)
+    s.noise_rng = rng_seed(seed ^ NOISE_SEED_SALT, stream)
+    s.noise_next = 0
+    if p.negative:
+        for i in range(NOISE_AHEAD):
+            s.noise_ahead[i] = draw_noise(p, &s.noise_rng)
+            prefetch(p.w_out_ns + <int64_t>s.noise_ahead[i] * p.K, p.K * sizeof(real))
+
+
 cdef void ns_update(const TrainParams *p, ThreadState *s, const real *x,
                     int32_t target) noexcept nogil:
     """Negative sampling: the target as a positive, `negative` noise words as negatives."""
@@ -126,7 +158,7 @@ cdef void ns_update(const TrainParams *p, ThreadState *s, const real *x,
     cdef int32_t noise
     logistic_step(p, s, x, p.w_out_ns + <int64_t>target * p.K, 1.0)
     for d in range(p.negative):
-        noise = draw_noise(p, &s.rng)
+        noise = take_noise(p, s)
         if noise == target:
             continue            # a draw of the target itself is wasted, as in word2vec.c
         logistic_step(p, s, x, p.w_out_ns + <int64_t>noise * p.K, 0.0)
@@ -221,7 +253,7 @@ cdef void skipgram_window_shared(const TrainParams *p, ThreadState *s, const int
     s.block_ids_out[0] = centre
     blas.copy(K, p.w_out_ns + <int64_t>centre * K, s.block_out)
     for d in range(p.negative):
-        noise = draw_noise(p, &s.rng)
+        noise = take_noise(p, s)
         if noise == centre:
             continue
         s.block_ids_out[t] = noise
@@ -479,7 +511,7 @@ cdef class Trainer:
             begin = sentence_ends[i]
         if n_sentences and sentence_ends[n_sentences - 1] != n:
             raise ValueError("the last sentence end must equal len(ids)")
-        s.rng = rng_seed(seed, stream)
+        start_stream(&self.params, s, seed, stream)
         s.loss, s.predictions, s.words_trained = 0.0, 0, 0
         begin = 0
         with nogil:
@@ -542,7 +574,7 @@ cdef class Trainer:
         return s.loss, s.predictions, s.words_trained
 
     def draw_noise_words(self, WorkerState worker, int64_t n):
-        """n draws from the noise distribution with the worker's generator."""
+        """The next n words of the worker's noise stream."""
         if not self.params.negative:
             raise ValueError("this Trainer has no negative sampling")
         out = np.empty(n, dtype=np.int32)
@@ -550,8 +582,12 @@ cdef class Trainer:
         cdef int64_t i
         with nogil:
             for i in range(n):
-                view[i] = draw_noise(&self.params, &worker.state.rng)
+                view[i] = take_noise(&self.params, &worker.state)
         return out
+
+    def start_stream(self, WorkerState worker, uint64_t seed, uint64_t stream):
+        """Seed the worker's generators as train_batch does for (seed, stream)."""
+        start_stream(&self.params, &worker.state, seed, stream)
 
     def _check_ids(self, WorkerState worker, ids):
         if worker.trainer is not self:
@@ -629,9 +665,9 @@ cdef class WorkerState:
         self.state.rng = value
 
 
-def seeded_rng_state(uint64_t seed, uint64_t stream):
-    """The generator state train_batch starts a batch from."""
-    return rng_seed(seed, stream)
+def seeded_rng_states(uint64_t seed, uint64_t stream):
+    """(main, noise) generator states a batch with (seed, stream) starts from."""
+    return rng_seed(seed, stream), rng_seed(seed ^ NOISE_SEED_SALT, stream)
 
 
 def sigmoid_tables():

@@ -1,0 +1,30 @@
+/* cw2v_prefetch.h: ask the CPU to start loading memory that will be used soon.
+ *
+ * Training is bound by memory latency: the rows of randomly drawn noise
+ * words are rarely in cache.  Drawing them some predictions ahead and
+ * prefetching their rows overlaps those misses with useful work.  On
+ * compilers without __builtin_prefetch this is a no-op.  No state, so it is
+ * thread-safe.
+ */
+#ifndef CW2V_PREFETCH_H
+#define CW2V_PREFETCH_H
+
+#include <stddef.h>
+
+#define CW2V_CACHE_LINE 64
+
+/* Prefetch `bytes` bytes from `address`, for writing, into all cache levels. */
+static inline void cw2v_prefetch(const void *address, size_t bytes)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const char *p = (const char *)address;
+    size_t offset;
+    for (offset = 0; offset < bytes; offset += CW2V_CACHE_LINE)
+        __builtin_prefetch(p + offset, 1, 3);
+#else
+    (void)address;
+    (void)bytes;
+#endif
+}
+
+#endif /* CW2V_PREFETCH_H */
