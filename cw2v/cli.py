@@ -295,7 +295,12 @@ def cmd_train(args) -> int:
     if args.read_vocab:
         model.build_vocab_from_vocabulary(_read_vocabulary(args, corpus, file_mode))
     else:
-        model.build_vocab(**source)
+        try:
+            model.build_vocab(**source)
+        except ValueError as exc:
+            if args.train in str(exc):
+                raise
+            raise ValueError(f"training file {args.train!r}: {exc}") from None
     say(f"Vocab size: {len(model.wv)}")
     say(f"Words in train file: {model.corpus_total_words}")
     if args.save_vocab:
@@ -490,7 +495,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Train word vectors on a text file.  The flags, their defaults and meanings are "
         "word2vec.c's, so its command lines work unchanged; each flag also has a --long form.",
         epilog="example:\n  cw2v train -train text8 -output vectors.bin -cbow 1 -size 200 "
-               "-window 8 \\\n      -negative 25 -hs 0 -sample 1e-4 -threads 4 -binary 1 -iter 15\n\n"
+               "-window 8 \\\n"
+               "      -negative 25 -hs 0 -sample 1e-4 -threads 4 -binary 1 -iter 15\n\n"
                "Without -output or --save-model only the vocabulary is counted (and written\n"
                "by -save-vocab), as in word2vec.c.  Progress goes to stderr.")
     _add_train_flags(train)
