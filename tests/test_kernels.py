@@ -209,7 +209,9 @@ def make_arrays(seed=0, V=V, dim=DIM):
     lengths = rng.integers(1, 4, size=V)
     a["hs_offsets"] = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     a["hs_codes"] = rng.integers(0, 2, size=lengths.sum()).astype(np.uint8)
-    a["hs_points"] = rng.integers(0, V - 1, size=lengths.sum()).astype(np.int32)
+    # As in a real tree, a path never visits a node twice.
+    a["hs_points"] = np.concatenate([rng.choice(V - 1, size=n, replace=False)
+                                     for n in lengths]).astype(np.int32)
     a["noise_accept"] = rng.integers(0, 2**32, size=V, dtype=np.uint64).astype(np.uint32)
     a["noise_accept"][0] = ALWAYS
     a["noise_alias"] = rng.integers(0, V, size=V).astype(np.int32)

@@ -63,6 +63,7 @@ cdef struct TrainParams:
     const uint8_t *hs_codes     # branch taken at each node (0/1)
     const int32_t *hs_points    # inner-node index at each step (root = V-2)
     const int64_t *hs_offsets   # V+1 offsets
+    int hs_max_depth            # longest path (rows of the gathered block)
     # Negative sampling: alias table over counts**ns_exponent.
     const uint32_t *noise_accept  # V
     const int32_t *noise_alias    # V
@@ -87,6 +88,13 @@ cdef struct ThreadState:
     int64_t predictions     # number of predictions (sg pairs, CBOW windows)
     int64_t words_trained   # centre words left after subsampling
     int64_t raw_words_read  # file mode: corpus tokens read so far (for progress)
+    # Hierarchical softmax: the target's path rows, gathered into a block.
+    real *hs_rows           # hs_max_depth x K, updated in place during predictions
+    real *hs_rows_start     # the same rows as gathered, to find this thread's steps
+    real *hs_steps          # hs_max_depth: logits, then steps
+    int64_t hs_path         # offset of the gathered path in hs_codes / hs_points
+    int hs_depth            # its length
+    int32_t hs_gathered     # the word whose path is gathered, or -1
     # Shared-negatives skip-gram: the window's rows gathered into blocks.
     int32_t *block_ids_in   # 2 * window context word ids
     int32_t *block_ids_out  # 1 + negative target ids (centre, then noise)
