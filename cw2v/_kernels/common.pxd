@@ -36,6 +36,11 @@ cdef extern from "cw2v_prefetch.h" nogil:
 cdef enum:
     ALWAYS = 0xFFFFFFFF
 
+# Per-thread copies of the hot rows are merged into the shared matrices after
+# at least this many words.
+cdef enum:
+    HOT_SYNC_WORDS = 4096
+
 # Noise words are drawn this many ahead of use, so their rows can be
 # prefetched while earlier predictions compute (a power of two).
 cdef enum:
@@ -59,6 +64,16 @@ cdef struct TrainParams:
     int softmax             # full softmax on/off
     int compute_loss        # accumulate the negative log-likelihood
     int shared_negatives    # skip-gram: one set of noise words per window (sgemm)
+    # Hot rows: the rows every thread writes most (the most frequent words,
+    # rows 0..hot_words-1 of w_in and w_out_ns with a count-sorted vocabulary;
+    # the inner nodes nearest the root, hot_first_node..V-2 of w_out_hs) are
+    # trained in per-thread copies whose change is merged into the shared
+    # matrices every HOT_SYNC_WORDS words.  Writing them in place from every
+    # thread made the cores fight over their cache lines (measured: two
+    # workers no faster than one on CBOW with hierarchical softmax).
+    int hot_words           # 0 disables
+    int hot_nodes
+    int32_t hot_first_node  # V - 1 - hot_nodes
     # Hierarchical softmax: word w's path is [hs_offsets[w], hs_offsets[w+1]).
     const uint8_t *hs_codes     # branch taken at each node (0/1)
     const int32_t *hs_points    # inner-node index at each step (root = V-2)
@@ -88,6 +103,15 @@ cdef struct ThreadState:
     int64_t predictions     # number of predictions (sg pairs, CBOW windows)
     int64_t words_trained   # centre words left after subsampling
     int64_t raw_words_read  # file mode: corpus tokens read so far (for progress)
+    # Hot rows (see TrainParams): this thread's copies, and the shared values
+    # they were copied from (their difference is this thread's change).
+    real *hot_in            # hot_words x K
+    real *hot_in_base
+    real *hot_ns            # hot_words x K
+    real *hot_ns_base
+    real *hot_hs            # hot_nodes x K
+    real *hot_hs_base
+    int64_t words_since_sync
     # Hierarchical softmax: the target's path rows, gathered into a block.
     real *hs_rows           # hs_max_depth x K, updated in place during predictions
     real *hs_rows_start     # the same rows as gathered, to find this thread's steps

@@ -9,7 +9,9 @@ from libc.stdlib cimport malloc, free
 from libc.stdint cimport int32_t, int64_t, uint64_t
 
 from cw2v._kernels.common cimport ThreadState
-from cw2v._kernels.train cimport Trainer, WorkerState, start_stream, train_sentence
+from cw2v._kernels.train cimport (
+    Trainer, WorkerState, start_stream, sync_hot_rows, train_sentence,
+)
 from cw2v._kernels.textfile cimport (
     WordHash, cw2v_reader, cw2v_reader_open, cw2v_reader_next_sentence, cw2v_reader_close,
     status_error, CW2V_OK, CW2V_END_OF_RANGE,
@@ -79,6 +81,7 @@ def train_file_range(Trainer trainer not None, WorkerState worker not None,
                                         alpha_span * scale * raw / n)
                 if status != 0:
                     break
+            sync_hot_rows(&trainer.params, s)
         if n < 0 and n != CW2V_END_OF_RANGE:
             raise status_error(rc, path, reader.sys_errno)
         if status != 0:

@@ -12,6 +12,10 @@ cdef int train_sentence(const TrainParams *p, ThreadState *s, const int32_t *wor
 cdef void start_stream(const TrainParams *p, ThreadState *s, uint64_t seed,
                        uint64_t stream) noexcept nogil
 
+# Merges a thread's copies of the hot rows into the shared matrices; call at
+# the end of every batch or file range.
+cdef void sync_hot_rows(const TrainParams *p, ThreadState *s) noexcept nogil
+
 cdef class Trainer:
     cdef TrainParams params
     cdef object _arrays     # keeps every array behind params alive
@@ -20,4 +24,5 @@ cdef class Trainer:
 cdef class WorkerState:
     cdef ThreadState state
     cdef readonly Trainer trainer
+    cdef _allocate_hot_rows(self, int words, int nodes, int K, int negative)
     cdef _allocate_blocks(self, int contexts, int targets, int K)

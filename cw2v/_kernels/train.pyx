@@ -36,7 +36,7 @@ from cw2v._kernels cimport blas
 from cw2v._kernels.common cimport (
     TrainParams, ThreadState, real, uint8_t, int32_t, uint32_t, int64_t, uint64_t,
     rng_next, rng_below, rng_seed, prefetch, SIGMOID_TABLE_SIZE, SIGMOID_BOUND, ALWAYS,
-    NOISE_AHEAD,
+    NOISE_AHEAD, HOT_SYNC_WORDS,
 )
 
 # The noise generator's seed differs from the main one's by this constant.
@@ -87,6 +87,67 @@ cdef inline real log_sigmoid(real f) noexcept nogil:
     return LOG_SIGMOID[sigmoid_bin(f)]
 
 
+# ------------------------------------------------------------------ hot rows
+
+cdef inline real *in_row(const TrainParams *p, ThreadState *s, int32_t word) noexcept nogil:
+    """Row of w_in for `word`: the thread's copy if the word is hot."""
+    if word < p.hot_words:
+        return s.hot_in + <int64_t>word * p.K
+    return p.w_in + <int64_t>word * p.K
+
+
+cdef inline real *ns_row(const TrainParams *p, ThreadState *s, int32_t word) noexcept nogil:
+    """Row of w_out_ns for `word`: the thread's copy if the word is hot."""
+    if word < p.hot_words:
+        return s.hot_ns + <int64_t>word * p.K
+    return p.w_out_ns + <int64_t>word * p.K
+
+
+cdef inline real *hs_row(const TrainParams *p, ThreadState *s, int32_t node) noexcept nogil:
+    """Row of w_out_hs for inner `node`: the thread's copy if the node is hot."""
+    if node >= p.hot_first_node:
+        return s.hot_hs + <int64_t>(node - p.hot_first_node) * p.K
+    return p.w_out_hs + <int64_t>node * p.K
+
+
+cdef inline void load_hot(int n, const real *shared, real *mine, real *base) noexcept nogil:
+    blas.copy(n, shared, mine)
+    blas.copy(n, shared, base)
+
+
+cdef inline void merge_hot(int n, real *shared, real *mine, real *base) noexcept nogil:
+    """shared += mine - base, then start again from the merged shared values."""
+    blas.axpy(n, -1.0, base, mine)            # mine := this thread's change
+    blas.axpy(n, 1.0, mine, shared)
+    load_hot(n, shared, mine, base)
+
+
+cdef void load_hot_rows(const TrainParams *p, ThreadState *s) noexcept nogil:
+    """Copy the hot rows of the shared matrices into the thread's copies."""
+    cdef int n = p.hot_words * p.K
+    if p.hot_words:
+        load_hot(n, p.w_in, s.hot_in, s.hot_in_base)
+        if p.negative:
+            load_hot(n, p.w_out_ns, s.hot_ns, s.hot_ns_base)
+    if p.hot_nodes:
+        load_hot(p.hot_nodes * p.K, p.w_out_hs + <int64_t>p.hot_first_node * p.K,
+                 s.hot_hs, s.hot_hs_base)
+    s.words_since_sync = 0
+
+
+cdef void sync_hot_rows(const TrainParams *p, ThreadState *s) noexcept nogil:
+    """Merge the thread's change of the hot rows into the shared matrices."""
+    cdef int n = p.hot_words * p.K
+    if p.hot_words:
+        merge_hot(n, p.w_in, s.hot_in, s.hot_in_base)
+        if p.negative:
+            merge_hot(n, p.w_out_ns, s.hot_ns, s.hot_ns_base)
+    if p.hot_nodes:
+        merge_hot(p.hot_nodes * p.K, p.w_out_hs + <int64_t>p.hot_first_node * p.K,
+                  s.hot_hs, s.hot_hs_base)
+    s.words_since_sync = 0
+
+
 # ------------------------------------------------------------------ output layers
 
 cdef inline void logistic_step(const TrainParams *p, ThreadState *s, const real *x,
@@ -122,7 +183,7 @@ cdef void hs_gather(const TrainParams *p, ThreadState *s, int32_t target) noexce
     s.hs_depth = <int>(p.hs_offsets[target + 1] - path)
     s.hs_gathered = target
     for d in range(s.hs_depth):
-        blas.copy(p.K, p.w_out_hs + <int64_t>p.hs_points[path + d] * p.K, s.hs_rows + d * p.K)
+        blas.copy(p.K, hs_row(p, s, p.hs_points[path + d]), s.hs_rows + d * p.K)
     blas.copy(s.hs_depth * p.K, s.hs_rows, s.hs_rows_start)
 
 
@@ -136,8 +197,7 @@ cdef void hs_scatter(const TrainParams *p, ThreadState *s) noexcept nogil:
     cdef int d
     blas.axpy(s.hs_depth * p.K, -1.0, s.hs_rows_start, s.hs_rows)   # block := its change
     for d in range(s.hs_depth):
-        blas.axpy(p.K, 1.0, s.hs_rows + d * p.K,
-                  p.w_out_hs + <int64_t>p.hs_points[s.hs_path + d] * p.K)
+        blas.axpy(p.K, 1.0, s.hs_rows + d * p.K, hs_row(p, s, p.hs_points[s.hs_path + d]))
     s.hs_gathered = -1
 
 
@@ -149,8 +209,7 @@ cdef void hs_update(const TrainParams *p, ThreadState *s, const real *x,
         hs_update_gathered(p, s, x)
         return
     for d in range(p.hs_offsets[target], p.hs_offsets[target + 1]):
-        logistic_step(p, s, x, p.w_out_hs + <int64_t>p.hs_points[d] * p.K,
-                      1.0 - p.hs_codes[d])
+        logistic_step(p, s, x, hs_row(p, s, p.hs_points[d]), 1.0 - p.hs_codes[d])
 
 
 cdef void hs_update_gathered(const TrainParams *p, ThreadState *s,
@@ -194,7 +253,7 @@ cdef inline int32_t take_noise(const TrainParams *p, ThreadState *s) noexcept no
     """
     cdef int32_t word = s.noise_ahead[s.noise_next]
     cdef int32_t fresh = draw_noise(p, &s.noise_rng)
-    prefetch(p.w_out_ns + <int64_t>fresh * p.K, p.K * sizeof(real))
+    prefetch(ns_row(p, s, fresh), p.K * sizeof(real))
     s.noise_ahead[s.noise_next] = fresh
     s.noise_next = (s.noise_next + 1) & (NOISE_AHEAD - 1)
     return word
@@ -207,10 +266,11 @@ cdef void start_stream(const TrainParams *p, ThreadState *s, uint64_t seed,
     s.noise_rng = rng_seed(seed ^ NOISE_SEED_SALT, stream)
     s.hs_gathered = -1
     s.noise_next = 0
+    load_hot_rows(p, s)
     if p.negative:
         for i in range(NOISE_AHEAD):
             s.noise_ahead[i] = draw_noise(p, &s.noise_rng)
-            prefetch(p.w_out_ns + <int64_t>s.noise_ahead[i] * p.K, p.K * sizeof(real))
+            prefetch(ns_row(p, s, s.noise_ahead[i]), p.K * sizeof(real))
 
 
 cdef void ns_update(const TrainParams *p, ThreadState *s, const real *x,
@@ -218,12 +278,12 @@ cdef void ns_update(const TrainParams *p, ThreadState *s, const real *x,
     """Negative sampling: the target as a positive, `negative` noise words as negatives."""
     cdef int d
     cdef int32_t noise
-    logistic_step(p, s, x, p.w_out_ns + <int64_t>target * p.K, 1.0)
+    logistic_step(p, s, x, ns_row(p, s, target), 1.0)
     for d in range(p.negative):
         noise = take_noise(p, s)
         if noise == target:
             continue            # a draw of the target itself is wasted, as in word2vec.c
-        logistic_step(p, s, x, p.w_out_ns + <int64_t>noise * p.K, 0.0)
+        logistic_step(p, s, x, ns_row(p, s, noise), 0.0)
 
 
 cdef void softmax_update(const TrainParams *p, ThreadState *s, const real *x,
@@ -275,7 +335,7 @@ cdef inline void skipgram_pair(const TrainParams *p, ThreadState *s, int32_t cen
     As in word2vec.c and gensim, the context word's input vector predicts the
     centre word; over a corpus this visits the same pairs as the reverse.
     """
-    cdef real *x = p.w_in + <int64_t>context * p.K
+    cdef real *x = in_row(p, s, context)
     predict(p, s, x, centre)
     blas.axpy(p.K, 1.0, s.grad, x)             # w_in[context] += grad
 
@@ -308,18 +368,18 @@ cdef void skipgram_window_shared(const TrainParams *p, ThreadState *s, const int
     for j in range(first, last + 1):
         if j != pos:
             s.block_ids_in[m] = words[j]
-            blas.copy(K, p.w_in + <int64_t>words[j] * K, s.block_in + m * K)
+            blas.copy(K, in_row(p, s, words[j]), s.block_in + m * K)
             m += 1
     if m == 0:
         return
     s.block_ids_out[0] = centre
-    blas.copy(K, p.w_out_ns + <int64_t>centre * K, s.block_out)
+    blas.copy(K, ns_row(p, s, centre), s.block_out)
     for d in range(p.negative):
         noise = take_noise(p, s)
         if noise == centre:
             continue
         s.block_ids_out[t] = noise
-        blas.copy(K, p.w_out_ns + <int64_t>noise * K, s.block_out + t * K)
+        blas.copy(K, ns_row(p, s, noise), s.block_out + t * K)
         t += 1
     blas.matmul_nt(m, t, K, 1.0, s.block_in, s.block_out, 0.0, scores)       # S = X @ T.T
     for a in range(m):
@@ -331,10 +391,9 @@ cdef void skipgram_window_shared(const TrainParams *p, ThreadState *s, const int
     blas.matmul_nn(m, K, t, 1.0, scores, s.block_out, 0.0, s.block_step_in)    # G @ T
     blas.matmul_tn(t, K, m, 1.0, scores, s.block_in, 0.0, s.block_step_out)    # G.T @ X
     for a in range(m):
-        blas.axpy(K, 1.0, s.block_step_in + a * K, p.w_in + <int64_t>s.block_ids_in[a] * K)
+        blas.axpy(K, 1.0, s.block_step_in + a * K, in_row(p, s, s.block_ids_in[a]))
     for b in range(t):
-        blas.axpy(K, 1.0, s.block_step_out + b * K,
-                  p.w_out_ns + <int64_t>s.block_ids_out[b] * K)
+        blas.axpy(K, 1.0, s.block_step_out + b * K, ns_row(p, s, s.block_ids_out[b]))
     s.predictions += m
 
 
@@ -356,7 +415,7 @@ cdef void cbow_window(const TrainParams *p, ThreadState *s, const int32_t *words
     memset(s.hidden, 0, p.K * sizeof(real))
     for j in range(first, last + 1):
         if j != pos:
-            blas.axpy(p.K, 1.0, p.w_in + <int64_t>words[j] * p.K, s.hidden)
+            blas.axpy(p.K, 1.0, in_row(p, s, words[j]), s.hidden)
             n_context += 1
     if n_context == 0:
         return
@@ -365,7 +424,7 @@ cdef void cbow_window(const TrainParams *p, ThreadState *s, const int32_t *words
     predict(p, s, s.hidden, words[pos])
     for j in range(first, last + 1):
         if j != pos:
-            blas.axpy(p.K, 1.0, s.grad, p.w_in + <int64_t>words[j] * p.K)
+            blas.axpy(p.K, 1.0, s.grad, in_row(p, s, words[j]))
 
 
 # ------------------------------------------------------------------- window loop
@@ -417,6 +476,9 @@ cdef int train_sentence(const TrainParams *p, ThreadState *s, const int32_t *wor
                 hs_scatter(p, s)
         else:
             cbow_window(p, s, s.kept, n_kept, pos, reach)
+    s.words_since_sync += length
+    if s.words_since_sync >= HOT_SYNC_WORDS:
+        sync_hot_rows(p, s)
     return 0
 
 
@@ -459,11 +521,16 @@ cdef class Trainer:
         Alias table of the noise distribution (see cw2v.sampling).
     keep_threshold : uint32 (V,) or None
         Subsampling thresholds (see cw2v.sampling); None keeps every word.
+    hot_rows : int
+        How many of the most written rows (words 0.. of w_in and w_out_ns,
+        the inner nodes nearest the root of w_out_hs) each thread trains in
+        its own copy, merged into the shared matrices every HOT_SYNC_WORDS
+        words (0: none).
     """
 
     def __init__(self, w_in, *, sg, hs=0, negative=0, softmax=0, window=5,
                  shrink_windows=True, cbow_mean=1, compute_loss=False, shared_negatives=False,
-                 w_out_ns=None, w_out_hs=None, w_out_sm=None,
+                 hot_rows=64, w_out_ns=None, w_out_hs=None, w_out_sm=None,
                  hs_codes=None, hs_points=None, hs_offsets=None,
                  noise_accept=None, noise_alias=None, keep_threshold=None):
         w_in = _as_array(w_in, "w_in", np.float32, 2, writable=True)
@@ -491,6 +558,11 @@ cdef class Trainer:
         p.shrink_windows, p.compute_loss = bool(shrink_windows), bool(compute_loss)
         p.hs, p.negative, p.softmax = bool(hs), negative, bool(softmax)
         p.shared_negatives = bool(shared_negatives)
+        if hot_rows < 0:
+            raise ValueError(f"hot_rows must be >= 0, got {hot_rows}")
+        p.hot_words = <int>min(hot_rows, V)
+        p.hot_nodes = <int>min(hot_rows, V - 1) if hs else 0
+        p.hot_first_node = <int32_t>(V - 1 - p.hot_nodes)
         if hs:
             if V < 2:
                 raise ValueError("hierarchical softmax needs a vocabulary of at least 2 words")
@@ -592,6 +664,7 @@ cdef class Trainer:
                     if status != 0:
                         break
                 begin = end
+            sync_hot_rows(&self.params, s)
         if status != 0:
             raise MemoryError("out of memory for a sentence buffer")
         return s.loss, s.predictions, s.words_trained
@@ -604,11 +677,13 @@ cdef class Trainer:
         self._check_ids(worker, [centre, context])
         s = &worker.state
         s.alpha, s.loss = alpha, 0.0
+        load_hot_rows(&self.params, s)
         if self.params.hs:
             hs_gather(&self.params, s, centre)
         skipgram_pair(&self.params, s, centre, context)
         if self.params.hs:
             hs_scatter(&self.params, s)
+        sync_hot_rows(&self.params, s)
         return s.loss
 
     def shared_window_step(self, WorkerState worker, const int32_t[::1] words, int64_t pos,
@@ -621,7 +696,9 @@ cdef class Trainer:
             raise IndexError("pos or reach out of range")
         s = &worker.state
         s.alpha, s.loss = alpha, 0.0
+        load_hot_rows(&self.params, s)
         skipgram_window_shared(&self.params, s, &words[0], words.shape[0], pos, reach)
+        sync_hot_rows(&self.params, s)
         return s.loss
 
     def cbow_step(self, WorkerState worker, const int32_t[::1] words, int64_t pos,
@@ -632,7 +709,9 @@ cdef class Trainer:
             raise IndexError("pos is outside words")
         s = &worker.state
         s.alpha, s.loss = alpha, 0.0
+        load_hot_rows(&self.params, s)
         cbow_window(&self.params, s, &words[0], words.shape[0], pos, reach)
+        sync_hot_rows(&self.params, s)
         return s.loss
 
     def sentence_step(self, WorkerState worker, const int32_t[::1] words,
@@ -641,8 +720,11 @@ cdef class Trainer:
         self._check_ids(worker, words)
         s = &worker.state
         s.loss, s.predictions, s.words_trained = 0.0, 0, 0
-        if train_sentence(&self.params, s, &words[0], words.shape[0], alpha_first,
-                          alpha_step) != 0:
+        load_hot_rows(&self.params, s)
+        status = train_sentence(&self.params, s, &words[0], words.shape[0], alpha_first,
+                                alpha_step)
+        sync_hot_rows(&self.params, s)
+        if status != 0:
             raise MemoryError("out of memory for a sentence buffer")
         return s.loss, s.predictions, s.words_trained
 
@@ -697,8 +779,30 @@ cdef class WorkerState:
             if (self.state.hs_rows == NULL or self.state.hs_rows_start == NULL
                     or self.state.hs_steps == NULL):
                 raise MemoryError("cannot allocate worker buffers")
+        self._allocate_hot_rows(trainer.params.hot_words, trainer.params.hot_nodes, K,
+                                trainer.params.negative)
         if trainer.params.shared_negatives:
             self._allocate_blocks(2 * trainer.params.window, 1 + trainer.params.negative, K)
+
+    cdef _allocate_hot_rows(self, int words, int nodes, int K, int negative):
+        s = &self.state
+        cdef size_t word_bytes = <size_t>words * K * sizeof(real)
+        cdef size_t node_bytes = <size_t>nodes * K * sizeof(real)
+        if words:
+            s.hot_in = <real *>malloc(word_bytes)
+            s.hot_in_base = <real *>malloc(word_bytes)
+            if s.hot_in == NULL or s.hot_in_base == NULL:
+                raise MemoryError("cannot allocate worker buffers")
+            if negative:
+                s.hot_ns = <real *>malloc(word_bytes)
+                s.hot_ns_base = <real *>malloc(word_bytes)
+                if s.hot_ns == NULL or s.hot_ns_base == NULL:
+                    raise MemoryError("cannot allocate worker buffers")
+        if nodes:
+            s.hot_hs = <real *>malloc(node_bytes)
+            s.hot_hs_base = <real *>malloc(node_bytes)
+            if s.hot_hs == NULL or s.hot_hs_base == NULL:
+                raise MemoryError("cannot allocate worker buffers")
 
     cdef _allocate_blocks(self, int contexts, int targets, int K):
         s = &self.state
@@ -719,6 +823,12 @@ cdef class WorkerState:
         free(self.state.grad)
         free(self.state.scores)
         free(self.state.kept)
+        free(self.state.hot_in)
+        free(self.state.hot_in_base)
+        free(self.state.hot_ns)
+        free(self.state.hot_ns_base)
+        free(self.state.hot_hs)
+        free(self.state.hot_hs_base)
         free(self.state.hs_rows)
         free(self.state.hs_rows_start)
         free(self.state.hs_steps)
