@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Iterator, List, NamedTuple, Optional, Tup
 
 import numpy as np
 
-from cw2v._kernels.tokens import IdBatcher, TextCounter
+from cw2v._kernels.tokens import IdBatcher, TextCounter, TextIds
 
 PathType = Union[str, "os.PathLike[str]"]
 
@@ -176,34 +176,47 @@ def _text_pieces(path, unicode_errors: str, by_line: bool, line_limit: Optional[
         yield segments[-1], False
 
 
+def _join_lists(a: list, b: list) -> list:
+    return a + b
+
+
+def _join_ids(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.concatenate((a, b))
+
+
 def _read_sentences(path, max_len: int, unicode_errors: str, by_line: bool,
-                    line_limit: Optional[int] = None, token_limit: Optional[int] = None
-                    ) -> Iterator[List[str]]:
+                    line_limit: Optional[int] = None, token_limit: Optional[int] = None,
+                    split: Callable = str.split, join: Callable = _join_lists) -> Iterator:
     """Stream the sentences of one file; the shared engine of every reader here.
 
     ``by_line``: a newline ends a sentence (LineSentence); otherwise newlines
     are ordinary whitespace (Text8Corpus). ``line_limit`` stops after that
     many lines, ``token_limit`` after that many tokens.
+
+    ``split(text)`` turns a piece of text into its tokens (``str.split``:
+    lists of str) and ``join`` concatenates two such sequences; iter_id_batches
+    passes a :class:`~cw2v._kernels.tokens.TextIds` converter instead, so the
+    same sentences come out as int32 id arrays without any token ``str``.
     """
-    pending: List[str] = []  # tokens of the line in progress
+    empty = split("")
+    pending = empty  # tokens of the line in progress
     tokens_left = token_limit
     for text, ends_line in _text_pieces(path, unicode_errors, by_line, line_limit):
-        tokens = text.split()
+        tokens = split(text)
         if tokens_left is not None:
             tokens = tokens[:tokens_left]
             tokens_left -= len(tokens)
         if ends_line:
-            if pending:
-                pending.extend(tokens)
-                tokens, pending = pending, []
+            if len(pending):
+                tokens, pending = join(pending, tokens), empty
             if len(tokens) <= max_len:
-                if tokens:
+                if len(tokens):
                     yield tokens
             else:
                 for i in range(0, len(tokens), max_len):
                     yield tokens[i: i + max_len]
         else:
-            pending.extend(tokens)
+            pending = join(pending, tokens)
             if len(pending) >= max_len:
                 # A long line (or the text8 stream) in progress: hand out full
                 # chunks now so memory stays bounded; the rest waits for more text.
@@ -213,7 +226,7 @@ def _read_sentences(path, max_len: int, unicode_errors: str, by_line: bool,
                 pending = pending[n_full:]
         if tokens_left == 0:
             break
-    if pending:
+    if len(pending):
         yield pending
 
 
@@ -288,10 +301,13 @@ class LineSentence(_FileCorpus):
         self.unicode_errors = _check_unicode_errors(unicode_errors)
 
     def __iter__(self) -> Iterator[List[str]]:
+        return self._sentences(str.split, _join_lists)
+
+    def _sentences(self, split, join) -> Iterator:
         if self.limit == 0:
             return iter(())
         return _read_sentences(self.source, self.max_sentence_length, self.unicode_errors,
-                               by_line=True, line_limit=self.limit)
+                               by_line=True, line_limit=self.limit, split=split, join=join)
 
     def _count_into(self, counter: TextCounter, progress_every: int = 0, progress=None) -> None:
         if self.limit != 0:
@@ -319,10 +335,13 @@ class Text8Corpus(_FileCorpus):
         self.unicode_errors = _check_unicode_errors(unicode_errors)
 
     def __iter__(self) -> Iterator[List[str]]:
+        return self._sentences(str.split, _join_lists)
+
+    def _sentences(self, split, join) -> Iterator:
         if self.limit == 0:
             return iter(())
         return _read_sentences(self.path, self.max_sentence_length, self.unicode_errors,
-                               by_line=False, token_limit=self.limit)
+                               by_line=False, token_limit=self.limit, split=split, join=join)
 
     def _count_into(self, counter: TextCounter, progress_every: int = 0, progress=None) -> None:
         if self.limit != 0:
@@ -360,8 +379,12 @@ class PathLineSentences(_FileCorpus):
         LineSentence(self.input_files[0], self.max_sentence_length, limit, unicode_errors)
 
     def __iter__(self) -> Iterator[List[str]]:
+        return self._sentences(str.split, _join_lists)
+
+    def _sentences(self, split, join) -> Iterator:
         for path in self.input_files:
-            yield from LineSentence(path, self.max_sentence_length, self.limit, self.unicode_errors)
+            yield from LineSentence(path, self.max_sentence_length, self.limit,
+                                    self.unicode_errors)._sentences(split, join)
 
     def _count_into(self, counter: TextCounter, progress_every: int = 0, progress=None) -> None:
         for path in self.input_files:
@@ -471,6 +494,24 @@ class IdBatch(NamedTuple):
     n_sentences: int
 
 
+def _fast_id_sentences(corpus, key_to_index: dict) -> Optional[Iterator[np.ndarray]]:
+    """The sentences of one of this module's readers as int32 id arrays (-1: unknown),
+    or None when the corpus is something else or the ids are not 0..V-1."""
+    if type(corpus) not in (LineSentence, Text8Corpus, PathLineSentences):
+        return None
+    words = [None] * len(key_to_index)
+    for word, index in key_to_index.items():
+        if type(index) is not int or not 0 <= index < len(words) or words[index] is not None \
+                or type(word) is not str:
+            return None
+        words[index] = word
+    try:
+        converter = TextIds(words)
+    except ValueError:          # a vocabulary word with whitespace: tokens never match it
+        return None
+    return iter(corpus._sentences(converter.convert, _join_ids))
+
+
 def iter_id_batches(corpus: Iterable, key_to_index: dict, batch_words: int = 10000,
                     max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH) -> Iterator[IdBatch]:
     """Convert a corpus to :class:`IdBatch` es of about ``batch_words`` in-vocabulary words.
@@ -488,7 +529,10 @@ def iter_id_batches(corpus: Iterable, key_to_index: dict, batch_words: int = 100
     single in-vocabulary token yields nothing.
 
     ``key_to_index`` maps each token to its int id (< 2**31). The token to id
-    loop runs in compiled code.
+    loop runs in compiled code.  For this module's own readers (exactly
+    LineSentence, Text8Corpus, PathLineSentences) and ids 0..V-1, the decoded
+    text goes straight to ids without the GIL and without token ``str``s
+    (:class:`~cw2v._kernels.tokens.TextIds`); the batches are the same.
     """
     if not isinstance(key_to_index, dict):
         raise TypeError(f"key_to_index must be a dict, got {type(key_to_index).__name__}")
@@ -497,7 +541,10 @@ def iter_id_batches(corpus: Iterable, key_to_index: dict, batch_words: int = 100
     max_len = _check_max_sentence_length(max_sentence_length)
     if len(key_to_index) >= 2 ** 31:
         raise ValueError("a vocabulary of 2**31 words or more does not fit int32 ids")
-    batcher = IdBatcher(iter(corpus), key_to_index, int(batch_words), max_len)
+    sentences = _fast_id_sentences(corpus, key_to_index)
+    if sentences is None:
+        sentences = iter(corpus)
+    batcher = IdBatcher(sentences, key_to_index, int(batch_words), max_len)
     while True:
         batch = batcher.next_batch()
         if batch is None:

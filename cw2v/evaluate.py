@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 # Candidates examined per question, as gensim does (most_similar(topn=5)).
 _ANALOGY_CANDIDATES = 5
-_SCORE_BLOCK_FLOATS = 1 << 24  # cap on one (questions x vocabulary) score block
+_SCORE_BLOCK_FLOATS = 1 << 22  # cap on one (questions x vocabulary) score block: 16 MB
 
 
 def evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=True, dummy4unknown=False):

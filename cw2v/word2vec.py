@@ -200,42 +200,35 @@ class Word2Vec:
             raise TypeError(f"unexpected keyword arguments: {sorted(kwargs)}")
         corpus = self._corpus(corpus_iterable, corpus_file, passes_needed=1)
         trim_rule = self.trim_rule if trim_rule is None else trim_rule
+        if update and self.vocab is None:
+            raise ValueError("build_vocab(update=True) needs a model with a vocabulary: "
+                             "call build_vocab(corpus) first")
+        old_size = len(self.vocab) if update else 0
         if corpus_file is not None:
-            # Count the file in C (GIL released) rather than through Python tokens.
+            # Count the file in C (GIL released), with the tokenizer file-mode training uses.
             scan = scan_file(corpus, max_vocab_size=self.max_vocab_size)
             if scan.raw_tokens == 0:
                 raise ValueError(f"corpus_file {corpus!r} holds no words")
             logger.info("collected %i distinct words from %i raw words and %i lines of %s",
                         len(scan.counts), scan.raw_tokens, scan.n_sentences, corpus)
             if update:
-                if self.vocab is None:
-                    raise ValueError("build_vocab(update=True) needs a model with a vocabulary: "
-                                     "call build_vocab(corpus) first")
-                old_size = len(self.vocab)
                 self.vocab.update(scan.counts, min_count=self.min_count, trim_rule=trim_rule)
             else:
-                old_size = 0
                 self.vocab = Vocabulary.from_counts(
                     scan.counts, min_count=self.min_count, max_final_vocab=self.max_final_vocab,
-                    trim_rule=trim_rule, sorted_vocab=self.sorted_vocab,
-                    raw_word_count=scan.raw_tokens, corpus_count=scan.n_sentences)
+                    trim_rule=trim_rule, sorted_vocab=self.sorted_vocab)
             self.vocab.raw_word_count = scan.raw_tokens
             self.vocab.corpus_count = scan.n_sentences
-            self._adopt_vocabulary(self.vocab, old_size)
-            return
-        if update:
-            if self.vocab is None:
-                raise ValueError("build_vocab(update=True) needs a model with a vocabulary: "
-                                 "call build_vocab(corpus) first")
-            old_size = len(self.vocab)
-            added = self.vocab.update(corpus, min_count=self.min_count, trim_rule=trim_rule)
-            logger.info("vocabulary update: %i new words, %i in all", added, len(self.vocab))
+        elif update:
+            self.vocab.update(corpus, min_count=self.min_count, trim_rule=trim_rule)
         else:
-            old_size = 0
             self.vocab = Vocabulary.scan(
                 corpus, min_count=self.min_count, max_vocab_size=self.max_vocab_size,
                 max_final_vocab=self.max_final_vocab, trim_rule=trim_rule,
                 sorted_vocab=self.sorted_vocab, progress_per=progress_per)
+        if update:
+            logger.info("vocabulary update: %i new words, %i in all",
+                        len(self.vocab) - old_size, len(self.vocab))
         self._adopt_vocabulary(self.vocab, old_size)
 
     def build_vocab_from_freq(self, word_freq, corpus_count=None, trim_rule=None, update=False):

@@ -211,3 +211,12 @@ def test_output_matrices_are_reachable():
     np.testing.assert_array_equal(out.vectors, model.w_out_softmax)
     with pytest.raises(ValueError, match="output layer"):
         model.output_vectors("hs")
+
+
+def test_progress_bar_counts_the_whole_epoch(capsys):
+    pytest.importorskip("tqdm")
+    corpus = topic_corpus(300)
+    Word2Vec(corpus, vector_size=5, min_count=1, epochs=1, progress=True, workers=1)
+    err = capsys.readouterr().err
+    assert sum(map(len, corpus)) == 3000
+    assert "epoch 1" in err and "3.00k/3.00k" in err, err

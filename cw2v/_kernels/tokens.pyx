@@ -1,17 +1,20 @@
 # cython: language_level=3
 """Compiled token loops: sentences to int32 id batches, and vocabulary counting.
 
-All of them hold the GIL (they work on Python objects) and make no per-token
-Python calls.
+They make no per-token Python calls; all but :class:`TextIds` hold the GIL
+(they work on Python objects).
 
 * :class:`IdBatcher` fills the id batches behind ``cw2v.corpus.iter_id_batches``:
-  one C-level dict probe per token, borrowed references.
+  one C-level dict probe per token, borrowed references; or, for sentences
+  already converted by :class:`TextIds`, a copy of their known ids.
 * :class:`TokenCounter` counts token lists for ``cw2v.vocab.Vocabulary.scan``:
   a dict maps each distinct token to a slot and the counts live in an int64
   array, so counting a token never allocates (a ``Counter`` makes a new int
   object for every increment past 256).
 * :class:`TextCounter` counts the tokens of decoded text without splitting
   it into a list at all (used for cw2v's own file readers).
+* :class:`TextIds` converts decoded text straight to vocabulary ids, without
+  the GIL (training from cw2v's own file readers).
 """
 import numpy as np
 
@@ -21,10 +24,16 @@ from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.ref cimport PyObject
 from cpython.unicode cimport (Py_UNICODE_ISSPACE, PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND,
                               PyUnicode_READ, PyUnicode_Substring)
-from libc.stdint cimport int32_t, int64_t, uint64_t
-from libc.string cimport memcmp
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.string cimport memcmp, memcpy
 
 cnp.import_array()
+
+cdef extern from "Python.h":
+    # Pure functions on immutable data: safe without the GIL while a
+    # reference to the str is held.
+    bint _isspace_nogil "Py_UNICODE_ISSPACE" (Py_UCS4 ch) nogil
+    Py_UCS4 _read_nogil "PyUnicode_READ" (int kind, const void *data, Py_ssize_t index) nogil
 
 cdef extern from "Python.h":
     # Same C function as cpython.long's, declared on a borrowed PyObject* so
@@ -50,9 +59,16 @@ cdef class IdBatcher:
     cdef dict vocab              # token -> int id
     cdef Py_ssize_t batch_words
     cdef Py_ssize_t max_len
-    cdef list current            # sentence being converted, or None
+    cdef object current          # sentence being converted (a list of tokens, or an
+                                 # int32 array of ids with -1 for unknown tokens), or None
+    cdef Py_ssize_t current_len
     cdef Py_ssize_t current_pos  # next token of `current` to convert
     cdef bint exhausted
+    # A piece converted while closing the previous batch, kept for this one
+    # rather than converted twice: its ids and the token index after it.
+    cdef cnp.ndarray carry_arr
+    cdef Py_ssize_t carry_n
+    cdef Py_ssize_t carry_next
 
     def __init__(self, sentences, dict key_to_index, Py_ssize_t batch_words, Py_ssize_t max_len):
         if batch_words < 1 or max_len < 1:
@@ -64,6 +80,22 @@ cdef class IdBatcher:
         self.current = None
         self.current_pos = 0
         self.exhausted = False
+        self.carry_arr = np.empty(max_len, dtype=np.int32)
+        self.carry_n = 0
+        self.carry_next = 0
+
+    cdef Py_ssize_t _convert_ids(self, cnp.ndarray sentence, Py_ssize_t start, int32_t *out,
+                                 Py_ssize_t *n_ids) noexcept:
+        """_convert for a sentence already converted to ids (-1: unknown token)."""
+        cdef const int32_t *raw = <const int32_t *>cnp.PyArray_DATA(sentence)
+        cdef Py_ssize_t i = start, n = sentence.shape[0], written = 0
+        while i < n and written < self.max_len:
+            if raw[i] >= 0:
+                out[written] = raw[i]
+                written += 1
+            i += 1
+        n_ids[0] = written
+        return i
 
     cdef Py_ssize_t _convert(self, list sentence, Py_ssize_t start, int32_t *out,
                              Py_ssize_t *n_ids) except -1:
@@ -95,7 +127,21 @@ cdef class IdBatcher:
         cdef int32_t *ends = <int32_t *>cnp.PyArray_DATA(ends_arr)
         cdef Py_ssize_t pos = 0, n_ends = 0, n_piece = 0, nxt
         cdef long long raw_words = 0, n_sentences = 0
-        cdef list sentence
+        cdef object sentence
+        cdef int32_t *carry = <int32_t *>cnp.PyArray_DATA(self.carry_arr)
+        if self.carry_n:
+            # The piece that did not fit the last batch opens this one.
+            memcpy(ids, carry, self.carry_n * sizeof(int32_t))
+            pos = self.carry_n
+            ends[0] = <int32_t>pos
+            n_ends = 1
+            raw_words += self.carry_next - self.current_pos
+            if self.carry_next >= self.current_len:
+                n_sentences += 1
+                self.current = None
+            else:
+                self.current_pos = self.carry_next
+            self.carry_n = 0
         while True:
             if self.current is None:
                 if self.exhausted:
@@ -105,18 +151,30 @@ cdef class IdBatcher:
                 except StopIteration:
                     self.exhausted = True
                     break
-                self.current = obj if type(obj) is list else list(obj)
+                if type(obj) is cnp.ndarray and obj.dtype == np.int32 and obj.ndim == 1:
+                    self.current = np.ascontiguousarray(obj)
+                else:
+                    self.current = obj if type(obj) is list else list(obj)
+                self.current_len = len(self.current)
                 self.current_pos = 0
             sentence = self.current
-            nxt = self._convert(sentence, self.current_pos, ids + pos, &n_piece)
+            if type(sentence) is list:
+                nxt = self._convert(<list>sentence, self.current_pos, ids + pos, &n_piece)
+            else:
+                nxt = self._convert_ids(<cnp.ndarray>sentence, self.current_pos, ids + pos,
+                                        &n_piece)
             if n_piece > 0:
                 if pos >= self.batch_words:
-                    break  # full batch: leave this piece for the next one
+                    # Full batch: this piece opens the next one.
+                    memcpy(carry, ids + pos, n_piece * sizeof(int32_t))
+                    self.carry_n = n_piece
+                    self.carry_next = nxt
+                    break
                 pos += n_piece
                 ends[n_ends] = <int32_t>pos
                 n_ends += 1
             raw_words += nxt - self.current_pos
-            if nxt >= PyList_GET_SIZE(sentence):
+            if nxt >= self.current_len:
                 n_sentences += 1
                 self.current = None
             else:
@@ -231,10 +289,46 @@ for _cp in range(256):
     _SPACE_LATIN1[_cp] = chr(_cp).isspace()
 
 
-cdef inline bint _is_space(Py_UCS4 ch) noexcept:
+cdef inline bint _is_space(Py_UCS4 ch) noexcept nogil:
     if ch < 256:
         return _SPACE_LATIN1[ch]
-    return Py_UNICODE_ISSPACE(ch)
+    return _isspace_nogil(ch)
+
+
+cdef inline Py_ssize_t _next_token(int kind, const char *data, Py_ssize_t n, Py_ssize_t i,
+                                   Py_ssize_t *start, uint64_t *hash_out) noexcept nogil:
+    """Find the token at or after code point i of a str's data, as str.split() does.
+
+    Returns the index just past it (its first code point in start[0], its
+    FNV-1a hash over code points in hash_out[0]), or -1 if none is left.
+    The same word hashes the same whatever the str's kind (Latin-1, UCS-2, UCS-4).
+    """
+    cdef const unsigned char *latin1 = <const unsigned char *>data
+    cdef uint64_t h = _FNV_OFFSET
+    cdef Py_UCS4 ch
+    if kind == 1:  # the common case, specialised: one byte per code point
+        while i < n and _SPACE_LATIN1[latin1[i]]:
+            i += 1
+        if i >= n:
+            return -1
+        start[0] = i
+        while i < n and not _SPACE_LATIN1[latin1[i]]:
+            h = (h ^ latin1[i]) * _FNV_PRIME
+            i += 1
+    else:
+        while i < n and _is_space(_read_nogil(kind, data, i)):
+            i += 1
+        if i >= n:
+            return -1
+        start[0] = i
+        while i < n:
+            ch = _read_nogil(kind, data, i)
+            if _is_space(ch):
+                break
+            h = (h ^ <uint64_t>ch) * _FNV_PRIME
+            i += 1
+    hash_out[0] = h
+    return i
 
 
 cdef class TextCounter:
@@ -341,38 +435,126 @@ cdef class TextCounter:
 
         ``max_tokens >= 0`` stops after that many tokens.
         """
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start = 0
         cdef int kind = PyUnicode_KIND(text)
         cdef const char *data = <const char *>PyUnicode_DATA(text)
-        cdef const unsigned char *latin1 = <const unsigned char *>data
-        cdef uint64_t h
-        cdef Py_UCS4 ch
+        cdef uint64_t h = 0
         cdef long long counted = 0
-        while True:
-            if kind == 1:  # the common case, specialised: one byte per code point
-                while i < n and _SPACE_LATIN1[latin1[i]]:
-                    i += 1
-                if i >= n or counted == max_tokens:
-                    break
-                start = i
-                h = _FNV_OFFSET
-                while i < n and not _SPACE_LATIN1[latin1[i]]:
-                    h = (h ^ latin1[i]) * _FNV_PRIME
-                    i += 1
-            else:
-                while i < n and _is_space(PyUnicode_READ(kind, <void *>data, i)):
-                    i += 1
-                if i >= n or counted == max_tokens:
-                    break
-                start = i
-                h = _FNV_OFFSET
-                while i < n:
-                    ch = PyUnicode_READ(kind, <void *>data, i)
-                    if _is_space(ch):
-                        break
-                    h = (h ^ <uint64_t>ch) * _FNV_PRIME
-                    i += 1
+        while counted != max_tokens:
+            i = _next_token(kind, data, n, i, &start, &h)
+            if i < 0:
+                break
             self._add(text, kind, data, start, i, h)
             counted += 1
         self.raw_words += counted
         return counted
+
+
+cdef class TextIds:
+    """Vocabulary ids of the tokens of decoded text, as ``str.split()`` splits it.
+
+    No token ``str`` is ever made: each token is hashed in place (the hash of
+    :class:`TextCounter`) and compared, code point by code point, with the
+    vocabulary word in its slot.  Conversion runs without the GIL, so the
+    thread feeding training workers leaves them the interpreter.
+    ``TextIds(index_to_key)``: word ``index_to_key[i]`` gets id ``i``.
+    """
+
+    cdef cnp.ndarray table_arr    # int32 slots: word id or -1; size a power of 2
+    cdef Py_ssize_t mask
+    cdef cnp.ndarray hashes_arr   # uint64 per word
+    cdef cnp.ndarray chars_arr    # uint32 code points of every word, concatenated
+    cdef cnp.ndarray offsets_arr  # int64, V + 1: word i is chars[offsets[i]:offsets[i+1]]
+    cdef int32_t *table           # the data of the arrays above, for GIL-free loops
+    cdef uint64_t *hashes
+    cdef uint32_t *chars
+    cdef int64_t *offsets
+
+    def __init__(self, index_to_key):
+        cdef Py_ssize_t V = len(index_to_key), i, j, start = 0, total = 0, slot, size = 2
+        cdef uint64_t h = 0
+        cdef str word
+        if V >= 2 ** 31:
+            raise ValueError("a vocabulary of 2**31 words or more does not fit int32 ids")
+        while size < 2 * V:
+            size *= 2
+        for word in index_to_key:
+            total += PyUnicode_GET_LENGTH(word)
+        self.table_arr = np.full(size, -1, dtype=np.int32)
+        self.mask = size - 1
+        self.hashes_arr = np.zeros(V, dtype=np.uint64)
+        self.chars_arr = np.zeros(max(total, 1), dtype=np.uint32)
+        self.offsets_arr = np.zeros(V + 1, dtype=np.int64)
+        self.table = <int32_t *>cnp.PyArray_DATA(self.table_arr)
+        self.hashes = <uint64_t *>cnp.PyArray_DATA(self.hashes_arr)
+        self.chars = <uint32_t *>cnp.PyArray_DATA(self.chars_arr)
+        self.offsets = <int64_t *>cnp.PyArray_DATA(self.offsets_arr)
+        cdef int32_t *table = self.table
+        cdef uint64_t *hashes = self.hashes
+        cdef uint32_t *chars = self.chars
+        cdef int64_t *offsets = self.offsets
+        cdef Py_ssize_t n
+        cdef int kind
+        cdef const char *data
+        total = 0
+        for i, word in enumerate(index_to_key):
+            n = PyUnicode_GET_LENGTH(word)
+            kind = PyUnicode_KIND(word)
+            data = <const char *>PyUnicode_DATA(word)
+            if _next_token(kind, data, n, 0, &start, &h) != n or start != 0:
+                raise ValueError(f"vocabulary word {word!r} is empty or holds whitespace: "
+                                 "it can never be a token of split text")
+            for j in range(n):
+                chars[total + j] = _read_nogil(kind, data, j)
+            offsets[i] = total
+            total += n
+            offsets[i + 1] = total
+            hashes[i] = h
+            slot = <Py_ssize_t>(h & <uint64_t>self.mask)
+            while table[slot] >= 0:
+                if self._same(table[slot], kind, data, 0, n):
+                    raise ValueError(f"duplicate vocabulary word {word!r}")
+                slot = (slot + 1) & self.mask
+            table[slot] = <int32_t>i
+
+    cdef inline bint _same(self, int32_t word, int kind, const char *data, Py_ssize_t start,
+                           Py_ssize_t length) noexcept nogil:
+        cdef Py_ssize_t j, first = self.offsets[word]
+        if self.offsets[word + 1] - first != length:
+            return False
+        for j in range(length):
+            if self.chars[first + j] != _read_nogil(kind, data, start + j):
+                return False
+        return True
+
+    cdef inline int32_t _find(self, int kind, const char *data, Py_ssize_t start,
+                              Py_ssize_t end, uint64_t h) noexcept nogil:
+        cdef Py_ssize_t slot = <Py_ssize_t>(h & <uint64_t>self.mask)
+        cdef int32_t word
+        while True:
+            word = self.table[slot]
+            if word < 0:
+                return -1
+            if self.hashes[word] == h and self._same(word, kind, data, start, end - start):
+                return word
+            slot = (slot + 1) & self.mask
+
+    def convert(self, str text, long long max_tokens=-1):
+        """int32 array with one entry per token of ``text.split()``: its id, or -1 if unknown.
+
+        ``max_tokens >= 0`` stops after that many tokens.
+        """
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start = 0, count = 0
+        cdef int kind = PyUnicode_KIND(text)
+        cdef const char *data = <const char *>PyUnicode_DATA(text)
+        cdef uint64_t h = 0
+        cdef cnp.ndarray out_arr = np.empty(n // 2 + 1, dtype=np.int32)  # tokens <= ceil(n/2)
+        cdef int32_t *out = <int32_t *>cnp.PyArray_DATA(out_arr)
+        with nogil:
+            while count != max_tokens:
+                i = _next_token(kind, data, n, i, &start, &h)
+                if i < 0:
+                    break
+                out[count] = self._find(kind, data, start, i, h)
+                count += 1
+        return out_arr[:count]
