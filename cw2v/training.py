@@ -223,19 +223,28 @@ def train_epoch_file(trainer, vocab_hash, path: str, ranges, *, epoch: int,
     for t in threads:
         t.start()
     epoch_report = EpochReport(epoch=epoch)
-    while True:
-        alive = [t for t in threads if t.is_alive()]
-        if not alive:
-            break
-        alive[0].join(timeout=report_delay)
-        if report is not None and alive[0].is_alive():
-            raw = sum(w.raw_words_read for w in workers)
-            epoch_report.tally = Tally(raw_words=raw,
-                                       words_trained=sum(w.words_trained for w in workers))
-            epoch_report.alpha = schedule.alpha(units_before + units_per_epoch * raw
-                                                / max(expected_raw_words, 1))
-            epoch_report.seconds = time.perf_counter() - started
-            report(epoch_report)
+    try:
+        while True:
+            alive = [t for t in threads if t.is_alive()]
+            if not alive:
+                break
+            alive[0].join(timeout=report_delay)
+            if report is not None and alive[0].is_alive():
+                raw = sum(w.raw_words_read for w in workers)
+                epoch_report.tally = Tally(raw_words=raw,
+                                           words_trained=sum(w.words_trained for w in workers))
+                epoch_report.alpha = schedule.alpha(units_before + units_per_epoch * raw
+                                                    / max(expected_raw_words, 1))
+                epoch_report.seconds = time.perf_counter() - started
+                report(epoch_report)
+    except BaseException:
+        # Interrupted (Ctrl-C) or the report failed: stop the threads before
+        # leaving, so no weight changes once train() has returned.
+        for w in workers:
+            w.request_stop()
+        for t in threads:
+            t.join()
+        raise
     if errors:
         raise errors[0]
     tally = Tally()

@@ -75,3 +75,33 @@ def test_range_error_names_the_file(tmp_path):
     with pytest.raises(OSError, match="missing.txt"):
         train_file_range(trainer, trainer.new_worker(), WordHash(["a", "b"]),
                          str(tmp_path / "missing.txt"), 0, -1, 0.025, 0.0001, 10, 1, 0)
+
+
+def test_an_interrupted_epoch_stops_every_thread(tmp_path):
+    """A failure in the main thread mid-epoch stops the workers before train() returns."""
+    path = write_lines(tmp_path / "big.txt", topic_corpus(20000))
+    model = Word2Vec(vector_size=20, min_count=1, workers=2, sg=1, epochs=1)
+    model.build_vocab(corpus_file=path)
+
+    class Interrupt(Exception):
+        pass
+
+    def interrupt(report):
+        raise Interrupt
+
+    from cw2v import training
+    original = training.train_epoch_file
+
+    def with_interrupting_report(*args, **kwargs):
+        kwargs.update(report=interrupt, report_delay=0.001)
+        return original(*args, **kwargs)
+
+    training_fn = "cw2v.word2vec.train_epoch_file"
+    import unittest.mock as mock
+    with mock.patch(training_fn, with_interrupting_report):
+        with pytest.raises(Interrupt):
+            model.train(corpus_file=path, total_words=model.corpus_total_words, epochs=1)
+    frozen = model.wv.vectors.copy()
+    import time
+    time.sleep(0.2)
+    np.testing.assert_array_equal(model.wv.vectors, frozen)

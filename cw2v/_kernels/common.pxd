@@ -103,6 +103,7 @@ cdef struct ThreadState:
     int64_t predictions     # number of predictions (sg pairs, CBOW windows)
     int64_t words_trained   # centre words left after subsampling
     int64_t raw_words_read  # file mode: corpus tokens read so far (for progress)
+    int stop_requested      # file mode: set by another thread to end the range early
     # Hot rows (see TrainParams): this thread's copies, and the shared values
     # they were copied from (their difference is this thread's change).
     real *hot_in            # hot_words x K

@@ -35,7 +35,9 @@ def train_file_range(Trainer trainer not None, WorkerState worker not None,
     range's raw words are read, expected_raw_words being the range's share.
 
     Returns (loss, predictions, words_trained, words_seen, raw_words,
-    sentences); while it runs, worker.raw_words_read shows its progress.
+    sentences); while it runs, worker.raw_words_read shows its progress, and
+    worker.request_stop() (from another thread) ends it after the current
+    sentence.
     """
     if worker.trainer is not trainer:
         raise ValueError("this WorkerState belongs to another Trainer")
@@ -46,7 +48,7 @@ def train_file_range(Trainer trainer not None, WorkerState worker not None,
     cdef cw2v_reader reader
     cdef ThreadState *s = &worker.state
     cdef int32_t *ids = <int32_t *>malloc(max_sentence_length * sizeof(int32_t))
-    cdef int64_t n, raw, words_seen = 0, sentences = 0
+    cdef int64_t n = 0, raw = 0, words_seen = 0, sentences = 0
     cdef int rc, status = 0
     cdef double fraction, scale = 1.0 / expected_raw_words if expected_raw_words > 0 else 0.0
     cdef double alpha_span = alpha_end - alpha_begin
@@ -58,9 +60,10 @@ def train_file_range(Trainer trainer not None, WorkerState worker not None,
         raise status_error(rc, path, reader.sys_errno)
     start_stream(&trainer.params, s, seed, stream)
     s.loss, s.predictions, s.words_trained, s.raw_words_read = 0.0, 0, 0, 0
+    s.stop_requested = 0
     try:
         with nogil:
-            while True:
+            while not s.stop_requested:
                 n = cw2v_reader_next_sentence(&reader, vocab.table, ids, max_sentence_length,
                                               &raw)
                 if n == CW2V_END_OF_RANGE:

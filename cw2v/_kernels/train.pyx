@@ -845,6 +845,10 @@ cdef class WorkerState:
         """Tokens read so far by a file-mode call (read while it runs, for progress)."""
         return self.state.raw_words_read
 
+    def request_stop(self):
+        """Ask a running file-mode call to stop after its current sentence."""
+        self.state.stop_requested = 1
+
     @property
     def words_trained(self):
         """Words left after subsampling so far in the current call."""
