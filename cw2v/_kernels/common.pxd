@@ -29,6 +29,10 @@ cdef enum:
     SIGMOID_TABLE_SIZE = 1024
     SIGMOID_BOUND = 6
 
+cdef extern from "cw2v_memory.h" nogil:
+    void *alloc_lines "cw2v_alloc_lines"(size_t bytes)
+    void free_lines "cw2v_free_lines"(void *p)
+
 cdef extern from "cw2v_prefetch.h" nogil:
     void prefetch "cw2v_prefetch"(const void *address, size_t bytes)
 

@@ -46,7 +46,7 @@ def train_file_range(Trainer trainer not None, WorkerState worker not None,
     cdef bytes bpath = os.fsencode(path)
     cdef const char *cpath = bpath
     cdef cw2v_reader reader
-    cdef ThreadState *s = &worker.state
+    cdef ThreadState *s = worker.state
     cdef int32_t *ids = <int32_t *>malloc(max_sentence_length * sizeof(int32_t))
     cdef int64_t n = 0, raw = 0, words_seen = 0, sentences = 0
     cdef int rc, status = 0

@@ -22,7 +22,6 @@ cdef class Trainer:
     cdef readonly int sg, hs, negative, softmax, window, vector_size
 
 cdef class WorkerState:
-    cdef ThreadState state
+    cdef ThreadState *state     # on cache lines of its own (see cw2v_memory.h)
     cdef readonly Trainer trainer
-    cdef _allocate_hot_rows(self, int words, int nodes, int K, int negative)
-    cdef _allocate_blocks(self, int contexts, int targets, int K)
+    cdef real *_alloc(self, size_t bytes) except NULL

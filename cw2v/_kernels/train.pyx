@@ -27,7 +27,6 @@ Being a separate stream lets noise words be drawn ahead of use.
 """
 
 from libc.math cimport exp, log, log1p, expf
-from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memset
 
 import numpy as np
@@ -35,7 +34,7 @@ import numpy as np
 from cw2v._kernels cimport blas
 from cw2v._kernels.common cimport (
     TrainParams, ThreadState, real, uint8_t, int32_t, uint32_t, int64_t, uint64_t,
-    rng_next, rng_below, rng_seed, prefetch, SIGMOID_TABLE_SIZE, SIGMOID_BOUND, ALWAYS,
+    rng_next, rng_below, rng_seed, prefetch, alloc_lines, free_lines, SIGMOID_TABLE_SIZE, SIGMOID_BOUND, ALWAYS,
     NOISE_AHEAD, HOT_SYNC_WORDS,
 )
 
@@ -438,9 +437,11 @@ cdef int train_sentence(const TrainParams *p, ThreadState *s, const int32_t *wor
     cdef double progress = 0.0
 
     if length > s.kept_capacity:
-        grown = <int32_t *>realloc(s.kept, length * sizeof(int32_t))
+        # The old contents are dead: a fresh line-aligned buffer, not realloc.
+        grown = <int32_t *>alloc_lines(length * sizeof(int32_t))
         if grown == NULL:
             return -1
+        free_lines(s.kept)
         s.kept = grown
         s.kept_capacity = length
 
@@ -637,7 +638,7 @@ cdef class Trainer:
         cdef int32_t bad = -1
         cdef int status = 0
         cdef double alpha_step = (alpha_end - alpha_begin) / n if n else 0.0
-        cdef ThreadState *s = &worker.state
+        cdef ThreadState *s = worker.state
         with nogil:
             for i in range(n):
                 if ids[i] < 0 or ids[i] >= self.params.V:
@@ -675,7 +676,7 @@ cdef class Trainer:
                            double alpha):
         """One skip-gram update; returns the loss of that prediction."""
         self._check_ids(worker, [centre, context])
-        s = &worker.state
+        s = worker.state
         s.alpha, s.loss = alpha, 0.0
         load_hot_rows(&self.params, s)
         if self.params.hs:
@@ -694,7 +695,7 @@ cdef class Trainer:
         self._check_ids(worker, words)
         if not 0 <= pos < words.shape[0] or not 1 <= reach <= self.params.window:
             raise IndexError("pos or reach out of range")
-        s = &worker.state
+        s = worker.state
         s.alpha, s.loss = alpha, 0.0
         load_hot_rows(&self.params, s)
         skipgram_window_shared(&self.params, s, &words[0], words.shape[0], pos, reach)
@@ -707,7 +708,7 @@ cdef class Trainer:
         self._check_ids(worker, words)
         if not 0 <= pos < words.shape[0]:
             raise IndexError("pos is outside words")
-        s = &worker.state
+        s = worker.state
         s.alpha, s.loss = alpha, 0.0
         load_hot_rows(&self.params, s)
         cbow_window(&self.params, s, &words[0], words.shape[0], pos, reach)
@@ -718,7 +719,7 @@ cdef class Trainer:
                       double alpha_first, double alpha_step):
         """train_sentence on one sentence; returns (loss, predictions, words_trained)."""
         self._check_ids(worker, words)
-        s = &worker.state
+        s = worker.state
         s.loss, s.predictions, s.words_trained = 0.0, 0, 0
         load_hot_rows(&self.params, s)
         status = train_sentence(&self.params, s, &words[0], words.shape[0], alpha_first,
@@ -737,12 +738,12 @@ cdef class Trainer:
         cdef int64_t i
         with nogil:
             for i in range(n):
-                view[i] = take_noise(&self.params, &worker.state)
+                view[i] = take_noise(&self.params, worker.state)
         return out
 
     def start_stream(self, WorkerState worker, uint64_t seed, uint64_t stream):
         """Seed the worker's generators as train_batch does for (seed, stream)."""
-        start_stream(&self.params, &worker.state, seed, stream)
+        start_stream(&self.params, worker.state, seed, stream)
 
     def _check_ids(self, WorkerState worker, ids):
         if worker.trainer is not self:
@@ -759,86 +760,73 @@ cdef class WorkerState:
 
     def __cinit__(self, Trainer trainer):
         self.trainer = trainer
-        memset(&self.state, 0, sizeof(ThreadState))
-        self.state.hs_gathered = -1
+        self.state = <ThreadState *>alloc_lines(sizeof(ThreadState))
+        if self.state == NULL:
+            raise MemoryError("cannot allocate worker state")
+        s = self.state
+        s.hs_gathered = -1
         cdef int K = trainer.params.K
-        self.state.hidden = <real *>malloc(K * sizeof(real))
-        self.state.grad = <real *>malloc(K * sizeof(real))
-        self.state.kept_capacity = 10000
-        self.state.kept = <int32_t *>malloc(self.state.kept_capacity * sizeof(int32_t))
-        if trainer.params.softmax:
-            self.state.scores = <real *>malloc(trainer.params.V * sizeof(real))
-        if (self.state.hidden == NULL or self.state.grad == NULL or self.state.kept == NULL
-                or (trainer.params.softmax and self.state.scores == NULL)):
-            raise MemoryError("cannot allocate worker buffers")
-        if trainer.params.hs:
-            depth = trainer.params.hs_max_depth
-            self.state.hs_rows = <real *>malloc(depth * K * sizeof(real))
-            self.state.hs_rows_start = <real *>malloc(depth * K * sizeof(real))
-            self.state.hs_steps = <real *>malloc(depth * sizeof(real))
-            if (self.state.hs_rows == NULL or self.state.hs_rows_start == NULL
-                    or self.state.hs_steps == NULL):
-                raise MemoryError("cannot allocate worker buffers")
-        self._allocate_hot_rows(trainer.params.hot_words, trainer.params.hot_nodes, K,
-                                trainer.params.negative)
-        if trainer.params.shared_negatives:
-            self._allocate_blocks(2 * trainer.params.window, 1 + trainer.params.negative, K)
+        cdef const TrainParams *p = &trainer.params
+        s.hidden = self._alloc(K * sizeof(real))
+        s.grad = self._alloc(K * sizeof(real))
+        s.kept_capacity = 10000
+        s.kept = <int32_t *>self._alloc(s.kept_capacity * sizeof(int32_t))
+        if p.softmax:
+            s.scores = self._alloc(p.V * sizeof(real))
+        if p.hs:
+            s.hs_rows = self._alloc(p.hs_max_depth * K * sizeof(real))
+            s.hs_rows_start = self._alloc(p.hs_max_depth * K * sizeof(real))
+            s.hs_steps = self._alloc(p.hs_max_depth * sizeof(real))
+        if p.hot_words:
+            s.hot_in = self._alloc(p.hot_words * K * sizeof(real))
+            s.hot_in_base = self._alloc(p.hot_words * K * sizeof(real))
+            if p.negative:
+                s.hot_ns = self._alloc(p.hot_words * K * sizeof(real))
+                s.hot_ns_base = self._alloc(p.hot_words * K * sizeof(real))
+        if p.hot_nodes:
+            s.hot_hs = self._alloc(p.hot_nodes * K * sizeof(real))
+            s.hot_hs_base = self._alloc(p.hot_nodes * K * sizeof(real))
+        if p.shared_negatives:
+            contexts, targets = 2 * p.window, 1 + p.negative
+            s.block_ids_in = <int32_t *>self._alloc(contexts * sizeof(int32_t))
+            s.block_ids_out = <int32_t *>self._alloc(targets * sizeof(int32_t))
+            s.block_in = self._alloc(contexts * K * sizeof(real))
+            s.block_out = self._alloc(targets * K * sizeof(real))
+            s.block_scores = self._alloc(contexts * targets * sizeof(real))
+            s.block_step_in = self._alloc(contexts * K * sizeof(real))
+            s.block_step_out = self._alloc(targets * K * sizeof(real))
 
-    cdef _allocate_hot_rows(self, int words, int nodes, int K, int negative):
-        s = &self.state
-        cdef size_t word_bytes = <size_t>words * K * sizeof(real)
-        cdef size_t node_bytes = <size_t>nodes * K * sizeof(real)
-        if words:
-            s.hot_in = <real *>malloc(word_bytes)
-            s.hot_in_base = <real *>malloc(word_bytes)
-            if s.hot_in == NULL or s.hot_in_base == NULL:
-                raise MemoryError("cannot allocate worker buffers")
-            if negative:
-                s.hot_ns = <real *>malloc(word_bytes)
-                s.hot_ns_base = <real *>malloc(word_bytes)
-                if s.hot_ns == NULL or s.hot_ns_base == NULL:
-                    raise MemoryError("cannot allocate worker buffers")
-        if nodes:
-            s.hot_hs = <real *>malloc(node_bytes)
-            s.hot_hs_base = <real *>malloc(node_bytes)
-            if s.hot_hs == NULL or s.hot_hs_base == NULL:
-                raise MemoryError("cannot allocate worker buffers")
-
-    cdef _allocate_blocks(self, int contexts, int targets, int K):
-        s = &self.state
-        s.block_ids_in = <int32_t *>malloc(contexts * sizeof(int32_t))
-        s.block_ids_out = <int32_t *>malloc(targets * sizeof(int32_t))
-        s.block_in = <real *>malloc(contexts * K * sizeof(real))
-        s.block_out = <real *>malloc(targets * K * sizeof(real))
-        s.block_scores = <real *>malloc(contexts * targets * sizeof(real))
-        s.block_step_in = <real *>malloc(contexts * K * sizeof(real))
-        s.block_step_out = <real *>malloc(targets * K * sizeof(real))
-        if (s.block_ids_in == NULL or s.block_ids_out == NULL or s.block_in == NULL
-                or s.block_out == NULL or s.block_scores == NULL or s.block_step_in == NULL
-                or s.block_step_out == NULL):
-            raise MemoryError("cannot allocate worker buffers")
+    cdef real *_alloc(self, size_t bytes) except NULL:
+        cdef void *p = alloc_lines(bytes)
+        if p == NULL:
+            raise MemoryError(f"cannot allocate {bytes} bytes of worker buffers")
+        return <real *>p
 
     def __dealloc__(self):
-        free(self.state.hidden)
-        free(self.state.grad)
-        free(self.state.scores)
-        free(self.state.kept)
-        free(self.state.hot_in)
-        free(self.state.hot_in_base)
-        free(self.state.hot_ns)
-        free(self.state.hot_ns_base)
-        free(self.state.hot_hs)
-        free(self.state.hot_hs_base)
-        free(self.state.hs_rows)
-        free(self.state.hs_rows_start)
-        free(self.state.hs_steps)
-        free(self.state.block_ids_in)
-        free(self.state.block_ids_out)
-        free(self.state.block_in)
-        free(self.state.block_out)
-        free(self.state.block_scores)
-        free(self.state.block_step_in)
-        free(self.state.block_step_out)
+        s = self.state
+        if s == NULL:
+            return
+        free_lines(s.hidden)
+        free_lines(s.grad)
+        free_lines(s.scores)
+        free_lines(s.kept)
+        free_lines(s.hot_in)
+        free_lines(s.hot_in_base)
+        free_lines(s.hot_ns)
+        free_lines(s.hot_ns_base)
+        free_lines(s.hot_hs)
+        free_lines(s.hot_hs_base)
+        free_lines(s.hs_rows)
+        free_lines(s.hs_rows_start)
+        free_lines(s.hs_steps)
+        free_lines(s.block_ids_in)
+        free_lines(s.block_ids_out)
+        free_lines(s.block_in)
+        free_lines(s.block_out)
+        free_lines(s.block_scores)
+        free_lines(s.block_step_in)
+        free_lines(s.block_step_out)
+        free_lines(s)
 
     @property
     def raw_words_read(self):
