@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from common import peak_rss_mb  # bench/common.py (the script's folder is on sys.path)
+
 HERE = Path(__file__).resolve()
 DEFAULT_CORPUS = HERE.parent.parent.parent / "shared" / "data" / "wiki-2015-100mb.txt.xz"
 DEFAULT_CACHE = HERE.parent.parent.parent / "cache"
@@ -69,21 +71,6 @@ def prepare(corpus, cache):
 
 
 # ---- one scan per subprocess ---------------------------------------------------
-
-def peak_rss_mb():
-    """This process's peak RSS. Not ru_maxrss: Linux carries that over from
-    the parent through fork and exec, so a child would report the parent's."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / 2**20 if sys.platform == "darwin" else rss / 1024
-
 
 def child(method, path):
     """Run one vocabulary scan; print seconds, word counts and peak RSS."""

@@ -31,12 +31,13 @@ import importlib.resources
 import json
 import lzma
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+
+from common import peak_rss_mb  # bench/common.py (the script's folder is on sys.path)
 
 DEFAULT_SOURCE = "/work/shared/data/wiki-2015-100mb.txt.xz"
 DEFAULT_CORPUS = "/work/cache/wiki.txt"
@@ -67,21 +68,6 @@ def ensure_lines_copy(corpus: str, tokens_per_line: int = 1000) -> str:
         del tokens
         os.replace(tmp, lines_path)
     return lines_path
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
-    # Linux: VmHWM belongs to this process image; ru_maxrss would also count
-    # the parent's memory inherited through fork.
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kb / 1024 if sys.platform != "darwin" else kb / 2 ** 20
 
 
 # ------------------------------------------------------------ one build run

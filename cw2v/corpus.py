@@ -270,7 +270,45 @@ class _FileCorpus:
         return f"{type(self).__name__}({fields})"
 
 
-class LineSentence(_FileCorpus):
+class _OneFileCorpus(_FileCorpus):
+    """A reader of one file: the path lives in the attribute named by _path_attr
+    (gensim's names: LineSentence.source, Text8Corpus.path)."""
+
+    _by_line: bool      # a newline ends a sentence
+    _path_attr: str
+    _limit_unit: str    # what ``limit`` counts
+
+    def __init__(self, path: PathType, max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH,
+                 limit: Optional[int] = None, unicode_errors: str = "replace"):
+        setattr(self, self._path_attr, _checked_path(path))
+        self.max_sentence_length = _check_max_sentence_length(max_sentence_length)
+        if limit is not None and (int(limit) != limit or limit < 0):
+            raise ValueError(f"limit must be None or a non-negative number of {self._limit_unit}, "
+                             f"got {limit!r}")
+        self.limit = None if limit is None else int(limit)
+        self.unicode_errors = _check_unicode_errors(unicode_errors)
+
+    def _limits(self) -> dict:
+        return {"line_limit" if self._by_line else "token_limit": self.limit}
+
+    def __iter__(self) -> Iterator[List[str]]:
+        return self._sentences(str.split, _join_lists)
+
+    def _sentences(self, split, join) -> Iterator:
+        if self.limit == 0:
+            return iter(())
+        return _read_sentences(getattr(self, self._path_attr), self.max_sentence_length,
+                               self.unicode_errors, by_line=self._by_line, split=split, join=join,
+                               **self._limits())
+
+    def _count_into(self, counter: TextCounter, progress_every: int = 0, progress=None) -> None:
+        if self.limit != 0:
+            _count_file(counter, getattr(self, self._path_attr), self.max_sentence_length,
+                        self.unicode_errors, by_line=self._by_line, progress_every=progress_every,
+                        progress=progress, **self._limits())
+
+
+class LineSentence(_OneFileCorpus):
     """Sentences of a text file, one per line, tokens separated by whitespace.
 
     Parameters
@@ -291,31 +329,10 @@ class LineSentence(_FileCorpus):
     Iterating yields ``list[str]``; each iteration re-reads the file.
     """
 
-    def __init__(self, source: PathType, max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH,
-                 limit: Optional[int] = None, unicode_errors: str = "replace"):
-        self.source = _checked_path(source)
-        self.max_sentence_length = _check_max_sentence_length(max_sentence_length)
-        if limit is not None and (int(limit) != limit or limit < 0):
-            raise ValueError(f"limit must be None or a non-negative number of lines, got {limit!r}")
-        self.limit = None if limit is None else int(limit)
-        self.unicode_errors = _check_unicode_errors(unicode_errors)
-
-    def __iter__(self) -> Iterator[List[str]]:
-        return self._sentences(str.split, _join_lists)
-
-    def _sentences(self, split, join) -> Iterator:
-        if self.limit == 0:
-            return iter(())
-        return _read_sentences(self.source, self.max_sentence_length, self.unicode_errors,
-                               by_line=True, line_limit=self.limit, split=split, join=join)
-
-    def _count_into(self, counter: TextCounter, progress_every: int = 0, progress=None) -> None:
-        if self.limit != 0:
-            _count_file(counter, self.source, self.max_sentence_length, self.unicode_errors, by_line=True,
-                        line_limit=self.limit, progress_every=progress_every, progress=progress)
+    _by_line, _path_attr, _limit_unit = True, "source", "lines"
 
 
-class Text8Corpus(_FileCorpus):
+class Text8Corpus(_OneFileCorpus):
     """Sentences of ``max_sentence_length`` tokens cut from one long text (text8 style).
 
     Newlines are treated as ordinary whitespace: the file is one token stream,
@@ -325,28 +342,7 @@ class Text8Corpus(_FileCorpus):
     as in :class:`LineSentence`.
     """
 
-    def __init__(self, path: PathType, max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH,
-                 limit: Optional[int] = None, unicode_errors: str = "replace"):
-        self.path = _checked_path(path)
-        self.max_sentence_length = _check_max_sentence_length(max_sentence_length)
-        if limit is not None and (int(limit) != limit or limit < 0):
-            raise ValueError(f"limit must be None or a non-negative number of tokens, got {limit!r}")
-        self.limit = None if limit is None else int(limit)
-        self.unicode_errors = _check_unicode_errors(unicode_errors)
-
-    def __iter__(self) -> Iterator[List[str]]:
-        return self._sentences(str.split, _join_lists)
-
-    def _sentences(self, split, join) -> Iterator:
-        if self.limit == 0:
-            return iter(())
-        return _read_sentences(self.path, self.max_sentence_length, self.unicode_errors,
-                               by_line=False, token_limit=self.limit, split=split, join=join)
-
-    def _count_into(self, counter: TextCounter, progress_every: int = 0, progress=None) -> None:
-        if self.limit != 0:
-            _count_file(counter, self.path, self.max_sentence_length, self.unicode_errors, by_line=False,
-                        token_limit=self.limit, progress_every=progress_every, progress=progress)
+    _by_line, _path_attr, _limit_unit = False, "path", "tokens"
 
 
 class PathLineSentences(_FileCorpus):

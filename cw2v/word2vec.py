@@ -22,7 +22,7 @@ import math
 import numbers
 import os
 import time
-from typing import Iterable, List, Optional
+from typing import List, Optional
 
 import numpy as np
 

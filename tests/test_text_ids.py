@@ -1,5 +1,4 @@
 """The GIL-free text -> ids path gives exactly the batches of the token-list path."""
-import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
