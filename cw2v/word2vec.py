@@ -67,6 +67,13 @@ def _check_int(name, value, minimum):
     return int(value)
 
 
+def _check_alpha_order(start_name, start, end_name, end):
+    if end > start:
+        raise ValueError(f"{end_name}={end} is above {start_name}={start}: the learning rate "
+                         f"decays from {start_name} down to {end_name}, so pass "
+                         f"{end_name} <= {start_name}")
+
+
 def _check_real(name, value, minimum, strict=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
             or value < minimum or (strict and value == minimum):
@@ -79,8 +86,16 @@ class Word2Vec:
     """Word2vec embeddings: CBOW or skip-gram, with negative sampling,
     hierarchical softmax and/or the exact full softmax.
 
-    Keywords and their meanings are gensim 4's ``Word2Vec``; switching is a
-    change of import.  One keyword is new:
+    Keywords, their meanings and their positional order are gensim 4's
+    ``Word2Vec``; switching is a change of import.  Of gensim's keywords,
+    ``hashfxn`` is ignored (cw2v seeds its initial vectors from ``seed``
+    alone and hashes no words; a non-default one logs a warning),
+    ``null_word`` must stay 0 (nonzero raises NotImplementedError: the
+    padding word only serves gensim's Doc2Vec), and ``comment`` is stored
+    and saved with the model.
+
+    cw2v's own keywords follow; they are keyword-only.
+
 
     softmax : bool, default False
         Add the exact full-softmax output layer (O(V) per prediction: for
@@ -104,17 +119,18 @@ class Word2Vec:
     of the updates changes.
     """
 
-    def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025,
-                 min_alpha=0.0001, window=5, shrink_windows=True, min_count=5,
-                 max_vocab_size=None, max_final_vocab=None, sample=1e-3, seed=1, workers=3,
-                 sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1, epochs=5,
-                 sorted_vocab=1, batch_words=10000, compute_loss=False, callbacks=(),
-                 trim_rule=None, softmax=False, shared_negatives=False,
-                 max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH, progress=False,
-                 report_delay=1.0):
+    def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
+                 min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3,
+                 min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
+                 hashfxn=hash, epochs=5, null_word=0, trim_rule=None, sorted_vocab=1,
+                 batch_words=10000, compute_loss=False, callbacks=(), comment=None,
+                 max_final_vocab=None, shrink_windows=True, *, softmax=False,
+                 shared_negatives=False, max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH,
+                 progress=False, report_delay=1.0):
         self.vector_size = _check_int("vector_size", vector_size, 1)
         self.alpha = _check_real("alpha", alpha, 0.0, strict=True)
         self.min_alpha = _check_real("min_alpha", min_alpha, 0.0)
+        _check_alpha_order("alpha", self.alpha, "min_alpha", self.min_alpha)
         self.window = _check_int("window", window, 1)
         self.shrink_windows = bool(shrink_windows)
         self.min_count = _check_int("min_count", min_count, 0)
@@ -141,6 +157,17 @@ class Word2Vec:
         self.max_sentence_length = _check_int("max_sentence_length", max_sentence_length, 1)
         self.progress = bool(progress)
         self.report_delay = _check_real("report_delay", report_delay, 0.0)
+        if hashfxn is not hash:
+            logger.warning("hashfxn is ignored: cw2v draws the initial vectors from a generator "
+                           "seeded by seed alone, without hashing words")
+        if null_word:
+            raise NotImplementedError(
+                f"null_word={null_word!r}: cw2v has no padding word (gensim uses it only for "
+                f"Doc2Vec's concatenation mode); leave null_word=0")
+        self.null_word = 0
+        if comment is not None and not isinstance(comment, str):
+            raise TypeError(f"comment must be a str or None, got {type(comment).__name__}")
+        self.comment = comment
         if not (self.hs or self.negative or self.softmax):
             raise ValueError("no output layer: with hs=0 and negative=0 training would learn "
                              "nothing; set negative > 0 (e.g. 5), hs=1 or softmax=True")
@@ -188,16 +215,24 @@ class Word2Vec:
     # ------------------------------------------------------------------ vocabulary
 
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False,
-                    progress_per=10000, trim_rule=None, **kwargs):
+                    progress_per=10000, keep_raw_vocab=False, trim_rule=None, **kwargs):
         """Scan a corpus, select the vocabulary and (re)allocate the weights.
 
         With ``update=True`` new words are added to a trained model: old words
         keep their rows, new rows are initialised, and training continues.
+
+        ``keep_raw_vocab`` is accepted for gensim compatibility and changes
+        nothing: cw2v never keeps the counts of the words it drops (gensim's
+        ``raw_vocab``); the kept words' counts are in ``model.vocab.counts``.
+        To choose the vocabulary again with other settings, scan again.
         """
         if kwargs.pop("sentences", None) is not None:
             raise TypeError("build_vocab takes corpus_iterable (gensim 4's name), not sentences")
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {sorted(kwargs)}")
+        if keep_raw_vocab:
+            logger.warning("keep_raw_vocab=True has no effect: cw2v keeps no raw_vocab (the "
+                           "kept words' counts are in model.vocab.counts)")
         corpus = self._corpus(corpus_iterable, corpus_file, passes_needed=1)
         trim_rule = self.trim_rule if trim_rule is None else trim_rule
         if update and self.vocab is None:
@@ -311,6 +346,7 @@ class Word2Vec:
         start_alpha = self.alpha if start_alpha is None else _check_real(
             "start_alpha", start_alpha, 0.0, strict=True)
         end_alpha = self.min_alpha if end_alpha is None else _check_real("end_alpha", end_alpha, 0.0)
+        _check_alpha_order("start_alpha", start_alpha, "end_alpha", end_alpha)
         compute_loss = self.compute_loss if compute_loss is None else bool(compute_loss)
         report_delay = self.report_delay if report_delay is None else float(report_delay)
         callbacks = self.callbacks if callbacks is None else tuple(callbacks)
@@ -465,7 +501,7 @@ class Word2Vec:
     _PARAMS = ("vector_size", "alpha", "min_alpha", "window", "shrink_windows", "min_count",
                "max_vocab_size", "max_final_vocab", "sample", "seed", "workers", "sg", "hs",
                "negative", "ns_exponent", "cbow_mean", "epochs", "sorted_vocab", "batch_words",
-               "compute_loss", "softmax", "shared_negatives", "max_sentence_length",
+               "compute_loss", "comment", "softmax", "shared_negatives", "max_sentence_length",
                "report_delay")
 
     def save(self, path):

@@ -220,3 +220,67 @@ def test_progress_bar_counts_the_whole_epoch(capsys):
     err = capsys.readouterr().err
     assert sum(map(len, corpus)) == 3000
     assert "epoch 1" in err and "3.00k/3.00k" in err, err
+
+
+# ---- gensim's signature -----------------------------------------------------------
+
+def test_positional_arguments_follow_gensim_order():
+    """Word2Vec(s, None, 100, 0.025, 5) means window=5 in gensim 4, not min_alpha=5."""
+    model = Word2Vec(None, None, 30, 0.05, 7, 2)
+    assert (model.vector_size, model.alpha, model.window, model.min_count) == (30, 0.05, 7, 2)
+    assert model.min_alpha == 0.0001
+
+
+def test_signature_matches_gensim_and_extras_are_keyword_only():
+    import inspect
+    gensim = pytest.importorskip("gensim")
+    ours = inspect.signature(Word2Vec).parameters
+    theirs = inspect.signature(gensim.models.Word2Vec).parameters
+    positional = [n for n, p in ours.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert positional == list(theirs)
+    for name, param in theirs.items():
+        assert ours[name].default == param.default, name
+    extras = [n for n, p in ours.items() if p.kind is p.KEYWORD_ONLY]
+    assert set(extras) == set(ours) - set(theirs)
+    assert {"softmax", "shared_negatives", "progress", "report_delay"} <= set(extras)
+
+
+def test_gensim_only_keywords(caplog, tmp_path):
+    with caplog.at_level(logging.WARNING, logger="cw2v"):
+        Word2Vec(min_count=1)
+    assert "hashfxn" not in caplog.text
+    with caplog.at_level(logging.WARNING, logger="cw2v"):
+        Word2Vec(min_count=1, hashfxn=lambda s: 0)
+    assert "hashfxn is ignored" in caplog.text
+    with pytest.raises(NotImplementedError, match="null_word"):
+        Word2Vec(min_count=1, null_word=1)
+    assert Word2Vec(min_count=1, null_word=0).null_word == 0
+    model = Word2Vec(topic_corpus(50), vector_size=4, min_count=1, epochs=1, comment="run 7")
+    model.save(tmp_path / "m")
+    assert Word2Vec.load(tmp_path / "m").comment == "run 7"
+    with pytest.raises(TypeError, match="comment"):
+        Word2Vec(comment=3)
+
+
+def test_keep_raw_vocab_is_accepted_and_changes_nothing(caplog):
+    corpus = topic_corpus(100)
+    plain = Word2Vec(vector_size=4, min_count=1)
+    plain.build_vocab(corpus)
+    kept = Word2Vec(vector_size=4, min_count=1)
+    with caplog.at_level(logging.WARNING, logger="cw2v"):
+        kept.build_vocab(corpus, keep_raw_vocab=True)
+    assert "keep_raw_vocab" in caplog.text
+    assert kept.wv.index_to_key == plain.wv.index_to_key
+    np.testing.assert_array_equal(kept.wv.vectors, plain.wv.vectors)
+
+
+def test_learning_rate_must_decay():
+    with pytest.raises(ValueError, match="min_alpha=0.5 is above alpha=0.025"):
+        Word2Vec(min_alpha=0.5)
+    Word2Vec(alpha=0.01, min_alpha=0.01)        # constant rate is fine
+    model = Word2Vec(vector_size=4, min_count=1)
+    model.build_vocab(topic_corpus(20))
+    with pytest.raises(ValueError, match="end_alpha=0.03 is above start_alpha=0.02"):
+        model.train(topic_corpus(20), total_examples=20, start_alpha=0.02, end_alpha=0.03)
+    with pytest.raises(ValueError, match="end_alpha"):
+        model.train(topic_corpus(20), total_examples=20, start_alpha=1e-5)   # below min_alpha
