@@ -41,6 +41,11 @@ _WRITE_ROWS = 8192  # rows formatted per write() call
 _FIELD_SEPARATOR = re.compile(r"[ \t\n\r\x0b\x0c]")
 _MAX_HEADER_BYTES = 4096
 _MAX_WORD_BYTES = 1 << 20
+# No real embedding comes near this; a bigger header value means a corrupt file.
+_MAX_VECTOR_SIZE = 1 << 24
+# When the plain size is unknown (compressed or piped input) the header's word
+# count is unchecked: allocate at most this much up front and grow as rows arrive.
+_FIRST_ALLOCATION_BYTES = 1 << 26
 _NOT_WHITESPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
 _RECORDS_PER_STEP = 1 << 16  # records parsed per NumPy step: bounds the temporary arrays
 _WHITESPACE = np.zeros(256, dtype=bool)
@@ -271,8 +276,10 @@ class _Reader:
             hint = (" (a header-less GloVe file? pass no_header=True)"
                     if len(fields) > 2 and not getattr(self, "is_binary", False) else "")
             self.fail("line 1", f"expected the header 'VOCAB_SIZE VECTOR_SIZE', found {shown!r}{hint}")
-        if vocab_size < 0 or vector_size < 1:
-            self.fail("line 1", f"header declares {vocab_size} words of {vector_size} dimensions")
+        if vocab_size < 0 or not 1 <= vector_size <= _MAX_VECTOR_SIZE:
+            self.fail("line 1", f"header declares {vocab_size} words of {vector_size} dimensions; "
+                                f"expected a word count >= 0 and a vector size from 1 to {_MAX_VECTOR_SIZE} "
+                                "(a corrupt file, or not a word2vec file)")
         self.consume(end + 1 if end >= 0 else len(line))
         return vocab_size, vector_size
 
@@ -283,11 +290,13 @@ class _BinaryReader(_Reader):
         vocab_size, vector_size = self.read_header()
         wanted = vocab_size if self.limit is None else min(vocab_size, self.limit)
         record_bytes = 4 * vector_size
-        capacity = wanted
         if self.plain_size is not None:
             # Every record takes at least a 1-byte word, a space and the floats:
             # never allocate for more records than the file can hold.
             capacity = min(wanted, (self.plain_size - self.buffer_offset) // (record_bytes + 2) + 1)
+        else:
+            # The header alone is no reason to allocate: grow as records arrive.
+            capacity = min(wanted, max(1, _FIRST_ALLOCATION_BYTES // record_bytes))
         vectors = np.empty((capacity, vector_size), dtype=_LE_FLOAT32)
         pos = self._map_plain_file()
         try:

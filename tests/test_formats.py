@@ -274,9 +274,31 @@ def test_text_file_read_as_binary(tmp_path):
 
 
 def test_bad_headers(tmp_path):
-    for data in (b"", b"\n", b"12\n", b"a b\n", b"3 0\n", b"-1 5\n", b"1 2 3 4\n"):
+    for data in (b"", b"\n", b"12\n", b"a b\n", b"3 0\n", b"-1 5\n", b"1 2 3 4\n", b"3 99999999999999\n"):
         assert "line 1" in error_for(write(tmp_path, data), binary=False)
         assert "line 1" in error_for(write(tmp_path, data), binary=True)
+
+
+@pytest.mark.parametrize("vocab_size", [10**8, 10**19])
+def test_compressed_binary_with_a_huge_word_count_fails_without_allocating_it(tmp_path, vocab_size):
+    """A compressed file's size is unknown, so the header's count must not size the array."""
+    keys, vectors = sample(n=3, dim=300)
+    path = tmp_path / "v.bin.gz"
+    with gzip.open(path, "wb") as fh:
+        fh.write(word2vec_c_bytes(keys, vectors).replace(b"3 300\n", f"{vocab_size} 300\n".encode(), 1))
+    message = error_for(path, binary=True)
+    assert f"file ends after 3 words, but the header declares {vocab_size}" in message
+    got_keys, got = load_word2vec_format(path, binary=True, limit=3)
+    assert got_keys == keys and np.array_equal(got, vectors)
+
+
+def test_compressed_binary_grows_its_array_as_records_arrive(tmp_path, monkeypatch):
+    monkeypatch.setattr(formats, "_FIRST_ALLOCATION_BYTES", 3 * 4 * 5)  # room for 3 rows of 5 floats
+    keys, vectors = sample(n=50, dim=5)
+    path = tmp_path / "v.bin.gz"
+    save_word2vec_format(path, keys, vectors, binary=True)
+    got_keys, got = load_word2vec_format(path, binary=True)
+    assert got_keys == keys and np.array_equal(got, vectors) and got.flags.c_contiguous
 
 
 def test_bad_arguments(tmp_path):
