@@ -154,13 +154,14 @@ def train_epoch_iterable(trainer, corpus: Iterable, key_to_index: dict, *, epoch
                          units_before: float, schedule: Schedule, workers: int, seed: int,
                          batch_words: int, max_sentence_length: int,
                          report: Optional[Callable[[EpochReport], None]] = None,
-                         report_delay: float = 1.0) -> EpochReport:
+                         report_delay: float = 1.0, queue_size: int = 0) -> EpochReport:
     """Train one pass over `corpus` with `workers` threads; returns the epoch's totals.
 
     units_before: work units (raw words or sentences) of the epochs before this one.
+    queue_size: batches the queue holds (default 2 * workers, gensim's).
     """
     started = time.perf_counter()
-    pool = _Workers(trainer, workers, seed, queue_size=2 * workers)
+    pool = _Workers(trainer, workers, seed, queue_size=queue_size or 2 * workers)
     units_done = units_before
     next_report = started + report_delay
     epoch_report = EpochReport(epoch=epoch)

@@ -331,6 +331,11 @@ class Word2Vec:
         end_alpha (default: min_alpha) over all words of all epochs.  Give
         ``total_examples`` (sentences) or ``total_words`` (raw tokens) per
         epoch, e.g. ``total_examples=model.corpus_count``.
+
+        ``queue_factor``: the job queue of iterable mode holds
+        ``queue_factor * workers`` batches (file mode has no queue).
+        ``word_count`` is ignored, as in gensim 4 (a nonzero value logs a
+        warning): the schedule always starts at start_alpha.
         """
         if kwargs.pop("sentences", None) is not None:
             raise TypeError("train takes corpus_iterable (gensim 4's name), not sentences")
@@ -340,6 +345,11 @@ class Word2Vec:
             raise RuntimeError("the model has no vocabulary: call build_vocab(corpus) before "
                                "train(), or pass the corpus to Word2Vec(...)")
         epochs = self.epochs if epochs is None else _check_int("epochs", epochs, 1)
+        queue_factor = _check_int("queue_factor", queue_factor, 1)
+        if word_count:
+            logger.warning("word_count=%r is ignored (as in gensim 4): the learning rate "
+                           "starts at start_alpha; pass start_alpha to resume elsewhere",
+                           word_count)
         if total_examples is None and total_words is None:
             raise ValueError("give total_examples (sentences) or total_words (raw tokens) per "
                              "epoch, e.g. total_examples=model.corpus_count")
@@ -389,6 +399,7 @@ class Word2Vec:
             else:
                 result = train_epoch_iterable(trainer, corpus, self.wv.key_to_index,
                                               workers=self.workers,
+                                              queue_size=queue_factor * self.workers,
                                               batch_words=self.batch_words, **common)
             report.close(result)
             tally = result.tally

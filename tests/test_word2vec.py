@@ -284,3 +284,25 @@ def test_learning_rate_must_decay():
         model.train(topic_corpus(20), total_examples=20, start_alpha=0.02, end_alpha=0.03)
     with pytest.raises(ValueError, match="end_alpha"):
         model.train(topic_corpus(20), total_examples=20, start_alpha=1e-5)   # below min_alpha
+
+
+def test_queue_factor_sets_the_queue_size_and_word_count_warns(monkeypatch, caplog):
+    from cw2v import training
+    sizes = []
+
+    class RecordingWorkers(training._Workers):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            sizes.append(self.jobs.maxsize)
+
+    monkeypatch.setattr(training, "_Workers", RecordingWorkers)
+    model = Word2Vec(vector_size=4, min_count=1, workers=2)
+    model.build_vocab(topic_corpus(50))
+    model.train(topic_corpus(50), total_examples=50, epochs=1)
+    model.train(topic_corpus(50), total_examples=50, epochs=1, queue_factor=5)
+    assert sizes == [4, 10]
+    with pytest.raises(ValueError, match="queue_factor"):
+        model.train(topic_corpus(50), total_examples=50, epochs=1, queue_factor=0)
+    with caplog.at_level(logging.WARNING, logger="cw2v"):
+        model.train(topic_corpus(50), total_examples=50, epochs=1, word_count=100)
+    assert "word_count=100 is ignored" in caplog.text
