@@ -409,7 +409,19 @@ class _BinaryReader(_Reader):
         lengths = spaces - starts + 1
         ends = np.cumsum(lengths)
         index = np.arange(ends[-1], dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
-        joined = data[index].tobytes()
+        word_bytes = data[index]
+        # Whitespace inside a word means the records are out of step: a wrong
+        # vector size in the header, or a damaged file. Without this check a
+        # wrong size could go unnoticed under limit= or unicode_errors=.
+        inside = _WHITESPACE[word_bytes]
+        inside[ends - 1] = False  # the space that ends each word
+        if inside.any():
+            i = int(np.searchsorted(ends, np.argmax(inside), side="right"))
+            raw = bytes(buf[starts[i]:spaces[i]][:60])
+            self.fail(f"byte offset {self.buffer_offset + int(starts[i])}",
+                      f"word {raw!r} contains whitespace: wrong vector size or corrupt file (the header "
+                      f"declares {(end_of_vector - 1) // 4} floats per word)")
+        joined = word_bytes.tobytes()
         try:
             text = joined.decode("utf-8", self.errors)
         except UnicodeDecodeError as err:

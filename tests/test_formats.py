@@ -267,6 +267,18 @@ def test_binary_garbage(tmp_path):
     assert "no word ending" in error_for(write(tmp_path, b"3 2\n" + no_spaces), binary=True)
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"limit": 2}, {"unicode_errors": "replace"}])
+def test_binary_header_with_the_wrong_vector_size(tmp_path, kwargs):
+    """Records of 2 floats under a header saying 1: the second 'word' starts inside a vector."""
+    keys = ["abcd", "efgh", "w1", "w2"]
+    vectors = np.array([[1, 2], [3, 4], [5, 6], [7, 8]], dtype=np.float32)
+    data = word2vec_c_bytes(keys, vectors).replace(b"4 2\n", b"4 1\n", 1)
+    message = error_for(write(tmp_path, data), binary=True, **kwargs)
+    second_word = len(b"4 1\nabcd ") + 4  # right after the one float the header allows
+    assert f"byte offset {second_word}: " in message
+    assert "wrong vector size or corrupt file" in message and "declares 1 floats" in message
+
+
 def test_text_file_read_as_binary(tmp_path):
     keys, vectors = sample(dim=20)
     save_word2vec_format(tmp_path / "v.txt", keys, vectors)
