@@ -56,28 +56,41 @@ class CorpusDecodeError(ValueError):
     """Invalid UTF-8 in a corpus file read with ``unicode_errors='strict'``.
 
     Attributes ``path`` (the file) and ``offset`` (byte offset of the first bad
-    byte, counted in the decompressed text for ``.gz``/``.bz2``/``.xz`` files).
+    byte, counted in the decompressed text for a compressed file).
     """
 
-    def __init__(self, path, offset: int, reason: str):
+    def __init__(self, path, offset: int, reason: str, compressed: bool = False):
         self.path = os.fspath(path)
         self.offset = int(offset)
+        where = " of the decompressed text" if compressed else ""
         super().__init__(
-            f"invalid UTF-8 in {self.path!r} at byte offset {self.offset}"
-            f" (of the decompressed text): {reason}; pass unicode_errors='replace'"
-            " to substitute U+FFFD for undecodable bytes instead"
+            f"invalid UTF-8 in {self.path!r} at byte offset {self.offset}{where}: {reason};"
+            " pass unicode_errors='replace' to substitute U+FFFD for undecodable bytes instead"
         )
 
 
+# How each compressed format begins (bzip2: "BZh" and a block-size digit).
+_COMPRESSION_MAGIC = ((b"\x1f\x8b", gzip.open), (b"\xfd7zXZ\x00", lzma.open))
+_COMPRESSED_FILES = (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)
+
+
 def open_text_source(path: PathType):
-    """Open ``path`` for binary reading, decompressing ``.gz``/``.bz2``/``.xz`` by suffix."""
+    """Open ``path`` for binary reading, decompressing gzip, bzip2 and xz files.
+
+    The format is recognised by the file's first bytes, not its name, so a
+    renamed ``.gz`` is still decompressed and a plain file named ``.gz`` is
+    read as it is; only legacy ``.lzma`` files, which have no magic number,
+    go by their suffix.
+    """
     name = os.fspath(path)
-    lower = name.lower()
-    if lower.endswith(".gz"):
-        return gzip.open(name, "rb")
-    if lower.endswith(".bz2"):
+    with open(name, "rb") as f:
+        head = f.read(6)
+    for magic, opener in _COMPRESSION_MAGIC:
+        if head.startswith(magic):
+            return opener(name, "rb")
+    if len(head) >= 4 and head.startswith(b"BZh") and head[3:4].isdigit() and head[3:4] != b"0":
         return bz2.open(name, "rb")
-    if lower.endswith((".xz", ".lzma")):
+    if name.lower().endswith(".lzma"):
         return lzma.open(name, "rb")
     return open(name, "rb")
 
@@ -136,6 +149,7 @@ def _decoded_blocks(path, unicode_errors: str) -> Iterator[str]:
     carry = b""  # bytes after the last whitespace of the previous read: a cut token
     offset = 0  # offset in the stream of the next byte to decode
     with open_text_source(path) as fin:
+        compressed = isinstance(fin, _COMPRESSED_FILES)
         while True:
             block = fin.read(_BLOCK_BYTES)
             data = carry + block if carry else block
@@ -145,7 +159,7 @@ def _decoded_blocks(path, unicode_errors: str) -> Iterator[str]:
             try:
                 text = data.decode("utf-8", unicode_errors)
             except UnicodeDecodeError as err:
-                raise CorpusDecodeError(path, offset + err.start, err.reason) from None
+                raise CorpusDecodeError(path, offset + err.start, err.reason, compressed) from None
             offset += len(data)
             yield text
             if not block:
@@ -314,8 +328,8 @@ class LineSentence(_OneFileCorpus):
     Parameters
     ----------
     source : str or os.PathLike
-        Path of a plain-text UTF-8 file, optionally compressed (``.gz``,
-        ``.bz2``, ``.xz``; chosen by suffix).
+        Path of a plain-text UTF-8 file, optionally compressed (gzip, bzip2
+        or xz, recognised by the file's first bytes whatever its name).
     max_sentence_length : int
         Lines with more tokens come out as consecutive chunks of this many
         tokens (the last one shorter); nothing is dropped.

@@ -107,6 +107,22 @@ def test_compressed_files_read_transparently(tmp_path, suffix):
     assert list(Text8Corpus(path)) == reference_text8(data, 10000)
 
 
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress])
+def test_compression_is_recognised_by_content_not_name(tmp_path, compress):
+    data = "in the beginning\nGod created  the heaven é\n".encode()
+    renamed = tmp_path / "renamed.txt"  # compressed, but the name says plain text
+    renamed.write_bytes(compress(data))
+    assert list(LineSentence(renamed)) == reference_lines(data, 10000)
+    misnamed = tmp_path / "plain.txt.gz"  # plain text, but the name says gzip
+    misnamed.write_bytes(data)
+    assert list(LineSentence(misnamed)) == reference_lines(data, 10000)
+
+
+def test_plain_text_starting_like_a_magic_number_is_plain(tmp_path):
+    path = write(tmp_path / "c.txt", b"BZh is not bzip2\n")
+    assert list(LineSentence(path)) == [["BZh", "is", "not", "bzip2"]]
+
+
 def test_readers_are_restartable(tmp_path):
     path = write(tmp_path / "c.txt", b"a b\nc d e\n" * 100)
     for reader in (LineSentence(path, max_sentence_length=2), Text8Corpus(path, max_sentence_length=7)):
@@ -279,6 +295,7 @@ def test_strict_mode_names_file_and_byte_offset(tmp_path, tiny_blocks, suffix, b
         assert isinstance(err, ValueError)
         assert err.offset == bad_offset and err.path == str(path)
         assert str(path) in str(err) and str(bad_offset) in str(err)
+        assert ("decompressed" in str(err)) == (suffix == ".gz")
 
 
 def test_strict_mode_truncated_multibyte_at_end_of_file(tmp_path):
