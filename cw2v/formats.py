@@ -360,8 +360,20 @@ class _BinaryReader(_Reader):
                 pos = space + end_of_vector
                 todo -= 1
             found = len(spaces)
+            resynced = False
             if found:
                 spaces = np.array(spaces, dtype=np.int64)
+                starts = self._word_starts(buf, spaces, end_of_vector, start)
+                blank = np.flatnonzero(starts == spaces)
+                if blank.size:
+                    # Only whitespace before this space ("\n  word"): it was not
+                    # the end of a word. Keep the records before it and look for
+                    # the next word after it.
+                    found = int(blank[0])
+                    pos = int(spaces[found]) + 1
+                    spaces, starts = spaces[:found], starts[:found]
+                    need_more, resynced = False, True
+            if found:
                 if done == 0:
                     self._reject_text(buf, int(spaces[0]) + 1, record_bytes)
                 if done + found > vectors.shape[0]:
@@ -371,9 +383,9 @@ class _BinaryReader(_Reader):
                 items = np.ndarray(shape=(size - record_bytes + 1,), dtype=record_type, buffer=buf, strides=(1,))
                 vectors[done:done + found].view(record_type)[:, 0] = items[spaces + 1]
                 del items
-                keys.extend(self._block_words(buf, spaces, end_of_vector, start))
+                keys.extend(self._block_words(buf, starts, spaces, end_of_vector))
                 done += found
-            elif size - pos > record_bytes + _MAX_WORD_BYTES:
+            elif not resynced and size - pos > record_bytes + _MAX_WORD_BYTES:
                 self.fail(f"byte offset {self.buffer_offset + pos}",
                           f"no word ending (a space) within {_MAX_WORD_BYTES} bytes: not a binary word2vec "
                           "file, or corrupt")
@@ -387,23 +399,27 @@ class _BinaryReader(_Reader):
             self._expect_end(vocab_size, pos)
         return keys, vectors, done
 
-    def _block_words(self, buf, spaces, end_of_vector, start):
-        """Decode the words of one step given the offset of the space after each."""
+    @staticmethod
+    def _word_starts(buf, spaces, end_of_vector, start):
+        """Where each word of a step starts, given the offset of the space after each.
+
+        Skips the newline word2vec.c writes after each vector, and any other
+        stray whitespace: words never contain whitespace, so this is safe. A
+        start equal to its space means only whitespace preceded that space.
+        """
         data = np.frombuffer(buf, dtype=np.uint8)
         starts = np.empty_like(spaces)
         starts[0] = start
         starts[1:] = spaces[:-1] + end_of_vector
-        # Skip the newline word2vec.c writes after each vector, and any other
-        # stray whitespace: words never contain whitespace, so this is safe.
         while True:
             lead = (starts < spaces) & _WHITESPACE[data[starts]]
             if not lead.any():
-                break
+                return starts
             starts[lead] += 1
-        empty = np.flatnonzero(starts == spaces)
-        if empty.size:
-            self.fail(f"byte offset {self.buffer_offset + int(starts[empty[0]])}",
-                      "empty word (whitespace where a word should start)")
+
+    def _block_words(self, buf, starts, spaces, end_of_vector):
+        """Decode the words of one step given where each starts and the space after each."""
+        data = np.frombuffer(buf, dtype=np.uint8)
         # Gather every word with its trailing space into one bytes object:
         # one decode and one split instead of a decode per word.
         lengths = spaces - starts + 1

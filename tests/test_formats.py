@@ -109,10 +109,28 @@ def test_binary_mixed_newlines_and_stray_whitespace(tmp_path):
     keys, vectors = sample()
     data = f"{len(keys)} {vectors.shape[1]}\n".encode()
     for i, (key, row) in enumerate(zip(keys, vectors)):
-        lead = [b"", b"\n", b" ", b"\r\n", b"", b"\n\n"][i]
+        lead = [b"", b"\n", b" ", b"\r\n  ", b"\n  \t \n ", b"\n\n"][i]
         data += lead + key.encode() + b" " + row.tobytes()
     got_keys, got = load_word2vec_format(write(tmp_path, data + b"\n\n"), binary=True)
     assert got_keys == keys and np.array_equal(got, vectors)
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_binary_spaces_after_a_newline_before_every_word(tmp_path, monkeypatch, suffix):
+    """Each word's whitespace run holds spaces, so the first space found never ends a word."""
+    monkeypatch.setattr(formats, "_BLOCK_BYTES", 29)
+    monkeypatch.setattr(formats, "_RECORDS_PER_STEP", 4)
+    keys, vectors = sample(n=30, dim=3)
+    data = f"{len(keys)} 3\n".encode()
+    for i, (key, row) in enumerate(zip(keys, vectors)):
+        data += b"\n" + b" " * (i % 4 + 1) + b"\n " * (i % 3) + key.encode() + b" " + row.tobytes()
+    path = tmp_path / f"v{suffix}"
+    with (gzip.open if suffix else open)(path, "wb") as fh:
+        fh.write(data + b"\n  \n")
+    got_keys, got = load_word2vec_format(path, binary=True)
+    assert got_keys == keys and np.array_equal(got, vectors)
+    got_keys, got = load_word2vec_format(path, binary=True, limit=11)
+    assert got_keys == keys[:11] and np.array_equal(got, vectors[:11])
 
 
 @pytest.mark.parametrize("suffix", ["", ".gz"])  # mapped file, and a stream read block by block
