@@ -231,8 +231,11 @@ def train_epoch_file(trainer, vocab_hash, path: str, ranges, *, epoch: int,
                 break
             alive[0].join(timeout=report_delay)
             if report is not None and alive[0].is_alive():
+                # Read while the threads write them: a snapshot, good enough for progress.
                 raw = sum(w.raw_words_read for w in workers)
-                epoch_report.tally = Tally(raw_words=raw,
+                epoch_report.tally = Tally(loss=sum(w.loss for w in workers),
+                                           predictions=sum(w.predictions for w in workers),
+                                           raw_words=raw,
                                            words_trained=sum(w.words_trained for w in workers))
                 epoch_report.alpha = schedule.alpha(units_before + units_per_epoch * raw
                                                     / max(expected_raw_words, 1))

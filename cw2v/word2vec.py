@@ -609,8 +609,8 @@ class _Reporter:
     def __call__(self, report):
         tally = report.tally
         done = self._units(tally)
-        loss = (f", loss {tally.loss / max(tally.predictions, 1):.4f}/prediction"
-                if self.compute_loss else "")
+        loss = (f", loss {tally.loss / tally.predictions:.4f}/prediction"
+                if self.compute_loss and tally.predictions else "")
         logger.info("epoch %i/%i: %.1f%% done, %.0f words/s, alpha %.6f%s",
                     self.epoch + 1, self.epochs, 100.0 * done / self.per_epoch,
                     tally.raw_words / max(report.seconds, 1e-9), report.alpha, loss)

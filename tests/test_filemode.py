@@ -105,3 +105,18 @@ def test_an_interrupted_epoch_stops_every_thread(tmp_path):
     import time
     time.sleep(0.2)
     np.testing.assert_array_equal(model.wv.vectors, frozen)
+
+
+def test_interim_progress_shows_the_running_loss(tmp_path, caplog):
+    """File-mode progress lines carry the loss so far, not 0.0000/prediction."""
+    import logging
+    import re
+    path = write_lines(tmp_path / "big.txt", topic_corpus(20000))
+    with caplog.at_level(logging.INFO, logger="cw2v"):
+        model = Word2Vec(corpus_file=path, vector_size=10, min_count=1, workers=2, sg=1,
+                         epochs=1, compute_loss=True, report_delay=0.001)
+    interim = [float(x) for x in re.findall(r"% done, .*, loss ([0-9.]+)/prediction", caplog.text)]
+    assert interim, caplog.text
+    epoch = model.training_history[0]
+    final = epoch["loss"] / epoch["predictions"]
+    assert all(final / 3 < x < final * 3 for x in interim), (interim, final)

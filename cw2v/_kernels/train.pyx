@@ -843,6 +843,16 @@ cdef class WorkerState:
         return self.state.words_trained
 
     @property
+    def loss(self):
+        """Loss summed so far in the current call (0.0 unless compute_loss; for progress)."""
+        return self.state.loss
+
+    @property
+    def predictions(self):
+        """Predictions made so far in the current call (for progress)."""
+        return self.state.predictions
+
+    @property
     def rng(self):
         """The generator state (settable, so tests can replay a sequence)."""
         return self.state.rng
