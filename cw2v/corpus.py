@@ -144,18 +144,25 @@ def _decoded_blocks(path, unicode_errors: str) -> Iterator[str]:
 
     Concatenated, the blocks are the whole text, and no token (nor UTF-8
     character) straddles two blocks. Strict decoding errors name the byte
-    offset in the (decompressed) file.
+    offset in the (decompressed) file. Each byte read is searched for
+    whitespace once, so a huge run without any costs linear time.
     """
-    carry = b""  # bytes after the last whitespace of the previous read: a cut token
+    carry: List[bytes] = []  # reads since the last whitespace byte: a token cut short
     offset = 0  # offset in the stream of the next byte to decode
     with open_text_source(path) as fin:
         compressed = isinstance(fin, _COMPRESSED_FILES)
         while True:
             block = fin.read(_BLOCK_BYTES)
-            data = carry + block if carry else block
             if block:
-                cut = _cut_after_whitespace(data)
-                carry, data = data[cut:], data[:cut]
+                # The carried bytes hold no whitespace: search only the new block.
+                cut = _cut_after_whitespace(block)
+                if cut == 0:
+                    carry.append(block)
+                    continue
+                data = b"".join(carry + [block[:cut]]) if carry else block[:cut]
+                carry = [block[cut:]] if cut < len(block) else []
+            else:
+                data = b"".join(carry)
             try:
                 text = data.decode("utf-8", unicode_errors)
             except UnicodeDecodeError as err:

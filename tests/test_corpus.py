@@ -138,6 +138,31 @@ def test_enormous_line_is_split_in_order_and_nothing_is_lost(tmp_path):
     assert [t for s in sentences[1:4] for t in s] == tokens
 
 
+def test_a_20_mb_run_without_whitespace_is_read_whole_in_linear_work(tmp_path, monkeypatch):
+    # Every read must be searched for whitespace once, not re-searched with
+    # the run carried so far (that was quadratic: 2 s for 20 MB).  The "é"
+    # straddles a 64 KiB read boundary.
+    run = b"x" * ((20 << 20) - 7)
+    data = b"first " + run + "é\nlast line\n".encode()
+    path = write(tmp_path / "c.txt", data)
+    searched = []
+    real_cut = corpus_mod._cut_after_whitespace
+
+    def counting_cut(block):
+        searched.append(len(block))
+        return real_cut(block)
+
+    monkeypatch.setattr(corpus_mod, "_cut_after_whitespace", counting_cut)
+    token = run.decode() + "é"
+    assert list(LineSentence(path)) == [["first", token], ["last", "line"]]
+    assert sum(searched) == len(data)
+    searched.clear()
+    counter = count_file_corpus(Text8Corpus(path))
+    words, counts = counter.words_and_counts()
+    assert words == ["first", token, "last", "line"] and counts.tolist() == [1, 1, 1, 1]
+    assert sum(searched) == len(data)
+
+
 def test_line_without_trailing_newline_and_crlf(tmp_path):
     path = write(tmp_path / "c.txt", b"a b\r\nc\r\nd e")
     assert list(LineSentence(path)) == [["a", "b"], ["c"], ["d", "e"]]
