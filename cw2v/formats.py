@@ -375,7 +375,7 @@ class _BinaryReader(_Reader):
                     need_more, resynced = False, True
             if found:
                 if done == 0:
-                    self._reject_text(buf, int(spaces[0]) + 1, record_bytes)
+                    self._reject_text(buf, int(spaces[0]) + 1, vector_size)
                 if done + found > vectors.shape[0]:
                     vectors = _grow(vectors, min(wanted, max(2 * vectors.shape[0], done + found)))
                 # One gather copies every vector of the step: view the buffer as
@@ -452,11 +452,24 @@ class _BinaryReader(_Reader):
             words = [buf[a:b].decode("utf-8", self.errors) for a, b in zip(starts.tolist(), spaces.tolist())]
         return words
 
-    def _reject_text(self, buf, start, record_bytes):
-        sample = buf[start:start + min(record_bytes, 64)]
-        if len(sample) >= 16 and not sample.translate(None, b"0123456789.-+eE \t\r\n"):
+    def _reject_text(self, buf, start, vector_size):
+        """Fail if the first "vector", starting at ``buf[start]``, is text: numbers in ASCII.
+
+        Two signs: 16 or more bytes of nothing but number characters (needs
+        ``vector_size >= 4``), or a line of exactly ``vector_size`` numbers
+        (any size; random float bytes practically never form one).
+        """
+        sample = bytes(buf[start:start + min(4 * vector_size, 64)])
+        looks_like_text = len(sample) >= 16 and not sample.translate(None, b"0123456789.-+eE \t\r\n")
+        if not looks_like_text:
+            # "%.9g" numbers take at most 16 characters and a separator.
+            line = bytes(buf[start:start + 17 * vector_size + 16]).split(b"\n", 1)[0]
+            fields = line.split()
+            looks_like_text = len(fields) == vector_size and _all_numbers(fields)
+        if looks_like_text:
             self.fail(f"byte offset {self.buffer_offset + start}",
-                      "the vector bytes are ASCII digits: this looks like a text-format file; pass binary=False")
+                      "the first vector is ASCII numbers, not float32 bytes: this looks like a text-format "
+                      "file; pass binary=False")
 
     def _truncated(self, done, vocab_size, vector_size, pos):
         rest = self.buffer[pos:]
@@ -465,6 +478,8 @@ class _BinaryReader(_Reader):
         if not stripped:
             self.fail(where, f"file ends after {done} words, but the header declares {vocab_size}")
         space = stripped.find(b" ")
+        if done == 0 and space >= 0:  # a short text file read as binary ends here too
+            self._reject_text(self.buffer, pos + len(rest) - len(stripped) + space + 1, vector_size)
         floats = (len(stripped) - space - 1) // 4 if space >= 0 else 0
         self.fail(where, f"record {done + 1} is truncated: the word is followed by {floats} of "
                          f"{vector_size} floats before the file ends (header declares {vocab_size} words)")
@@ -579,6 +594,15 @@ class _TextReader(_Reader):
                     float(field)
                 except ValueError:
                     self.fail(f"line {line_no}", f"{field[:40]!r} is not a number")
+
+
+def _all_numbers(fields):
+    try:
+        for field in fields:
+            float(field)
+    except ValueError:
+        return False
+    return True
 
 
 def _grow(vectors, rows):

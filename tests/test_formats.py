@@ -297,10 +297,19 @@ def test_binary_header_with_the_wrong_vector_size(tmp_path, kwargs):
     assert "wrong vector size or corrupt file" in message and "declares 1 floats" in message
 
 
-def test_text_file_read_as_binary(tmp_path):
-    keys, vectors = sample(dim=20)
+@pytest.mark.parametrize("dim", [1, 2, 3, 4, 20])
+def test_text_file_read_as_binary(tmp_path, dim):
+    keys, vectors = sample(dim=dim)
     save_word2vec_format(tmp_path / "v.txt", keys, vectors)
-    assert "binary=False" in error_for(tmp_path / "v.txt", binary=True)
+    for limit in (None, 1):
+        assert "looks like a text-format file; pass binary=False" in error_for(
+            tmp_path / "v.txt", binary=True, limit=limit)
+
+
+def test_tiny_text_file_read_as_binary(tmp_path):
+    """A number shorter than 4 bytes cannot even fill the one float the header asks for."""
+    for data in (b"1 1\na 0.5\n", b"1 1\na 0.5", b"1 2\na 1 2\n"):
+        assert "pass binary=False" in error_for(write(tmp_path, data), binary=True)
 
 
 def test_bad_headers(tmp_path):
