@@ -117,6 +117,10 @@ class Word2Vec:
     With ``workers=1`` and a fixed ``seed``, training is bit-for-bit
     reproducible whatever PYTHONHASHSEED is; with more workers only the order
     of the updates changes.
+
+    When the weights become NaN or infinite (e.g. alpha far too large),
+    train() raises TrainingDivergedError at the end of the epoch and sets
+    ``model.diverged``; from then on save() and train() refuse the model.
     """
 
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
@@ -190,6 +194,9 @@ class Word2Vec:
         self.training_history: List[dict] = []
         self.epochs_trained = 0
         self.train_count = 0
+        # Set when training raised TrainingDivergedError: the weights hold
+        # NaN or inf, and save() and train() refuse the model.
+        self.diverged = False
         self.corpus_count = 0
         self.corpus_total_words = 0
 
@@ -344,6 +351,9 @@ class Word2Vec:
         if self.vocab is None or len(self.wv) == 0:
             raise RuntimeError("the model has no vocabulary: call build_vocab(corpus) before "
                                "train(), or pass the corpus to Word2Vec(...)")
+        if self.diverged:
+            raise TrainingDivergedError("this model's training diverged (its weights hold NaN "
+                                        "or inf); train a fresh model with a lower alpha")
         epochs = self.epochs if epochs is None else _check_int("epochs", epochs, 1)
         queue_factor = _check_int("queue_factor", queue_factor, 1)
         if word_count:
@@ -471,6 +481,7 @@ class Word2Vec:
     def _check_finite(self, epoch):
         for name, matrix in self._matrices().items():
             if not np.isfinite(matrix).all():
+                self.diverged = True
                 raise TrainingDivergedError(
                     f"{name} holds NaN or infinite values after epoch {epoch + 1}: training "
                     f"diverged. Lower the learning rate (alpha={self.alpha}) and train a "
@@ -523,6 +534,9 @@ class Word2Vec:
         """
         if self.vocab is None:
             raise ValueError("nothing to save: the model has no vocabulary yet")
+        if self.diverged:
+            raise TrainingDivergedError("this model's training diverged (its weights hold NaN "
+                                        "or inf); it will not be saved")
         self._check_finite(self.epochs_trained - 1)
         meta = {
             "kind": MODEL_KIND,

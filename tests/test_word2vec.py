@@ -149,11 +149,15 @@ def test_bad_corpora_raise_clear_errors():
 def test_divergence_is_detected_and_not_saved(tmp_path):
     model = Word2Vec(vector_size=10, min_count=1, alpha=1e30, sg=1, workers=1)
     model.build_vocab(topic_corpus(200))
+    assert not model.diverged
     with pytest.raises(TrainingDivergedError, match="alpha"):
         model.train(topic_corpus(200), total_examples=200, epochs=1)
+    assert model.diverged
     with pytest.raises(TrainingDivergedError):
         model.save(tmp_path / "diverged")
     assert not (tmp_path / "diverged").exists()
+    with pytest.raises(TrainingDivergedError, match="fresh model"):
+        model.train(topic_corpus(200), total_examples=200, epochs=1)
 
 
 def test_callbacks_are_called_in_order():
