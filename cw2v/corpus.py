@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Iterator, List, NamedTuple, Optional, Tup
 
 import numpy as np
 
-from cw2v._kernels.tokens import IdBatcher, TextCounter, TextIds
+from cw2v._kernels.tokens import IdBatcher, TextCounter, TextIds, not_a_sentence_error
 
 PathType = Union[str, "os.PathLike[str]"]
 
@@ -435,7 +435,9 @@ def check_corpus(corpus, passes_needed: int = 2) -> Iterable:
       characters) or a path: ``TypeError``;
     * a one-shot iterator or generator when ``passes_needed > 1``: ``TypeError``
       (it would be empty on the second pass);
-    * a first sentence that is a string rather than a list of tokens: ``TypeError``;
+    * a first sentence that is a string rather than a list of tokens: ``TypeError``
+      (later sentences are checked as they are consumed, by the vocabulary
+      scan and by :func:`iter_id_batches`);
     * a corpus with no sentences at all: ``ValueError``.
 
     To inspect the first sentence of a one-shot iterator (allowed when
@@ -472,16 +474,11 @@ def check_corpus(corpus, passes_needed: int = 2) -> Iterable:
     except StopIteration:
         raise ValueError("the corpus is empty: it yielded no sentences") from None
     if isinstance(first, (str, bytes, bytearray)):
-        raise TypeError(
-            f"sentences must be lists of tokens, but the first one is a {type(first).__name__}"
-            f" ({first[:40]!r}...); split each sentence, e.g. [line.split() for line in lines]"
-        )
+        raise not_a_sentence_error(0, first)
     try:
         iter(first)
     except TypeError:
-        raise TypeError(
-            f"sentences must be lists of tokens, but the first one is a {type(first).__name__}"
-        ) from None
+        raise not_a_sentence_error(0, first) from None
     if one_shot:
         return itertools.chain([first], iterator)
     return corpus
@@ -533,7 +530,8 @@ def iter_id_batches(corpus: Iterable, key_to_index: dict, batch_words: int = 100
                     max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH) -> Iterator[IdBatch]:
     """Convert a corpus to :class:`IdBatch` es of about ``batch_words`` in-vocabulary words.
 
-    Out-of-vocabulary tokens are dropped (and counted in ``raw_words``). A
+    Out-of-vocabulary tokens are dropped (and counted in ``raw_words``); a
+    sentence that is a str or bytes rather than tokens is a TypeError. A
     batch closes at the end of the sentence piece that brings its id count to
     ``batch_words`` or more, so a batch holds at most
     ``batch_words + max_sentence_length - 1`` ids; a sentence is only split

@@ -410,9 +410,9 @@ def test_check_corpus_restartable_returned_unchanged(tmp_path):
 
 
 def test_check_corpus_rejects_string_sentences_and_empty_corpus():
-    with pytest.raises(TypeError, match="lists of tokens"):
+    with pytest.raises(TypeError, match=r"lists of tokens, but sentence 0 .* is a str.*split"):
         check_corpus(["a sentence as a string", "another"])
-    with pytest.raises(TypeError, match="lists of tokens"):
+    with pytest.raises(TypeError, match="lists of tokens, but sentence 0 .* is a int"):
         check_corpus([3, 4])
     with pytest.raises(ValueError, match="empty"):
         check_corpus([])
@@ -487,6 +487,15 @@ def test_id_batches_accept_tuples_and_generators_as_sentences():
     corpus = [("a", "b"), iter(["b", "x", "a"])]
     (batch,) = iter_id_batches(corpus, {"a": 0, "b": 1})
     assert batch.ids.tolist() == [0, 1, 1, 0] and batch.sentence_ends.tolist() == [2, 4]
+
+
+@pytest.mark.parametrize("bad", ["abc", b"abc", bytearray(b"abc")])
+def test_id_batches_reject_a_later_string_sentence_by_its_index(bad):
+    corpus = [["a", "b"]] * 5 + [bad]
+    with pytest.raises(TypeError, match=r"sentence 5 \(counting from 0\) is a .*split"):
+        list(iter_id_batches(corpus, {"a": 0, "b": 1, "c": 2}, batch_words=1))
+    with pytest.raises(TypeError, match="sentence 2 .* is a int, which is not iterable"):
+        list(iter_id_batches([["a"], ("b",), 7], {"a": 0, "b": 1}))
 
 
 def test_id_batches_all_oov_yields_nothing_and_bad_arguments():

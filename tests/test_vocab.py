@@ -257,6 +257,21 @@ def test_update_with_nothing_new():
     assert vocab.counts.tolist() == [2, 1]
 
 
+@pytest.mark.parametrize("bad", ["abc", b"abc"])
+@pytest.mark.parametrize("max_vocab_size", [None, 2])
+def test_scan_rejects_a_later_string_sentence_by_its_index(bad, max_vocab_size):
+    # Only the first sentence is checked up front; a later str used to be
+    # counted character by character (a, b, c).
+    corpus = [["a"] * 5, ["x", "y", "z"], bad]
+    with pytest.raises(TypeError, match=r"sentence 2 \(counting from 0\) is a .*split"):
+        Vocabulary.scan(corpus, min_count=1, max_vocab_size=max_vocab_size)
+    vocab = Vocabulary.scan([["a"]], min_count=1)
+    with pytest.raises(TypeError, match="sentence 1 .*split"):
+        vocab.update([["b"], bad])
+    with pytest.raises(TypeError, match="sentence 1 .* is a float, which is not iterable"):
+        Vocabulary.scan([["a"], 1.5], min_count=1)
+
+
 # ------------------------------------------------------------ vocab files
 def test_word2vec_vocab_round_trip(tmp_path):
     vocab = Vocabulary.from_counts({"the": 10, "été": 4, "日本": 4, "x": 1}, min_count=1)

@@ -41,12 +41,33 @@ cdef extern from "Python.h":
     Py_ssize_t _as_ssize "PyLong_AsSsize_t" (PyObject *obj) except? -1
 
 
+def not_a_sentence_error(long long index, sentence):
+    """The TypeError for sentence ``index`` (from 0) of a corpus that is not a sequence of tokens."""
+    what = f"sentences must be lists of tokens, but sentence {index} (counting from 0) is a {type(sentence).__name__}"
+    if isinstance(sentence, (str, bytes, bytearray)):
+        return TypeError(f"{what} ({sentence[:40]!r}), which would be iterated character by character;"
+                         " split each sentence into tokens, e.g. [line.split() for line in lines]")
+    return TypeError(f"{what}, which is not iterable")
+
+
+cdef list _as_token_list(object sentence, long long index):
+    """A sentence that is not a list, as one; TypeError naming it if it is not a token sequence."""
+    if isinstance(sentence, (str, bytes, bytearray)):
+        raise not_a_sentence_error(index, sentence)
+    try:
+        tokens = iter(sentence)
+    except TypeError:
+        raise not_a_sentence_error(index, sentence) from None
+    return list(tokens)
+
+
 cdef class IdBatcher:
     """Pull sentences from an iterator and convert them to id batches.
 
     ``next_batch()`` returns ``(ids, sentence_ends, raw_words, n_sentences)``
     (see ``cw2v.corpus.IdBatch``) or None once the corpus is exhausted.
-    Rules: out-of-vocabulary tokens are dropped; a sentence with more than
+    Sentences are lists (or other iterables) of tokens; a str or bytes
+    sentence is a TypeError naming it. Rules: out-of-vocabulary tokens are dropped; a sentence with more than
     ``max_len`` in-vocabulary tokens becomes pieces of ``max_len`` ids; a
     batch closes before the first piece that carries ids once it already
     holds ``batch_words`` ids, so sentences without ids that follow a full
@@ -64,6 +85,7 @@ cdef class IdBatcher:
     cdef Py_ssize_t current_len
     cdef Py_ssize_t current_pos  # next token of `current` to convert
     cdef bint exhausted
+    cdef long long sentences_read  # index of the next sentence, for error messages
     # A piece converted while closing the previous batch, kept for this one
     # rather than converted twice: its ids and the token index after it.
     cdef cnp.ndarray carry_arr
@@ -80,6 +102,7 @@ cdef class IdBatcher:
         self.current = None
         self.current_pos = 0
         self.exhausted = False
+        self.sentences_read = 0
         self.carry_arr = np.empty(max_len, dtype=np.int32)
         self.carry_n = 0
         self.carry_next = 0
@@ -151,10 +174,13 @@ cdef class IdBatcher:
                 except StopIteration:
                     self.exhausted = True
                     break
-                if type(obj) is cnp.ndarray and obj.dtype == np.int32 and obj.ndim == 1:
+                if type(obj) is list:
+                    self.current = obj
+                elif type(obj) is cnp.ndarray and obj.dtype == np.int32 and obj.ndim == 1:
                     self.current = np.ascontiguousarray(obj)
                 else:
-                    self.current = obj if type(obj) is list else list(obj)
+                    self.current = _as_token_list(obj, self.sentences_read)
+                self.sentences_read += 1
                 self.current_len = len(self.current)
                 self.current_pos = 0
             sentence = self.current
@@ -238,7 +264,7 @@ cdef class TokenCounter:
 
     def count_sentences(self, sentences, Py_ssize_t max_distinct=-1,
                         Py_ssize_t progress_every=0, progress=None):
-        """Count sentences from the iterator ``sentences``.
+        """Count sentences from the iterator ``sentences`` (each a sequence of tokens, not a str).
 
         Returns True when the iterator is exhausted, False when it stopped
         early because more than ``max_distinct`` (>= 0) distinct tokens are
@@ -251,7 +277,7 @@ cdef class TokenCounter:
             if progress_every > 0 and self.n_sentences % progress_every == 0 and progress is not None:
                 progress(self.n_sentences, self.raw_words, len(self.words))
             if type(sentence) is not list:
-                sentence = list(sentence)
+                sentence = _as_token_list(sentence, self.n_sentences)
             self._count_list(<list>sentence)
             self.n_sentences += 1
             if 0 <= max_distinct < PyList_GET_SIZE(self.words):
