@@ -129,15 +129,26 @@ class _Workers:
                 continue
 
     def finish(self) -> Tally:
+        """Let the workers train what is queued, join them; raise a worker's error."""
+        self._join()
+        self.raise_if_failed()
+        return self.progress()
+
+    def abandon(self) -> None:
+        """Drop the queued jobs and join the workers, raising nothing: for when the
+        producer fails, so that its exception is the one that propagates."""
+        try:
+            while True:
+                self.jobs.get_nowait()
+        except queue.Empty:
+            pass
+        self._join()
+
+    def _join(self) -> None:
         for _ in self.threads:
             self.jobs.put(None)
         for t in self.threads:
             t.join()
-        self.raise_if_failed()
-        total = Tally()
-        for tally in self.tallies:
-            total.add(tally)
-        return total
 
     def progress(self) -> Tally:
         total = Tally()
@@ -181,9 +192,10 @@ def train_epoch_iterable(trainer, corpus: Iterable, key_to_index: dict, *, epoch
                 epoch_report.seconds = time.perf_counter() - started
                 report(epoch_report)
                 next_report = time.perf_counter() + report_delay
-    finally:
-        tally = pool.finish()
-    epoch_report.tally = tally
+    except BaseException:
+        pool.abandon()
+        raise
+    epoch_report.tally = pool.finish()
     epoch_report.alpha = schedule.alpha(units_done)
     epoch_report.seconds = time.perf_counter() - started
     return epoch_report

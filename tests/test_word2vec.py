@@ -310,3 +310,49 @@ def test_queue_factor_sets_the_queue_size_and_word_count_warns(monkeypatch, capl
     with caplog.at_level(logging.WARNING, logger="cw2v"):
         model.train(topic_corpus(50), total_examples=50, epochs=1, word_count=100)
     assert "word_count=100 is ignored" in caplog.text
+
+
+# ---- worker threads ---------------------------------------------------------------
+
+class FailingTrainer:
+    """Stands in for a Trainer: every batch fails, and says so through `failed`."""
+
+    def __init__(self):
+        import threading
+        self.failed = threading.Event()
+
+    def new_worker(self):
+        return None
+
+    def train_batch(self, state, ids, sentence_ends, alpha_begin, alpha_end, seed, stream):
+        self.failed.set()
+        raise RuntimeError("worker failed")
+
+
+def run_iterable_epoch(trainer, report=None, report_delay=1.0):
+    from cw2v.training import Schedule, train_epoch_iterable
+    corpus = topic_corpus(50)
+    vocab = {w: i for i, w in enumerate(sorted({w for s in corpus for w in s}))}
+    return train_epoch_iterable(trainer, corpus, vocab, epoch=0, units_before=0.0,
+                                schedule=Schedule(0.025, 0.0001, 50.0, False), workers=2,
+                                seed=1, batch_words=10, max_sentence_length=1000,
+                                report=report, report_delay=report_delay)
+
+
+def test_a_worker_error_reaches_the_caller():
+    with pytest.raises(RuntimeError, match="worker failed"):
+        run_iterable_epoch(FailingTrainer())
+
+
+def test_an_interrupt_is_not_masked_by_a_worker_error():
+    """Ctrl-C in the producer while a worker has failed: the interrupt propagates."""
+    import threading
+    trainer = FailingTrainer()
+
+    def interrupt_once_a_worker_failed(report):
+        assert trainer.failed.wait(timeout=10)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_iterable_epoch(trainer, interrupt_once_a_worker_failed, report_delay=0.0)
+    assert not [t for t in threading.enumerate() if t.name.startswith("cw2v-worker")]
