@@ -104,6 +104,11 @@ class KeyedVectors:
             raise ValueError(f"key {duplicate!r} appears more than once; keys must be unique")
         if vectors.shape[1] < 1:
             raise ValueError("vectors must have at least one dimension")
+        return cls._from_checked(keys, key_to_index, vectors, counts)
+
+    @classmethod
+    def _from_checked(cls, keys, key_to_index, vectors, counts=None):
+        """Build from parts already checked: unique str ``keys``, their rows, a (V, K>=1) array."""
         kv = cls(vectors.shape[1])
         kv.index_to_key = keys
         kv.key_to_index = key_to_index
@@ -607,15 +612,21 @@ class KeyedVectors:
         """
         keys, vectors = formats.load_word2vec_format(fname, binary=binary, limit=limit,
                                                      unicode_errors=unicode_errors, no_header=no_header)
-        first = {}
-        for i, key in enumerate(keys):
-            first.setdefault(key, i)
-        if len(first) != len(keys):
-            logger.warning("%s: %d duplicate words, keeping the first occurrence of each",
-                           fname, len(keys) - len(first))
+        # The reader returns str keys and a (V, K>=1) array: only uniqueness is
+        # left to check, and the one dict built for it is the index itself.
+        key_to_index = dict(zip(keys, range(len(keys))))  # a repeated key maps to its last row
+        if len(key_to_index) != len(keys):
+            first = {}
+            for i, key in enumerate(keys):
+                first.setdefault(key, i)
+            repeated = [key for key, i in first.items() if key_to_index[key] != i]
+            shown = ", ".join(map(repr, repeated[:5])) + (", ..." if len(repeated) > 5 else "")
+            logger.warning("%s: %d words occur more than once (%s); keeping the first occurrence of each",
+                           fname, len(repeated), shown)
             rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
             keys, vectors = list(first), vectors[rows]
-        return cls.from_arrays(keys, vectors)
+            key_to_index = dict(zip(keys, range(len(keys))))
+        return cls._from_checked(keys, key_to_index, vectors)
 
     def save(self, path):
         """Save as a cw2v bundle directory (atomic; see :mod:`cw2v.persist`)."""

@@ -376,10 +376,14 @@ def test_word2vec_format_methods(tmp_path, data):
         kv.save_word2vec_format(tmp_path / "v", binary=binary)
         loaded = KeyedVectors.load_word2vec_format(tmp_path / "v", binary=binary, limit=50)
         assert loaded.index_to_key == keys[:50] and np.array_equal(loaded.vectors, vectors[:50])
+        assert loaded.key_to_index == {key: i for i, key in enumerate(keys[:50])}
+        assert loaded["w7"].tolist() == vectors[7].tolist()
 
 
-def test_duplicate_words_in_a_file_keep_the_first(tmp_path):
-    (tmp_path / "d.txt").write_text("3 2\na 1 0\nb 0 1\na 5 5\n")
+def test_duplicate_words_in_a_file_keep_the_first(tmp_path, caplog):
+    (tmp_path / "d.txt").write_text("5 2\na 1 0\nb 0 1\na 5 5\nc 2 2\nb 7 7\n")
     kv = KeyedVectors.load_word2vec_format(tmp_path / "d.txt")
-    assert kv.index_to_key == ["a", "b"]
-    assert np.array_equal(kv.vectors, [[1, 0], [0, 1]])
+    assert kv.index_to_key == ["a", "b", "c"]
+    assert kv.key_to_index == {"a": 0, "b": 1, "c": 2}
+    assert np.array_equal(kv.vectors, [[1, 0], [0, 1], [2, 2]])
+    assert "2 words occur more than once ('a', 'b')" in caplog.text
