@@ -1,10 +1,12 @@
 """Binary word2vec loading speed: cw2v vs gensim on the same file.
 
 Writes (once) a binary word2vec file of random vectors and synthetic words to
-a cache directory outside the repository, then times
-``cw2v.formats.load_word2vec_format(binary=True)`` against gensim's
-``KeyedVectors.load_word2vec_format(binary=True)``, each load in a fresh
-process, alternating the two, and prints the median times and their ratio.
+a cache directory outside the repository, then times what users call in each
+library, ``KeyedVectors.load_word2vec_format(path, binary=True)`` (cw2v's
+includes building the key index and checking for repeated words, as gensim's
+does), each load in a fresh process, alternating the two, and prints the
+median times and their ratio. The arguments, the machine, every timing and
+the ratio are saved as JSON in bench/results/ (``--no-save``: not saved).
 
     python bench/bench_load.py                       # 1M x 300, 5 rounds
     python bench/bench_load.py --words 200000 --rounds 3
@@ -17,10 +19,12 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
+import common  # bench/common.py (the script's folder is on sys.path)
 from cw2v import formats
 
 
@@ -54,8 +58,10 @@ def make_file(path: Path, n_words: int, dim: int, layout: str) -> None:
 # once per process: allocator and page-mapping state left by an earlier load
 # in the same process would otherwise favour whichever library runs second.
 LOADERS = {
-    "cw2v": "from cw2v.formats import load_word2vec_format as load\n"
-            "run = lambda p: load(p, binary=True)",
+    "cw2v": "from cw2v import KeyedVectors\n"
+            "def run(p):\n"
+            "    kv = KeyedVectors.load_word2vec_format(p, binary=True)\n"
+            "    return kv.index_to_key, kv.vectors",
     "gensim": "from gensim.models import KeyedVectors\n"
               "def run(p):\n"
               "    kv = KeyedVectors.load_word2vec_format(p, binary=True)\n"
@@ -86,7 +92,13 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--layout", choices=("word2vec", "gensim"), default="word2vec")
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("CW2V_CACHE", "/work/cache")))
+    parser.add_argument("--out", help="results JSON path (default bench/results/<date>-<git hash>-load.json)")
+    parser.add_argument("--no-save", action="store_true", help="do not write a results JSON")
     args = parser.parse_args(argv)
+    machine = common.machine_description()
+    if machine["loadavg_at_start"][0] > 0.5:
+        print(f"warning: the machine is busy (load average {machine['loadavg_at_start'][0]:.1f}): "
+              "figures will be noisy", file=sys.stderr)
 
     path = args.cache / f"bench_load_{args.words}x{args.dim}_{args.layout}.bin"
     make_file(path, args.words, args.dim, args.layout)
@@ -113,6 +125,25 @@ def main(argv=None):
     c, g = statistics.median(cw2v_times), statistics.median(gensim_times)
     print(f"median: cw2v {c:.2f} s, gensim {g:.2f} s -> cw2v is {g / c:.1f}x faster "
           f"({args.words} x {args.dim}, {args.layout} layout, {args.rounds} rounds)")
+    if not args.no_save:
+        machine["loadavg_at_end"] = list(os.getloadavg())
+        machine["git_at_end"] = common.git_state()
+        results = {
+            "benchmark": "bench/bench_load.py",
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "machine": machine,
+            "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "file": {"path": str(path), "bytes": path.stat().st_size},
+            "calls": {"cw2v": "cw2v.KeyedVectors.load_word2vec_format(path, binary=True)",
+                      "gensim": "gensim.models.KeyedVectors.load_word2vec_format(path, binary=True)"},
+            "seconds": times,
+            "median_seconds": {"cw2v": c, "gensim": g},
+            "ratio_gensim_over_cw2v": g / c,
+            "results_identical": len(digests) == 1,
+        }
+        out = args.out or common.named_results_path("load", machine["git"]["short"])
+        common.save_json(out, results)
+        print(f"results: {out}", file=sys.stderr)
     return 0
 
 

@@ -11,18 +11,22 @@ loads it into both libraries' KeyedVectors, and times
 * analogy-style queries with a negative word.
 
 Prints per-query median latencies and the ratio gensim / cw2v. Results of
-both are compared so a fast wrong answer cannot pass unnoticed.
+both are compared so a fast wrong answer cannot pass unnoticed. The
+arguments, the machine, every timing and the ratios are saved as JSON in
+bench/results/ (``--no-save``: not saved).
 
     python bench/bench_query.py
     python bench/bench_query.py --words 100000 --dim 300 --queries 200 --batch 1000
 """
 import argparse
+import os
 import statistics
 import sys
 import time
 
 import numpy as np
 
+import common  # bench/common.py (the script's folder is on sys.path)
 from cw2v.keyedvectors import KeyedVectors
 
 
@@ -45,7 +49,13 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=1000, help="queries in the batch test")
     parser.add_argument("--rounds", type=int, default=3, help="batch timing rounds")
     parser.add_argument("--topn", type=int, default=10)
+    parser.add_argument("--out", help="results JSON path (default bench/results/<date>-<git hash>-query.json)")
+    parser.add_argument("--no-save", action="store_true", help="do not write a results JSON")
     args = parser.parse_args(argv)
+    machine = common.machine_description()
+    if machine["loadavg_at_start"][0] > 0.5:
+        print(f"warning: the machine is busy (load average {machine['loadavg_at_start'][0]:.1f}): "
+              "figures will be noisy", file=sys.stderr)
 
     from gensim.models import KeyedVectors as GensimKeyedVectors
 
@@ -86,7 +96,7 @@ def main(argv=None):
                           lambda pn: ours.most_similar(positive=pn[0], negative=pn[1], topn=args.topn),
                           lambda pn: theirs.most_similar(positive=pn[0], negative=pn[1], topn=args.topn)),
     }
-    medians, mismatches = {}, 0
+    medians, seconds, mismatches = {}, {}, 0
     for name, (items, fn_ours, fn_theirs) in tests.items():
         t_ours, t_theirs = [], []
         for first in range(0, len(items), block):
@@ -97,6 +107,7 @@ def main(argv=None):
             t_theirs += times_t
             mismatches += sum(not agree(a, b) for a, b in zip(res_o, res_t))
         medians[name] = (median_ms(t_ours), median_ms(t_theirs))
+        seconds[name] = {"cw2v": t_ours, "gensim": t_theirs}
 
     # Batch: cw2v's one-call batch vs gensim looping (per-query time reported).
     batch_words = words[: args.batch]
@@ -110,10 +121,27 @@ def main(argv=None):
         b_theirs.append((time.perf_counter() - t) / len(batch_words))
     mismatches += sum(not agree(a, b) for a, b in zip(res_ours, res_theirs))
     medians[f"batch of {args.batch}"] = (median_ms(b_ours), median_ms(b_theirs))
+    seconds[f"batch of {args.batch}"] = {"cw2v": b_ours, "gensim": b_theirs}  # per query, one per round
 
     print(f"matrix {args.words} x {args.dim}, topn={args.topn}; result mismatches: {mismatches}")
     for name, (o, g) in medians.items():
         print(f"{name:16s} cw2v {o:8.3f} ms/query   gensim {g:8.3f} ms/query   ratio {g / o:5.2f}x")
+    if not args.no_save:
+        machine["loadavg_at_end"] = list(os.getloadavg())
+        machine["git_at_end"] = common.git_state()
+        results = {
+            "benchmark": "bench/bench_query.py",
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "machine": machine,
+            "arguments": vars(args),
+            "result_mismatches": mismatches,
+            "seconds_per_query": seconds,
+            "median_ms_per_query": {name: {"cw2v": o, "gensim": g} for name, (o, g) in medians.items()},
+            "ratio_gensim_over_cw2v": {name: g / o for name, (o, g) in medians.items()},
+        }
+        out = args.out or common.named_results_path("query", machine["git"]["short"])
+        common.save_json(out, results)
+        print(f"results: {out}", file=sys.stderr)
     return 0
 
 

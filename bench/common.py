@@ -259,6 +259,17 @@ def default_results_path(git_short) -> str:
     return path
 
 
+def named_results_path(name: str, git_short) -> str:
+    """bench/results/<date>-<git short hash>-<name>.json, with -2, -3 ... rather than overwrite."""
+    stem = f"{datetime.date.today().isoformat()}-{git_short or 'nogit'}-{name}"
+    path = os.path.join(RESULTS_DIR, stem + ".json")
+    n = 2
+    while os.path.exists(path):
+        path = os.path.join(RESULTS_DIR, f"{stem}-{n}.json")
+        n += 1
+    return path
+
+
 def save_json(path: str, data) -> None:
     """Write ``data`` as indented JSON, atomically."""
     text = json.dumps(data, indent=1, sort_keys=False) + "\n"
