@@ -562,24 +562,60 @@ class Word2Vec:
                 arrays[name] = getattr(self, name)
         persist.save_bundle(path, meta, arrays)
 
+    # Parameters whose value bool() would accept whatever it is: checked on load.
+    _FLAGS = ("shrink_windows", "sg", "hs", "cbow_mean", "sorted_vocab", "compute_loss",
+              "softmax", "shared_negatives")
+    # Parameters added after the first release: a model saved before lacks them.
+    _NEWER_PARAMS = ("comment",)
+    _VOCAB_STATS = ("raw_word_count", "retained_word_count", "distinct_count", "corpus_count",
+                    "min_count", "effective_min_count")
+    _COUNTERS = ("epochs_trained", "train_count", "corpus_count", "corpus_total_words")
+
     @classmethod
     def load(cls, path, mmap=None):
-        """Load a model saved by :meth:`save`; ``mmap='r'`` maps the arrays read-only."""
+        """Load a model saved by :meth:`save`; ``mmap='r'`` maps the arrays read-only.
+
+        A damaged bundle (missing or unknown keys, values of the wrong type,
+        arrays that do not fit the parameters) raises ValueError naming the
+        path and the problem.
+        """
         meta, arrays = persist.load_bundle(path, mmap=mmap)
+        where = os.fspath(path)
         if meta.get("kind") != MODEL_KIND:
-            raise ValueError(f"{os.fspath(path)!r} holds a {meta.get('kind')!r}, not a "
+            raise ValueError(f"{where!r} holds a {meta.get('kind')!r}, not a "
                              f"cw2v Word2Vec model; for vectors use KeyedVectors.load")
         for name in ("counts", "w_in", "words", "word_offsets"):
             if name not in arrays:
-                raise ValueError(f"{os.fspath(path)!r} is missing the array {name!r}")
-        params = dict(meta["params"])
-        model = cls(**params)
-        keys = persist.unpack_strings(arrays["words"], arrays["word_offsets"])
-        stats = meta["vocab_stats"]
-        model.vocab = Vocabulary(keys, arrays["counts"], **stats)
-        model.wv = KeyedVectors.from_arrays(keys, arrays["w_in"], counts=model.vocab.counts)
-        for name in ("w_out_ns", "w_out_hs", "w_out_softmax"):
-            setattr(model, name, arrays.get(name))
+                raise ValueError(f"{where!r} is missing the array {name!r}")
+        cls._check_meta(where, meta)
+
+        def damaged(problem):
+            return ValueError(f"{where!r} is damaged: {problem}; re-save the model or retrain it")
+
+        try:
+            model = cls(**meta["params"])
+        except (ValueError, TypeError, NotImplementedError) as err:
+            raise damaged(f"a saved parameter is invalid ({err})") from None
+        try:
+            keys = persist.unpack_strings(arrays["words"], arrays["word_offsets"])
+            model.vocab = Vocabulary(keys, arrays["counts"], **meta["vocab_stats"])
+            model.wv = KeyedVectors.from_arrays(keys, arrays["w_in"], counts=model.vocab.counts)
+        except (ValueError, TypeError) as err:
+            raise damaged(f"the vocabulary or input vectors are inconsistent ({err})") from None
+        V, K = len(keys), model.vector_size
+        if model.wv.vectors.shape != (V, K):
+            raise damaged(f"w_in has shape {model.wv.vectors.shape}, expected ({V}, {K})")
+        for name, on, rows in (("w_out_ns", model.negative, V), ("w_out_hs", model.hs, V - 1),
+                               ("w_out_softmax", model.softmax, V)):
+            matrix = arrays.get(name)
+            if not on:
+                if matrix is not None:
+                    raise damaged(f"it holds {name} but its parameters turn that layer off")
+                continue
+            if matrix is None or matrix.shape != (rows, K):
+                shape = None if matrix is None else matrix.shape
+                raise damaged(f"{name} should have shape ({rows}, {K}), found {shape}")
+            setattr(model, name, matrix)
         model.loss_history = [float("nan") if x is None else x for x in meta["loss_history"]]
         model.training_history = list(meta["training_history"])
         model.epochs_trained = meta["epochs_trained"]
@@ -589,6 +625,52 @@ class Word2Vec:
         if model.loss_history:
             model.running_training_loss = model.loss_history[-1]
         return model
+
+    @classmethod
+    def _check_meta(cls, where, meta):
+        """ValueError naming `where` and the problem unless meta.json has the keys
+        and types save() writes (values are checked by the constructor)."""
+        def problem(text):
+            return ValueError(f"{where!r} is damaged: its meta.json {text}; re-save the model "
+                              f"or retrain it")
+
+        def is_int(x):
+            return isinstance(x, int) and not isinstance(x, bool)
+
+        def is_number(x):
+            return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+        required = ("params", "vocab_stats", "loss_history", "training_history") + cls._COUNTERS
+        missing = [key for key in required if key not in meta]
+        if missing:
+            raise problem(f"lacks {missing}")
+        params = meta["params"]
+        if not isinstance(params, dict):
+            raise problem(f"has params of type {type(params).__name__}, not an object")
+        unknown = sorted(set(params) - set(cls._PARAMS))
+        if unknown:
+            raise problem(f"has unknown parameters {unknown}")
+        missing = [name for name in cls._PARAMS
+                   if name not in params and name not in cls._NEWER_PARAMS]
+        if missing:
+            raise problem(f"lacks the parameters {missing}")
+        for name in cls._FLAGS:
+            if params[name] not in (0, 1):       # True, False, 0 and 1 all compare so
+                raise problem(f"has {name}={params[name]!r}, not true/false")
+        stats = meta["vocab_stats"]
+        if not isinstance(stats, dict) or not set(stats) <= set(cls._VOCAB_STATS) \
+                or not all(v is None or is_int(v) for v in stats.values()):
+            raise problem(f"has vocab_stats {stats!r}, not an object of integers with "
+                          f"keys among {list(cls._VOCAB_STATS)}")
+        for name in cls._COUNTERS:
+            if not is_int(meta[name]) or meta[name] < 0:
+                raise problem(f"has {name}={meta[name]!r}, not an integer >= 0")
+        losses = meta["loss_history"]
+        if not isinstance(losses, list) or not all(x is None or is_number(x) for x in losses):
+            raise problem("has a loss_history that is not a list of numbers")
+        history = meta["training_history"]
+        if not isinstance(history, list) or not all(isinstance(e, dict) for e in history):
+            raise problem("has a training_history that is not a list of objects")
 
 
 def _call(callback, hook, model):

@@ -356,3 +356,51 @@ def test_an_interrupt_is_not_masked_by_a_worker_error():
     with pytest.raises(KeyboardInterrupt):
         run_iterable_epoch(trainer, interrupt_once_a_worker_failed, report_delay=0.0)
     assert not [t for t in threading.enumerate() if t.name.startswith("cw2v-worker")]
+
+
+def _set(section, key, value):
+    def corrupt(meta):
+        (meta if section is None else meta[section])[key] = value
+    return corrupt
+
+
+@pytest.mark.parametrize("corrupt,match", [
+    (lambda meta: meta.pop("params"), r"lacks \['params'\]"),
+    (_set(None, "params", [1, 2]), "params of type list"),
+    (_set("params", "vector_sise", 8), r"unknown parameters \['vector_sise'\]"),
+    (lambda meta: meta["params"].pop("window"), r"lacks the parameters \['window'\]"),
+    (_set("params", "vector_size", "8"), "vector_size must be an integer"),
+    (_set("params", "sg", "yes"), "sg='yes'"),
+    (lambda meta: meta["params"].update(negative=0, softmax=True),
+     "w_out_ns but its parameters turn that layer off"),
+    (_set("params", "vector_size", 9), r"w_in has shape \(\d+, 8\), expected"),
+    (_set("params", "hs", 1), r"w_out_hs should have shape"),
+    (_set(None, "vocab_stats", {"raw_word_count": "many"}), "vocab_stats"),
+    (_set("vocab_stats", "colour", 3), "vocab_stats"),
+    (_set(None, "epochs_trained", -1), "epochs_trained=-1"),
+    (_set(None, "loss_history", "low"), "loss_history"),
+])
+def test_damaged_meta_json_raises_value_error_naming_the_path(tmp_path, corrupt, match):
+    import json
+    model = Word2Vec(topic_corpus(100), vector_size=8, min_count=1, epochs=1, workers=1)
+    path = tmp_path / "model"
+    model.save(path)
+    meta_file = path / "meta.json"
+    meta = json.loads(meta_file.read_text())
+    corrupt(meta)
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match=match) as info:
+        Word2Vec.load(path)
+    assert str(path) in str(info.value) and "damaged" in str(info.value)
+
+
+def test_model_saved_before_comment_existed_still_loads(tmp_path):
+    import json
+    model = Word2Vec(topic_corpus(100), vector_size=8, min_count=1, epochs=1, workers=1)
+    model.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "meta.json").read_text())
+    del meta["params"]["comment"]
+    (tmp_path / "m" / "meta.json").write_text(json.dumps(meta))
+    loaded = Word2Vec.load(tmp_path / "m")
+    assert loaded.comment is None
+    np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
