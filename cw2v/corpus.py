@@ -45,6 +45,7 @@ __all__ = [
     "Text8Corpus",
     "PathLineSentences",
     "check_corpus",
+    "iter_checked",
     "IdBatch",
     "iter_id_batches",
     "open_text_source",
@@ -426,25 +427,12 @@ def count_file_corpus(corpus, progress_every: int = 0,
     return counter
 
 
-def check_corpus(corpus, passes_needed: int = 2) -> Iterable:
-    """Validate a corpus before use; return the iterable to use in its place.
+_RESTARTABLE_HINT = ("pass a list, or a restartable iterable such as LineSentence(path): an object"
+                     " whose __iter__ starts a new iterator over the data each time it is called")
 
-    Rejects, with a message saying what to pass instead:
 
-    * ``None``, a non-iterable, a ``str``/``bytes`` (iterating a string gives
-      characters) or a path: ``TypeError``;
-    * a one-shot iterator or generator when ``passes_needed > 1``: ``TypeError``
-      (it would be empty on the second pass);
-    * a first sentence that is a string rather than a list of tokens: ``TypeError``
-      (later sentences are checked as they are consumed, by the vocabulary
-      scan and by :func:`iter_id_batches`);
-    * a corpus with no sentences at all: ``ValueError``.
-
-    To inspect the first sentence of a one-shot iterator (allowed when
-    ``passes_needed == 1``) this function has to consume it, so it returns an
-    equivalent iterator that puts it back; restartable corpora are returned
-    unchanged.
-    """
+def _checked_iterator(corpus, passes_needed: int) -> Tuple[Iterator, bool]:
+    """check_corpus's checks; returns (an iterator over every sentence, whether one-shot)."""
     if corpus is None:
         raise TypeError("no corpus given (got None): pass a list of token lists, or LineSentence(path)")
     if isinstance(corpus, (str, bytes, bytearray)):
@@ -462,26 +450,70 @@ def check_corpus(corpus, passes_needed: int = 2) -> Iterable:
         raise TypeError(
             f"the corpus must be an iterable of token lists, got {type(corpus).__name__}"
         ) from None
-    one_shot = iterator is corpus
+    if iterator is corpus:
+        one_shot, what = True, f"a one-shot iterator ({type(corpus).__name__})"
+    elif iter(corpus) is iterator:
+        # e.g. __iter__ returning a generator made once in __init__: the
+        # second pass would find it used up.
+        one_shot = True
+        what = (f"not restartable: {type(corpus).__name__}.__iter__ returns the same"
+                f" {type(iterator).__name__} every time")
+    else:
+        one_shot = False
     if one_shot and passes_needed > 1:
-        raise TypeError(
-            f"the corpus is a one-shot iterator ({type(corpus).__name__}) but {passes_needed} passes"
-            " over it are needed; pass a list or a restartable iterable such as LineSentence(path)"
-            " (a class whose __iter__ starts over each time)"
-        )
+        raise TypeError(f"the corpus is {what} but {passes_needed} passes over it are needed; "
+                        + _RESTARTABLE_HINT)
     try:
         first = next(iterator)
     except StopIteration:
-        raise ValueError("the corpus is empty: it yielded no sentences") from None
+        raise ValueError(
+            "the corpus is empty: it yielded no sentences"
+            + ("" if one_shot else " (if it yielded sentences before, it is not restartable: "
+               + _RESTARTABLE_HINT + ")")
+        ) from None
     if isinstance(first, (str, bytes, bytearray)):
         raise not_a_sentence_error(0, first)
     try:
         iter(first)
     except TypeError:
         raise not_a_sentence_error(0, first) from None
-    if one_shot:
-        return itertools.chain([first], iterator)
-    return corpus
+    return itertools.chain([first], iterator), one_shot
+
+
+def check_corpus(corpus, passes_needed: int = 2) -> Iterable:
+    """Validate a corpus before use; return the iterable to use in its place.
+
+    Rejects, with a message saying what to pass instead:
+
+    * ``None``, a non-iterable, a ``str``/``bytes`` (iterating a string gives
+      characters) or a path: ``TypeError``;
+    * a one-shot iterator or generator, or an iterable whose ``__iter__``
+      returns the same iterator every time, when ``passes_needed > 1``:
+      ``TypeError`` (it would be empty on the second pass);
+    * a first sentence that is a string rather than a list of tokens: ``TypeError``
+      (later sentences are checked as they are consumed, by the vocabulary
+      scan and by :func:`iter_id_batches`);
+    * a corpus with no sentences at all: ``ValueError``.
+
+    To inspect the first sentence of a one-shot iterator (allowed when
+    ``passes_needed == 1``) this function has to consume it, so it returns an
+    equivalent iterator that puts it back; restartable corpora are returned
+    unchanged. A restartable-looking iterable whose iterators all draw from
+    one shared source cannot be told apart here; :func:`iter_id_batches`
+    reports it when a later pass comes back empty.
+    """
+    sentences, one_shot = _checked_iterator(corpus, passes_needed)
+    return sentences if one_shot else corpus
+
+
+def iter_checked(corpus) -> Iterator:
+    """One pass over ``corpus`` after the checks of ``check_corpus(corpus, 1)``.
+
+    The sentence the check inspects is not read twice: the pass continues
+    the iterator it came from (so nothing is lost or repeated even when
+    every iterator of ``corpus`` draws from one shared source).
+    """
+    return _checked_iterator(corpus, 1)[0]
 
 
 class IdBatch(NamedTuple):
@@ -527,7 +559,8 @@ def _fast_id_sentences(corpus, key_to_index: dict) -> Optional[Iterator[np.ndarr
 
 
 def iter_id_batches(corpus: Iterable, key_to_index: dict, batch_words: int = 10000,
-                    max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH) -> Iterator[IdBatch]:
+                    max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH,
+                    earlier_pass_sentences: int = 0) -> Iterator[IdBatch]:
     """Convert a corpus to :class:`IdBatch` es of about ``batch_words`` in-vocabulary words.
 
     Out-of-vocabulary tokens are dropped (and counted in ``raw_words``); a
@@ -548,6 +581,12 @@ def iter_id_batches(corpus: Iterable, key_to_index: dict, batch_words: int = 100
     LineSentence, Text8Corpus, PathLineSentences) and ids 0..V-1, the decoded
     text goes straight to ids without the GIL and without token ``str``s
     (:class:`~cw2v._kernels.tokens.TextIds`); the batches are the same.
+
+    ``earlier_pass_sentences``: sentences an earlier pass over ``corpus``
+    yielded (e.g. the vocabulary scan's count). When it is positive and this
+    pass yields no sentence at all, the corpus is not restartable (its
+    iterators share one used-up source): ValueError saying so, rather than
+    an epoch that silently trains nothing.
     """
     if not isinstance(key_to_index, dict):
         raise TypeError(f"key_to_index must be a dict, got {type(key_to_index).__name__}")
@@ -563,5 +602,10 @@ def iter_id_batches(corpus: Iterable, key_to_index: dict, batch_words: int = 100
     while True:
         batch = batcher.next_batch()
         if batch is None:
-            return
+            break
         yield IdBatch(*batch)
+    if earlier_pass_sentences > 0 and batcher.sentences_read == 0:
+        raise ValueError(
+            f"the corpus yielded no sentences on this pass, though an earlier pass yielded"
+            f" {earlier_pass_sentences}: {type(corpus).__name__} is not restartable; " + _RESTARTABLE_HINT
+        )

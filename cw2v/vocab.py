@@ -35,7 +35,7 @@ from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from cw2v._kernels.tokens import TextCounter, TokenCounter
-from cw2v.corpus import check_corpus, count_file_corpus, open_text_source
+from cw2v.corpus import count_file_corpus, iter_checked, open_text_source
 
 logger = logging.getLogger(__name__)
 
@@ -400,7 +400,7 @@ def _count_corpus(corpus, max_vocab_size: Optional[int], trim_rule: Optional[Tri
             if counter.n_sentences == 0:
                 raise ValueError(f"the corpus is empty: {corpus!r} yielded no sentences")
             return counter, 1
-    sentences = iter(check_corpus(corpus, passes_needed=1))
+    sentences = iter_checked(corpus)  # checks the first sentence, reads each one once
     counter = TokenCounter()
     floor = 1
     limit = -1 if max_vocab_size is None else max_vocab_size

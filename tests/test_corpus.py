@@ -9,6 +9,7 @@ import bz2
 from collections import Counter
 import gzip
 import importlib.resources
+import itertools
 import lzma
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from cw2v.corpus import (
     PathLineSentences,
     Text8Corpus,
     check_corpus,
+    iter_checked,
     iter_id_batches,
 )
 
@@ -400,6 +402,63 @@ def test_check_corpus_rejects_generator_when_several_passes_needed():
 def test_check_corpus_one_pass_generator_loses_nothing():
     gen = (s for s in [["a"], ["b", "c"]])
     assert list(check_corpus(gen, passes_needed=1)) == [["a"], ["b", "c"]]
+
+
+class SameIterator:
+    """Not restartable: __iter__ hands out the one generator made at construction."""
+
+    def __init__(self, sentences):
+        self.generator = (s for s in sentences)
+
+    def __iter__(self):
+        return self.generator
+
+
+class SharedSource:
+    """Looks restartable (a new iterator per call) but every iterator drains one generator."""
+
+    def __init__(self, sentences):
+        self.source = (s for s in sentences)
+
+    def __iter__(self):
+        return itertools.chain(self.source)
+
+
+def test_check_corpus_rejects_an_iterable_returning_the_same_iterator():
+    data = [["a"], ["b"], ["c"]]
+    with pytest.raises(TypeError, match=r"not restartable: SameIterator.__iter__ returns the same"
+                                        r" generator.*pass a list"):
+        check_corpus(SameIterator(data), passes_needed=2)
+    # One pass is fine, and the inspected sentence is not lost.
+    assert list(check_corpus(SameIterator(data), passes_needed=1)) == data
+
+
+def test_check_corpus_names_restartability_when_an_iterable_comes_back_empty():
+    corpus = SharedSource([["a"]])
+    assert list(corpus) == [["a"]]
+    with pytest.raises(ValueError, match="empty.*not restartable.*__iter__"):
+        check_corpus(corpus, passes_needed=2)
+
+
+def test_iter_checked_reads_each_sentence_once():
+    data = [["a"], ["b", "c"], ["d"]]
+    assert list(iter_checked(SharedSource(data))) == data  # check_corpus + iter would lose ["a"]
+    assert list(iter_checked(data)) == data
+    with pytest.raises(TypeError, match="sentence 0"):
+        iter_checked(["a b"])
+
+
+def test_id_batches_report_a_later_pass_that_comes_back_empty():
+    corpus = SharedSource([["a", "b"], ["b"]])
+    first = list(iter_id_batches(corpus, {"a": 0, "b": 1}, earlier_pass_sentences=2))
+    assert [b.ids.tolist() for b in first] == [[0, 1, 1]]
+    with pytest.raises(ValueError, match="no sentences on this pass.*yielded 2: SharedSource is not"
+                                         " restartable; pass a list"):
+        list(iter_id_batches(corpus, {"a": 0, "b": 1}, earlier_pass_sentences=2))
+    # Without an earlier pass an empty corpus simply yields no batch; nor is a
+    # pass whose sentences are all out of vocabulary an error.
+    assert list(iter_id_batches([], {"a": 0}, earlier_pass_sentences=0)) == []
+    assert list(iter_id_batches([["x"]], {"a": 0}, earlier_pass_sentences=1)) == []
 
 
 def test_check_corpus_restartable_returned_unchanged(tmp_path):

@@ -272,6 +272,20 @@ def test_scan_rejects_a_later_string_sentence_by_its_index(bad, max_vocab_size):
         Vocabulary.scan([["a"], 1.5], min_count=1)
 
 
+def test_scan_counts_the_inspected_first_sentence_once():
+    # Every iterator of this corpus drains one shared generator: the scan must
+    # count the sentence its validity check looked at, and only once.
+    class SharedSource:
+        def __init__(self, sentences):
+            self.source = iter(sentences)
+
+        def __iter__(self):
+            return (s for s in self.source)
+
+    vocab = Vocabulary.scan(SharedSource([["a", "b"], ["b"], ["c"]]), min_count=1)
+    assert dict(as_pairs(vocab)) == {"a": 1, "b": 2, "c": 1} and vocab.corpus_count == 3
+
+
 # ------------------------------------------------------------ vocab files
 def test_word2vec_vocab_round_trip(tmp_path):
     vocab = Vocabulary.from_counts({"the": 10, "été": 4, "日本": 4, "x": 1}, min_count=1)

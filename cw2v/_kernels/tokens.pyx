@@ -85,7 +85,7 @@ cdef class IdBatcher:
     cdef Py_ssize_t current_len
     cdef Py_ssize_t current_pos  # next token of `current` to convert
     cdef bint exhausted
-    cdef long long sentences_read  # index of the next sentence, for error messages
+    cdef readonly long long sentences_read  # sentences pulled so far (the next one's index)
     # A piece converted while closing the previous batch, kept for this one
     # rather than converted twice: its ids and the token index after it.
     cdef cnp.ndarray carry_arr
