@@ -395,6 +395,21 @@ _POSITIVE_INT = _number(int, 1)
 _COUNT = _number(int, 0)
 
 
+def _switch(text):
+    """argparse type of word2vec.c's on/off flags (-binary, -cbow, -hs): 0 or 1.
+
+    word2vec.c tests them as `if (binary)`, so any nonzero integer means on.
+    """
+    try:
+        return int(int(text) != 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer (0: off, nonzero: on), got {text!r}") from None
+
+
+_switch.__name__ = "int"  # what argparse calls the type in its messages
+
+
 def _add_train_flags(train):
     def flag(name, *more, **kw):
         # word2vec.c's single-dash spelling first, then the --long forms.
@@ -411,24 +426,24 @@ def _add_train_flags(train):
     flag("sample", type=_number(float, 0.0), default=1e-3, metavar="FLOAT",
          help="threshold for down-sampling frequent words (default 1e-3, useful range "
               "0 to 1e-5; 0 = off)")
-    flag("hs", type=int, default=0, choices=(0, 1),
-         help="1: hierarchical softmax (default 0)")
+    flag("hs", type=_switch, default=0, metavar="INT",
+         help="1 (any nonzero): hierarchical softmax (default 0)")
     flag("negative", type=_COUNT, default=5, metavar="INT",
          help="number of negative examples (default 5, common 3-10; 0 = off)")
     flag("threads", "--workers", type=_POSITIVE_INT, dest="threads", metavar="INT",
          default=min(12, os.cpu_count() or 1),
-         help="worker threads (word2vec.c's default 12, capped at the number of cores: "
-              "%(default)s here)")
+         help="worker threads (default: word2vec.c's 12, but at most the number of cores, "
+              "%(default)s here: more threads than cores only slow training down)")
     flag("iter", "--epochs", type=_POSITIVE_INT, default=5, dest="iter", metavar="INT",
          help="training iterations over the text (default 5)")
     flag("min-count", type=_COUNT, default=5, dest="min_count", metavar="INT",
          help="discard words that occur fewer times (default 5)")
     flag("alpha", type=_number(float, 0.0, strict=True), default=None, metavar="FLOAT",
          help="starting learning rate (default 0.05 for CBOW, 0.025 for skip-gram)")
-    flag("binary", type=int, default=0, choices=(0, 1),
-         help="1: write the vectors in binary format (default 0: text)")
-    flag("cbow", type=int, default=None, choices=(0, 1),
-         help="1: continuous bag of words (default), 0: skip-gram")
+    flag("binary", type=_switch, default=0, metavar="INT",
+         help="1 (any nonzero): write the vectors in binary format (default 0: text)")
+    flag("cbow", type=_switch, default=None, metavar="INT",
+         help="1 (any nonzero): continuous bag of words (default), 0: skip-gram")
     flag("save-vocab", metavar="FILE", dest="save_vocab",
          help="write the vocabulary here ('word count' per line)")
     flag("read-vocab", metavar="FILE", dest="read_vocab",

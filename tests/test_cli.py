@@ -197,6 +197,18 @@ def test_skip_gram_default_alpha_and_flags_reach_the_model(corpus, tmp_path, cap
     assert _trained_params(long_flags, tmp_path, capsys)[0] == params
 
 
+def test_any_nonzero_int_turns_a_switch_on_as_in_word2vec_c(corpus, tmp_path, capsys):
+    """word2vec.c tests -binary, -cbow and -hs with `if (x)`: 2 and -1 mean on."""
+    params, model = _trained_params(["-train", corpus, "-cbow", 2, "-hs", -1, *QUICK], tmp_path, capsys)
+    assert (params["sg"], params["alpha"], params["hs"]) == (0, 0.05, 1)   # CBOW's alpha
+    assert model.w_out_hs is not None
+    out = tmp_path / "vectors"
+    assert run(["train", "-train", corpus, "-output", out, "-binary", 2, *QUICK], capsys)[0] == 0
+    assert detect_vectors_format(str(out)) == "binary"
+    help_text = run(["train", "--help"], capsys)[1]
+    assert f"at most the number of cores, {min(12, os.cpu_count() or 1)} here" in " ".join(help_text.split())
+
+
 @pytest.mark.parametrize("level", [0, 1, 2, 3])
 def test_debug_levels(corpus_file, tmp_path, capsys, level):
     corpus, counts = corpus_file
@@ -434,7 +446,7 @@ def test_unwritable_outputs_fail_before_any_work(corpus, tmp_path, capsys):
 @pytest.mark.parametrize("argv, fragment", [
     (["-size", "0"], "-size"),
     (["-size", "abc"], "-size"),
-    (["-binary", "2"], "-binary"),
+    (["-binary", "yes"], "-binary"),
     (["-alpha", "0"], "-alpha"),
     (["-window", "-3"], "-window"),
     (["-foo", "1"], "-foo"),
