@@ -27,7 +27,7 @@ from typing import List, Optional
 import numpy as np
 
 from cw2v import persist
-from cw2v._kernels.textfile import WordHash, scan_file, split_ranges
+from cw2v._kernels.textfile import FileSentences, WordHash, scan_file, split_ranges
 from cw2v._kernels.train import Trainer
 from cw2v.corpus import DEFAULT_MAX_SENTENCE_LENGTH, check_corpus
 from cw2v.huffman import build_huffman
@@ -228,6 +228,12 @@ class Word2Vec:
         With ``update=True`` new words are added to a trained model: old words
         keep their rows, new rows are initialised, and training continues.
 
+        ``corpus_file`` is counted in C, except when both ``trim_rule`` and
+        ``max_vocab_size`` are set: the rule is then consulted at every
+        pruning round as in iterable mode, by counting the file's lines as
+        iterable mode counts a corpus (the same vocabulary as
+        ``corpus_iterable=FileSentences(path)``; several times slower).
+
         ``keep_raw_vocab`` is accepted for gensim compatibility and changes
         nothing: cw2v never keeps the counts of the words it drops (gensim's
         ``raw_vocab``); the kept words' counts are in ``model.vocab.counts``.
@@ -246,6 +252,10 @@ class Word2Vec:
             raise ValueError("build_vocab(update=True) needs a model with a vocabulary: "
                              "call build_vocab(corpus) first")
         old_size = len(self.vocab) if update else 0
+        if corpus_file is not None and trim_rule is not None and self.max_vocab_size is not None:
+            # The rule must be consulted at every pruning round: count the file's
+            # lines (split as file mode splits them) as iterable mode counts a corpus.
+            corpus, corpus_file = FileSentences(corpus), None
         if corpus_file is not None:
             # Count the file in C (GIL released), with the tokenizer file-mode training uses.
             scan = scan_file(corpus, max_vocab_size=self.max_vocab_size)

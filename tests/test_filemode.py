@@ -120,3 +120,34 @@ def test_interim_progress_shows_the_running_loss(tmp_path, caplog):
     epoch = model.training_history[0]
     final = epoch["loss"] / epoch["predictions"]
     assert all(final / 3 < x < final * 3 for x in interim), (interim, final)
+
+
+def test_trim_rule_is_consulted_when_max_vocab_size_prunes(tmp_path):
+    """File mode keeps what the rule keeps while pruning, exactly as iterable mode does."""
+    import random
+    from cw2v.vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP
+    rng = random.Random(2)
+    words = [f"w{int(rng.paretovariate(1.0))}" for _ in range(6000)]
+    words.insert(3, "keepme")                 # seen once, early: the first pruning drops it
+    lines = [words[i:i + 10] for i in range(0, len(words), 10)]
+    path = write_lines(tmp_path / "zipf.txt", lines)
+
+    def rule(word, count, min_count):
+        return {"keepme": RULE_KEEP, "w1": RULE_DISCARD}.get(word, RULE_DEFAULT)
+
+    def vocab_of(**corpus):
+        model = Word2Vec(vector_size=4, min_count=1, max_vocab_size=40, trim_rule=rule)
+        model.build_vocab(**corpus)
+        return model
+
+    from_file = vocab_of(corpus_file=path)
+    from_lines = vocab_of(corpus_iterable=lines)
+    assert "keepme" in from_file.wv.key_to_index and "w1" not in from_file.wv.key_to_index
+    assert from_file.wv.index_to_key == from_lines.wv.index_to_key
+    assert from_file.vocab.counts.tolist() == from_lines.vocab.counts.tolist()
+    assert (from_file.corpus_total_words, from_file.corpus_count) == (len(words), len(lines))
+    # Without the rule the scan would have dropped it: pruning did happen.
+    plain = Word2Vec(vector_size=4, min_count=1, max_vocab_size=40)
+    plain.build_vocab(corpus_file=path)
+    assert "keepme" not in plain.wv.key_to_index
+    from_file.train(corpus_file=path, total_words=from_file.corpus_total_words, epochs=1)

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cw2v._kernels.textfile import (WordHash, count_file, range_stats, read_range,
-                                    scan_file, split_ranges)
+from cw2v._kernels.textfile import (FileSentences, WordHash, count_file, range_stats,
+                                    read_range, scan_file, split_ranges)
 
 KJV = Path(__file__).resolve().parent.parent / "cw2v" / "data" / "kjv.txt.gz"
 WORD_RE = re.compile(rb"[^ \t\n\v\f\r]+")
@@ -435,3 +435,27 @@ def test_pruning_keeps_the_scan_bounded(tmp_path):
     exact = collections.Counter(w.decode() for w in words)
     for w, c in exact.most_common(5):
         assert scan.counts[w] == c
+
+
+@settings(max_examples=40, deadline=None)
+@given(words=st.lists(st.sampled_from([b"a", b"bb", b"e\xff", "\u00e9".encode(), b"x" * 300]),
+                      max_size=60),
+       seps=st.lists(st.sampled_from([b" ", b"\n", b"\t", b"\r\n", b"\n\n", b"\x0b"]), min_size=1))
+def test_file_sentences_are_the_lines_split_as_the_reader_splits(tmp_path_factory, words, seps):
+    data = b"".join(w + seps[i % len(seps)] for i, w in enumerate(words))
+    path = tmp_path_factory.mktemp("s") / "s.txt"
+    path.write_bytes(data)
+    expected = [[w.decode("utf-8", "replace") for w in line.split()]
+                for line in data.split(b"\n") if line.split()]
+    sentences = FileSentences(path)
+    assert list(sentences) == expected
+    assert list(sentences) == expected          # restartable
+    if expected:
+        scan = scan_file(path)
+        assert collections.Counter(w for s in expected for w in s) == scan.counts
+        assert (sum(map(len, expected)), len(expected)) == (scan.raw_tokens, scan.n_sentences)
+
+
+def test_file_sentences_of_a_missing_file_name_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.txt"):
+        list(FileSentences(tmp_path / "missing.txt"))

@@ -8,7 +8,9 @@ Thin Python wrappers over ``src_c/tokenizer.c`` and ``src_c/wordhash.c``:
   file, as a training worker sees them (a test and benchmark hook), and
   :func:`range_stats`: their numbers, counted without keeping them;
 - :func:`split_ranges`: cut a file into byte ranges for the workers;
-- :func:`count_file` / :func:`scan_file`: the vocabulary scan of a file.
+- :func:`count_file` / :func:`scan_file`: the vocabulary scan of a file;
+- :class:`FileSentences`: the lines of a file as lists of str, split the
+  same way, for the rare scans that need Python per word.
 
 Words are maximal runs of bytes other than ASCII whitespace (space, \\t, \\n,
 \\v, \\f, \\r; unlike ``str.split()``, Unicode spaces such as U+00A0 do not
@@ -356,3 +358,50 @@ def count_file(path, max_vocab_size=None):
     """
     scan = scan_file(path, max_vocab_size)
     return scan.counts, scan.raw_tokens, scan.n_sentences
+
+
+class FileSentences:
+    """The lines of a text file as lists of words (str), split as file mode splits them.
+
+    A restartable corpus: each iteration reads the file again with the C
+    reader.  Words are decoded from UTF-8 with errors='replace' one by one;
+    lines without words are skipped.  Slow next to :func:`scan_file` (a
+    Python str per word): for scans that must call Python while counting,
+    such as a ``trim_rule`` consulted when ``max_vocab_size`` prunes.
+    """
+
+    def __init__(self, path):
+        self.path = os.fsdecode(_path_bytes(path))
+
+    def __iter__(self):
+        return _file_sentences(self.path)
+
+    def __repr__(self):
+        return f"FileSentences({self.path!r})"
+
+
+def _file_sentences(path):
+    cdef bytes bpath = _path_bytes(path)
+    cdef cw2v_reader reader
+    cdef const char *word
+    cdef size_t length
+    cdef int token
+    cdef int rc = cw2v_reader_open(&reader, bpath, 0, -1)
+    if rc != CW2V_OK:
+        raise status_error(rc, path, reader.sys_errno)
+    try:
+        sentence = []
+        while True:
+            token = cw2v_reader_next_word(&reader, &word, &length)
+            if token == CW2V_TOKEN_WORD:
+                sentence.append(PyUnicode_DecodeUTF8(word, length, "replace"))
+            elif token == CW2V_TOKEN_NEWLINE or token == CW2V_TOKEN_END:
+                if sentence:
+                    yield sentence
+                    sentence = []
+                if token == CW2V_TOKEN_END:
+                    return
+            else:
+                raise status_error(token, path, reader.sys_errno)
+    finally:
+        cw2v_reader_close(&reader)
