@@ -375,6 +375,23 @@ def cmd_evaluate(args) -> int:
 
 # ---------------------------------------------------------------- parser
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, like every other cw2v error.
+
+    argparse prints the whole usage block before a bad flag's message, which
+    buries the message; --help still prints everything.
+    """
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {_one_line(message)}; see {self.prog} --help\n")
+
+
+def _one_line(text) -> str:
+    """`text` as one printable line: file contents quoted in a message may hold anything."""
+    line = " ".join(str(text).split())
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in line)
+
+
 def _number(kind, minimum, strict=False):
     """argparse type: a `kind` (int or float) >= minimum (> minimum if strict)."""
     def parse(text):
@@ -480,18 +497,20 @@ def _add_vectors_argument(parser):
 
 def build_parser() -> argparse.ArgumentParser:
     from cw2v import __version__
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cw2v", description="Fast compiled word2vec: train word vectors and query them.",
         epilog="Run 'cw2v COMMAND --help' for the options of a command.")
     parser.add_argument("--version", action="version", version=f"cw2v {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    parser.commands = {}
 
     def command(name, func, summary, description, **kw):
         p = sub.add_parser(name, help=summary, description=textwrap.fill(description, 79),
                            allow_abbrev=False,
                            formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
         p.set_defaults(func=func)
+        parser.commands[name] = p
         return p
 
     demo = command("demo", cmd_demo, "train on the bundled corpus and show neighbours",
@@ -559,7 +578,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Run the command line on `argv` (default: sys.argv[1:]); returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # reported by the command's own parser, which names the command
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     level = {0: logging.WARNING, 1: logging.WARNING}.get(getattr(args, "debug", 0), logging.INFO)
     try:
         with _log_to_stderr(level):
@@ -579,8 +600,8 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"cw2v {args.command}: interrupted", file=sys.stderr)
         return 130
-    # One printable line, always: file contents quoted in a message may hold anything.
-    message = " ".join(str(error).split()) or type(error).__name__
-    message = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in message)
+    message = _one_line(error) or type(error).__name__
+    if status == 2:  # a usage error, as argparse's own: point to the flags
+        message += f"; see cw2v {args.command} --help"
     print(f"cw2v {args.command}: error: {message}", file=sys.stderr)
     return status
