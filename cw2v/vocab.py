@@ -320,15 +320,17 @@ class Vocabulary:
     def save_word2vec_vocab(self, path: Union[str, os.PathLike]) -> None:
         """Write ``word count`` lines in index order (word2vec.c's ``-save-vocab`` format).
 
-        UTF-8, atomic (temp file + rename). Words containing whitespace cannot
-        be represented in this format: ValueError naming the word.
+        UTF-8, atomic (temp file + rename). A word that is empty or holds a
+        space, tab, newline or carriage return cannot be represented in this
+        format (word2vec.c splits on those): ValueError naming the word.
+        Other whitespace (U+00A0, vertical tab, ...) is written as it is.
         """
         lines = []
         for word, count in zip(self.index_to_key, self.counts.tolist()):
-            if not word or word.split() != [word]:
+            if not word or any(sep in word for sep in _VOCAB_FILE_BREAKS):
                 raise ValueError(
-                    f"word {word!r} is empty or contains whitespace and cannot be written in the word2vec"
-                    " vocab format (one 'word count' per line)"
+                    f"word {word!r} is empty or contains a space, tab or line break and cannot be written"
+                    " in the word2vec vocab format (one 'word count' per line)"
                 )
             lines.append(f"{word} {count}\n")
         _atomic_write_text(os.fspath(path), "".join(lines))
@@ -339,12 +341,14 @@ class Vocabulary:
                             sorted_vocab: bool = True, unicode_errors: str = "strict") -> "Vocabulary":
         """Build a vocabulary from a word2vec.c ``-save-vocab`` file (``-read-vocab``).
 
-        One ``word count`` pair per line (blank lines ignored; ``.gz``/``.bz2``/
-        ``.xz`` transparent); selection as in :meth:`from_counts`. word2vec.c
-        writes its sentence-end marker ``</s>`` as the first entry; it is
-        loaded like any other word (drop it with a ``trim_rule`` if unwanted).
-        Malformed lines, negative counts and duplicate words raise ValueError
-        naming the file and line.
+        One ``word count`` pair per line, separated by spaces or tabs (blank
+        lines and a trailing ``\\r`` ignored; ``.gz``/``.bz2``/``.xz``
+        transparent); selection as in :meth:`from_counts`. As in word2vec.c,
+        only ASCII spaces and tabs separate: a word may hold other whitespace
+        such as U+00A0. word2vec.c writes its sentence-end marker ``</s>`` as
+        the first entry; it is loaded like any other word (drop it with a
+        ``trim_rule`` if unwanted). Malformed lines, negative counts and
+        duplicate words raise ValueError naming the file and line.
         """
         path = os.fspath(path)
         counts = {}
@@ -354,19 +358,13 @@ class Vocabulary:
                     line = raw_line.decode("utf-8", unicode_errors)
                 except UnicodeDecodeError as err:
                     raise ValueError(f"{path!r} line {line_no}: invalid UTF-8 ({err.reason})") from None
-                fields = line.split()
-                if not fields:
-                    continue
-                if len(fields) != 2:
-                    raise ValueError(f"{path!r} line {line_no}: expected 'word count', got {line.rstrip()!r}")
-                word, count_text = fields
                 try:
-                    count = int(count_text)
-                except ValueError:
-                    count = -1
-                if count < 0:
-                    raise ValueError(f"{path!r} line {line_no}: count must be a non-negative integer,"
-                                     f" got {count_text!r}")
+                    entry = _split_vocab_line(line)
+                except ValueError as err:
+                    raise ValueError(f"{path!r} line {line_no}: {err}") from None
+                if entry is None:
+                    continue
+                word, count = entry
                 if word in counts:
                     raise ValueError(f"{path!r} line {line_no}: duplicate word {word!r}")
                 counts[word] = count
@@ -374,6 +372,29 @@ class Vocabulary:
             raise ValueError(f"{path!r} holds no 'word count' lines")
         return cls.from_counts(counts, min_count=min_count, max_final_vocab=max_final_vocab, trim_rule=trim_rule,
                                sorted_vocab=sorted_vocab)
+
+
+# What separates fields in word2vec.c's vocab files ('\r' it skips), so no word may hold it.
+_VOCAB_FILE_BREAKS = (" ", "\t", "\n", "\r")
+
+
+def _split_vocab_line(line: str) -> Optional[Tuple[str, int]]:
+    """(word, count) of a vocab file line, split at its last space or tab; None if blank.
+
+    ValueError (without the location, which the caller adds) if it is not 'word count'.
+    """
+    body = line.rstrip("\r\n").strip(" \t")
+    if not body:
+        return None
+    cut = max(body.rfind(" "), body.rfind("\t"))
+    word = body[:cut].rstrip(" \t") if cut > 0 else ""
+    if not word or " " in word or "\t" in word:
+        raise ValueError(f"expected 'word count' (a word without spaces or tabs), got {body!r}")
+    count_text = body[cut + 1:]
+    # Only ASCII digits: int() would also take '+3', '1_000' or '٣'.
+    if not (count_text.isascii() and count_text.isdigit()):
+        raise ValueError(f"count must be a non-negative integer, got {count_text!r}")
+    return word, int(count_text)
 
 
 def _counts_array(values: Iterable, words: Sequence[str]) -> np.ndarray:

@@ -317,6 +317,11 @@ def test_load_word2vec_c_style_file_gz(tmp_path):
     ("a 1\nb -3\n", "line 2"),
     ("a 1\nb 2\na 3\n", "line 3: duplicate"),
     ("\n\n", "no 'word count'"),
+    ("a 1\nnew york 3\n", "line 2: expected 'word count'"),
+    ("a 1\nb +3\n", "line 2: count"),
+    ("a 1\nb 1_000\n", "line 2: count"),
+    ("a 1\nb \u0663\n", "line 2: count"),  # ARABIC-INDIC DIGIT THREE: int() would take it
+    ("a\u00a03\n", "line 1: expected"),     # U+00A0 does not separate
 ])
 def test_load_word2vec_vocab_rejects_malformed(tmp_path, content, message):
     path = tmp_path / "v.txt"
@@ -326,10 +331,32 @@ def test_load_word2vec_vocab_rejects_malformed(tmp_path, content, message):
     assert str(path) in str(info.value)
 
 
-def test_save_rejects_words_with_whitespace(tmp_path):
-    vocab = Vocabulary.from_counts({"new york": 3, "a": 2}, min_count=1)
-    with pytest.raises(ValueError, match="new york"):
+def test_vocab_file_words_may_hold_non_ascii_whitespace(tmp_path):
+    # word2vec.c splits vocab lines on ASCII spaces and tabs only; str.split()
+    # would cut all of these words in two.
+    words = ["a\u00a0b", "em\u2003space", "v\x0btab", "f\x0cfeed", "nel\x85", "ls\u2028x", "\u00a0"]
+    path = tmp_path / "v.txt"
+    path.write_bytes("".join(f"{w} {i + 1}\n" for i, w in enumerate(words)).encode())
+    vocab = Vocabulary.load_word2vec_vocab(path, min_count=1, sorted_vocab=False)
+    assert as_pairs(vocab) == [(w, i + 1) for i, w in enumerate(words)]
+    again = tmp_path / "again.txt"
+    vocab.save_word2vec_vocab(again)  # and they can be written back
+    assert as_pairs(Vocabulary.load_word2vec_vocab(again, min_count=1, sorted_vocab=False)) == as_pairs(vocab)
+
+
+def test_vocab_file_separators_and_line_ends(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_bytes(b"  the\t\t10 \r\nof   3\r\n\n \t\nx 1")
+    vocab = Vocabulary.load_word2vec_vocab(path, min_count=1)
+    assert as_pairs(vocab) == [("the", 10), ("of", 3), ("x", 1)]
+
+
+@pytest.mark.parametrize("word", ["new york", "tab\tbed", "two\nlines", "cr\r", ""])
+def test_save_rejects_words_the_format_cannot_hold(tmp_path, word):
+    vocab = Vocabulary.from_counts({word: 3, "a": 2}, min_count=1)
+    with pytest.raises(ValueError, match="cannot be written") as info:
         vocab.save_word2vec_vocab(tmp_path / "v.txt")
+    assert repr(word) in str(info.value)
     assert not os.listdir(tmp_path)
 
 
