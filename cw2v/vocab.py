@@ -26,7 +26,10 @@ Selection rules, applied in this order:
 """
 from __future__ import annotations
 
+import bz2
+import gzip
 import logging
+import lzma
 import os
 import tempfile
 from collections.abc import Mapping
@@ -320,7 +323,8 @@ class Vocabulary:
     def save_word2vec_vocab(self, path: Union[str, os.PathLike]) -> None:
         """Write ``word count`` lines in index order (word2vec.c's ``-save-vocab`` format).
 
-        UTF-8, atomic (temp file + rename). A word that is empty or holds a
+        UTF-8, compressed when the name ends in ``.gz``, ``.bz2``, ``.xz``
+        or ``.lzma``, atomic (temp file + rename). A word that is empty or holds a
         space, tab, newline or carriage return cannot be represented in this
         format (word2vec.c splits on those): ValueError naming the word.
         Other whitespace (U+00A0, vertical tab, ...) is written as it is.
@@ -333,7 +337,8 @@ class Vocabulary:
                     " in the word2vec vocab format (one 'word count' per line)"
                 )
             lines.append(f"{word} {count}\n")
-        _atomic_write_text(os.fspath(path), "".join(lines))
+        path = os.fspath(path)
+        _atomic_write(path, _compressed_by_suffix(path, "".join(lines).encode("utf-8")))
 
     @classmethod
     def load_word2vec_vocab(cls, path: Union[str, os.PathLike], min_count: int = 5,
@@ -342,8 +347,8 @@ class Vocabulary:
         """Build a vocabulary from a word2vec.c ``-save-vocab`` file (``-read-vocab``).
 
         One ``word count`` pair per line, separated by spaces or tabs (blank
-        lines and a trailing ``\\r`` ignored; ``.gz``/``.bz2``/``.xz``
-        transparent); selection as in :meth:`from_counts`. As in word2vec.c,
+        lines and a trailing ``\\r`` ignored; gzip, bzip2 and xz files
+        decompressed, see ``cw2v.corpus.open_text_source``); selection as in :meth:`from_counts`. As in word2vec.c,
         only ASCII spaces and tabs separate: a word may hold other whitespace
         such as U+00A0. word2vec.c writes its sentence-end marker ``</s>`` as
         the first entry; it is loaded like any other word (drop it with a
@@ -435,12 +440,30 @@ def _count_corpus(corpus, max_vocab_size: Optional[int], trim_rule: Optional[Tri
     return counter, floor
 
 
-def _atomic_write_text(path: str, text: str) -> None:
+def _compressed_by_suffix(path: str, data: bytes) -> bytes:
+    """``data`` compressed as ``path``'s suffix says (.gz, .bz2, .xz, .lzma), else as it is.
+
+    What ``cw2v.corpus.open_text_source`` reads back. gzip gets mtime 0 so
+    the same vocabulary always gives the same bytes.
+    """
+    lower = path.lower()
+    if lower.endswith(".gz"):
+        return gzip.compress(data, mtime=0)
+    if lower.endswith(".bz2"):
+        return bz2.compress(data)
+    if lower.endswith(".xz"):
+        return lzma.compress(data)
+    if lower.endswith(".lzma"):
+        return lzma.compress(data, format=lzma.FORMAT_ALONE)
+    return data
+
+
+def _atomic_write(path: str, data: bytes) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
         # mkstemp creates the file 0600; give it the permissions a plain open() would.
         umask = os.umask(0)
         os.umask(umask)

@@ -4,9 +4,11 @@ Oracles: collections.Counter counts, slow pure-Python re-implementations of
 the selection and word2vec.c-style pruning rules, and gensim's build_vocab on
 the same corpus.
 """
+import bz2
 import gzip
 import importlib.resources
 import logging
+import lzma
 import os
 from collections import Counter
 
@@ -299,6 +301,27 @@ def test_word2vec_vocab_round_trip(tmp_path):
     # Overwriting goes through the same atomic path.
     Vocabulary.from_counts({"a": 1}, min_count=1).save_word2vec_vocab(path)
     assert path.read_text() == "a 1\n"
+
+
+DECOMPRESS = {"": bytes, ".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress,
+              ".lzma": lzma.decompress}
+# Any str word2vec.c keeps whole: no space, tab or line break (surrogates cannot be UTF-8).
+vocab_file_words = st.text(st.characters(exclude_characters=" \t\n\r", exclude_categories=("Cs",)),
+                           min_size=1, max_size=6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pairs=st.dictionaries(vocab_file_words, st.integers(0, 2 ** 62), min_size=1, max_size=12),
+       suffix=st.sampled_from(sorted(DECOMPRESS)))
+def test_vocab_file_round_trip_compressed_by_suffix(tmp_path_factory, pairs, suffix):
+    vocab = Vocabulary.from_counts(pairs, min_count=0)
+    path = tmp_path_factory.mktemp("vocab") / f"vocab.txt{suffix}"
+    vocab.save_word2vec_vocab(path)
+    expected = "".join(f"{w} {c}\n" for w, c in as_pairs(vocab)).encode()
+    assert DECOMPRESS[suffix](path.read_bytes()) == expected  # compressed as the name says
+    assert os.listdir(path.parent) == [path.name]
+    loaded = Vocabulary.load_word2vec_vocab(path, min_count=0)
+    assert as_pairs(loaded) == as_pairs(vocab)
 
 
 def test_load_word2vec_c_style_file_gz(tmp_path):
