@@ -398,12 +398,21 @@ class KeyedVectors:
         return self._top_keys(scores[None, :], [tuple(exclude)], topn, start)[0]
 
     def similarity(self, w1, w2):
-        """Cosine similarity of two keys."""
-        normed = self._normed()[0]
-        return float(normed[self.get_index(w1)] @ normed[self.get_index(w2)])
+        """Cosine similarity of two keys.
+
+        Raises ``ValueError`` naming the key if either vector is zero (it has no
+        direction), as :meth:`most_similar` does; gensim returns 0.0 there.
+        """
+        normed, norms = self._normed()
+        index1, index2 = self.get_index(w1), self.get_index(w2)
+        for key, index in ((w1, index1), (w2, index2)):
+            if not 0 < norms[index] < np.inf:
+                raise ValueError(f"the vector of {key!r} is zero (or not finite), so it has no direction "
+                                 "to compare; check for all-zero vectors")
+        return float(normed[index1] @ normed[index2])
 
     def distance(self, w1, w2):
-        """Cosine distance ``1 - similarity(w1, w2)``."""
+        """Cosine distance ``1 - similarity(w1, w2)``; ``ValueError`` for a zero vector, as there."""
         return 1.0 - self.similarity(w1, w2)
 
     def n_similarity(self, ws1, ws2):

@@ -163,7 +163,12 @@ def test_zero_rows_never_produce_nan(data):
     assert np.all(np.isfinite(scores)) and scores[10] == 0
     with pytest.raises(ValueError, match="zero"):
         kv.most_similar("w10")
-    assert kv.similarity("w1", "w10") == 0.0
+    for method in (kv.similarity, kv.distance):
+        for pair in (("w1", "w10"), ("w10", "w1"), ("w10", "w10")):
+            with pytest.raises(ValueError, match="the vector of 'w10' is zero"):
+                method(*pair)
+    assert kv.similarity("w1", "w2") == pytest.approx(
+        vectors[1] @ vectors[2] / np.linalg.norm(vectors[1]) / np.linalg.norm(vectors[2]), abs=1e-6)
 
 
 def test_tiny_vocabulary_returns_what_exists():
