@@ -242,7 +242,13 @@ def _read_lines(path):
     path = os.fspath(path)
     opener = gzip.open if path.endswith(".gz") else bz2.open if path.endswith(".bz2") else open
     with opener(path, "rb") as fh:
-        data = fh.read()
+        try:
+            data = fh.read()
+        except (OSError, EOFError) as err:  # only compressed data fails here once the file is open
+            if opener is open:
+                raise
+            raise ValueError(f"{path}: cannot decompress: {err}; the file is damaged or not "
+                             f"{path.rsplit('.', 1)[1]}-compressed") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:

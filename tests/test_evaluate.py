@@ -1,6 +1,9 @@
 """Analogy and word-pair evaluation on hand-built vectors whose answers hold by construction,
 and agreement with gensim on the same vectors."""
+import bz2
+import gzip
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -115,6 +118,20 @@ def test_bad_analogy_files(tmp_path):
         evaluate_word_analogies(kv, tmp_path / "bad.txt")
     (tmp_path / "short.txt").write_text(": s\nman woman king\nman woman king queen\n")
     assert evaluate_word_analogies(kv, tmp_path / "short.txt")[0] == 1.0  # malformed line skipped
+
+
+@pytest.mark.parametrize("suffix, compress", [(".gz", gzip.compress), (".bz2", bz2.compress)])
+def test_damaged_compressed_files(tmp_path, suffix, compress):
+    kv = KeyedVectors.from_arrays(*grid_vectors())
+    whole = compress(b": s\nman woman king queen\n" * 200)
+    for name, data in (("cut", whole[: len(whole) // 2]), ("plain", b"man woman 5.0\n" * 10)):
+        path = tmp_path / (name + suffix)
+        path.write_bytes(data)
+        for evaluate in (evaluate_word_analogies, evaluate_word_pairs):
+            with pytest.raises(ValueError, match=f"{re.escape(str(path))}: cannot decompress"):
+                evaluate(kv, path)
+    with pytest.raises(FileNotFoundError):
+        evaluate_word_pairs(kv, tmp_path / ("missing" + suffix))
 
 
 def test_analogy_blocks_do_not_change_results(tmp_path, monkeypatch):
