@@ -327,7 +327,10 @@ class KeyedVectors:
         Returns
         -------
         list (length Q) of lists of (str, float)
-            ``result[q]`` equals ``most_similar(<query q>, topn=topn)``.
+            ``result[q]`` is ``most_similar(<query q>, topn=topn)`` up to float
+            rounding: the matrix-matrix product sums in another order than the
+            single query's, so scores can differ in their last bits, and keys
+            whose scores tie to that precision can trade places.
         """
         if isinstance(queries, np.ndarray) and queries.ndim == 2:
             if queries.shape[1] != self.vector_size:
