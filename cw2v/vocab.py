@@ -48,7 +48,10 @@ RULE_KEEP = 2
 
 TrimRule = Callable[[str, int, int], int]
 
-__all__ = ["Vocabulary", "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP"]
+# word2vec.c's sentence-end token: entry 0 of its vocabulary files.
+SENTENCE_END = "</s>"
+
+__all__ = ["Vocabulary", "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "SENTENCE_END"]
 
 
 def _check_count_param(name: str, value, allow_none: bool = False, minimum: int = 0):
@@ -321,16 +324,30 @@ class Vocabulary:
 
     # --------------------------------------------------- word2vec.c vocab files
     def save_word2vec_vocab(self, path: Union[str, os.PathLike]) -> None:
-        """Write ``word count`` lines in index order (word2vec.c's ``-save-vocab`` format).
+        """Write word2vec.c's ``-save-vocab`` format: ``word count`` per line.
+
+        The first line is ``</s> N``, word2vec.c's sentence-end entry: its
+        ``-read-vocab`` takes whatever entry comes first as the sentence end,
+        so without it cw2v's most frequent word would end every sentence. N
+        is this vocabulary's ``corpus_count`` (sentences of the last scan;
+        word2vec.c counts the newlines of the text, the same number for a
+        corpus of one sentence per line without blank or over-long lines),
+        or, when the vocabulary holds a ``</s>`` word (see
+        :meth:`load_word2vec_vocab`), that word's count. The other words
+        follow in index order.
 
         UTF-8, compressed when the name ends in ``.gz``, ``.bz2``, ``.xz``
-        or ``.lzma``, atomic (temp file + rename). A word that is empty or holds a
-        space, tab, newline or carriage return cannot be represented in this
-        format (word2vec.c splits on those): ValueError naming the word.
-        Other whitespace (U+00A0, vertical tab, ...) is written as it is.
+        or ``.lzma``, atomic (temp file + rename). A word that is empty or
+        holds a space, tab, newline or carriage return cannot be represented
+        in this format (word2vec.c splits on those): ValueError naming the
+        word. Other whitespace (U+00A0, vertical tab, ...) is written as it is.
         """
-        lines = []
+        end_index = self.key_to_index.get(SENTENCE_END)
+        end_count = self.corpus_count if end_index is None else int(self.counts[end_index])
+        lines = [f"{SENTENCE_END} {end_count}\n"]
         for word, count in zip(self.index_to_key, self.counts.tolist()):
+            if word == SENTENCE_END:
+                continue
             if not word or any(sep in word for sep in _VOCAB_FILE_BREAKS):
                 raise ValueError(
                     f"word {word!r} is empty or contains a space, tab or line break and cannot be written"
@@ -343,20 +360,29 @@ class Vocabulary:
     @classmethod
     def load_word2vec_vocab(cls, path: Union[str, os.PathLike], min_count: int = 5,
                             max_final_vocab: Optional[int] = None, trim_rule: Optional[TrimRule] = None,
-                            sorted_vocab: bool = True, unicode_errors: str = "strict") -> "Vocabulary":
+                            sorted_vocab: bool = True, unicode_errors: str = "strict",
+                            keep_sentence_end: bool = False) -> "Vocabulary":
         """Build a vocabulary from a word2vec.c ``-save-vocab`` file (``-read-vocab``).
 
         One ``word count`` pair per line, separated by spaces or tabs (blank
         lines and a trailing ``\\r`` ignored; gzip, bzip2 and xz files
-        decompressed, see ``cw2v.corpus.open_text_source``); selection as in :meth:`from_counts`. As in word2vec.c,
-        only ASCII spaces and tabs separate: a word may hold other whitespace
-        such as U+00A0. word2vec.c writes its sentence-end marker ``</s>`` as
-        the first entry; it is loaded like any other word (drop it with a
-        ``trim_rule`` if unwanted). Malformed lines, negative counts and
-        duplicate words raise ValueError naming the file and line.
+        decompressed, see ``cw2v.corpus.open_text_source``); selection as in
+        :meth:`from_counts`. As in word2vec.c, only ASCII spaces and tabs
+        separate: a word may hold other whitespace such as U+00A0.
+
+        word2vec.c writes its sentence-end marker ``</s>`` as the first entry,
+        counting the lines of the text. It is not a word of the text (cw2v's
+        readers never produce it) and as one it would take a share of the
+        noise distribution and of the subsampling total, so it is dropped
+        unless ``keep_sentence_end`` (then it is selected like any other
+        word); either way its count becomes ``corpus_count``.
+
+        Malformed lines, negative counts and duplicate words raise ValueError
+        naming the file and line.
         """
         path = os.fspath(path)
         counts = {}
+        sentence_end_count = None
         with open_text_source(path) as fin:
             for line_no, raw_line in enumerate(fin, start=1):
                 try:
@@ -370,13 +396,19 @@ class Vocabulary:
                 if entry is None:
                     continue
                 word, count = entry
-                if word in counts:
+                if word in counts or (word == SENTENCE_END and sentence_end_count is not None):
                     raise ValueError(f"{path!r} line {line_no}: duplicate word {word!r}")
+                if word == SENTENCE_END:
+                    sentence_end_count = count
+                    if not keep_sentence_end:
+                        continue
                 counts[word] = count
         if not counts:
-            raise ValueError(f"{path!r} holds no 'word count' lines")
+            raise ValueError(f"{path!r} holds no 'word count' lines"
+                             + (f" besides the sentence end {SENTENCE_END!r}" if sentence_end_count is not None
+                                else ""))
         return cls.from_counts(counts, min_count=min_count, max_final_vocab=max_final_vocab, trim_rule=trim_rule,
-                               sorted_vocab=sorted_vocab)
+                               sorted_vocab=sorted_vocab, corpus_count=sentence_end_count or 0)
 
 
 # What separates fields in word2vec.c's vocab files ('\r' it skips), so no word may hold it.

@@ -290,48 +290,58 @@ def test_scan_counts_the_inspected_first_sentence_once():
 
 # ------------------------------------------------------------ vocab files
 def test_word2vec_vocab_round_trip(tmp_path):
-    vocab = Vocabulary.from_counts({"the": 10, "été": 4, "日本": 4, "x": 1}, min_count=1)
+    vocab = Vocabulary.from_counts({"the": 10, "été": 4, "日本": 4, "x": 1}, min_count=1, corpus_count=3)
     path = tmp_path / "vocab.txt"
     vocab.save_word2vec_vocab(path)
-    assert path.read_bytes() == "the 10\nété 4\n日本 4\nx 1\n".encode()
+    # word2vec.c's layout: its sentence end first (here counting the corpus's sentences).
+    assert path.read_bytes() == "</s> 3\nthe 10\nété 4\n日本 4\nx 1\n".encode()
     assert os.listdir(tmp_path) == ["vocab.txt"]  # no temp file left behind
     loaded = Vocabulary.load_word2vec_vocab(path, min_count=1)
-    assert as_pairs(loaded) == as_pairs(vocab)
+    assert as_pairs(loaded) == as_pairs(vocab) and loaded.corpus_count == 3
+    assert loaded.raw_word_count == 19  # the sentence end is not a word
     assert as_pairs(Vocabulary.load_word2vec_vocab(path, min_count=4)) == as_pairs(vocab)[:3]
     # Overwriting goes through the same atomic path.
     Vocabulary.from_counts({"a": 1}, min_count=1).save_word2vec_vocab(path)
-    assert path.read_text() == "a 1\n"
+    assert path.read_text() == "</s> 0\na 1\n"
 
 
 DECOMPRESS = {"": bytes, ".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress,
               ".lzma": lzma.decompress}
 # Any str word2vec.c keeps whole: no space, tab or line break (surrogates cannot be UTF-8).
 vocab_file_words = st.text(st.characters(exclude_characters=" \t\n\r", exclude_categories=("Cs",)),
-                           min_size=1, max_size=6)
+                           min_size=1, max_size=6).filter(lambda word: word != "</s>")
 
 
 @settings(max_examples=100, deadline=None)
 @given(pairs=st.dictionaries(vocab_file_words, st.integers(0, 2 ** 62), min_size=1, max_size=12),
-       suffix=st.sampled_from(sorted(DECOMPRESS)))
-def test_vocab_file_round_trip_compressed_by_suffix(tmp_path_factory, pairs, suffix):
-    vocab = Vocabulary.from_counts(pairs, min_count=0)
+       sentences=st.integers(0, 2 ** 40), suffix=st.sampled_from(sorted(DECOMPRESS)))
+def test_vocab_file_round_trip_compressed_by_suffix(tmp_path_factory, pairs, sentences, suffix):
+    vocab = Vocabulary.from_counts(pairs, min_count=0, corpus_count=sentences)
     path = tmp_path_factory.mktemp("vocab") / f"vocab.txt{suffix}"
     vocab.save_word2vec_vocab(path)
-    expected = "".join(f"{w} {c}\n" for w, c in as_pairs(vocab)).encode()
-    assert DECOMPRESS[suffix](path.read_bytes()) == expected  # compressed as the name says
+    expected = f"</s> {sentences}\n" + "".join(f"{w} {c}\n" for w, c in as_pairs(vocab))
+    assert DECOMPRESS[suffix](path.read_bytes()) == expected.encode()  # compressed as the name says
     assert os.listdir(path.parent) == [path.name]
     loaded = Vocabulary.load_word2vec_vocab(path, min_count=0)
     assert as_pairs(loaded) == as_pairs(vocab)
+    assert loaded.corpus_count == sentences and loaded.raw_word_count == sum(pairs.values())
 
 
 def test_load_word2vec_c_style_file_gz(tmp_path):
-    # As word2vec.c -save-vocab writes it: </s> first, then by count.
+    # As word2vec.c -save-vocab writes it: </s> (counting lines) first, then by count.
     path = tmp_path / "v.txt.gz"
     with gzip.open(path, "wt") as f:
         f.write("</s> 7\nthe 5\nof 3\nrare 1\n")
     vocab = Vocabulary.load_word2vec_vocab(path, min_count=2)
-    assert as_pairs(vocab) == [("</s>", 7), ("the", 5), ("of", 3)]
-    assert vocab.raw_word_count == 16
+    assert as_pairs(vocab) == [("the", 5), ("of", 3)]
+    assert vocab.raw_word_count == 9 and vocab.corpus_count == 7
+    kept = Vocabulary.load_word2vec_vocab(path, min_count=2, keep_sentence_end=True)
+    assert as_pairs(kept) == [("</s>", 7), ("the", 5), ("of", 3)]
+    assert kept.raw_word_count == 16 and kept.corpus_count == 7
+    # A kept sentence end is written once, first, with its own count.
+    again = tmp_path / "again.txt"
+    kept.save_word2vec_vocab(again)
+    assert again.read_text() == "</s> 7\nthe 5\nof 3\n"
 
 
 @pytest.mark.parametrize("content, message", [
@@ -345,6 +355,8 @@ def test_load_word2vec_c_style_file_gz(tmp_path):
     ("a 1\nb 1_000\n", "line 2: count"),
     ("a 1\nb \u0663\n", "line 2: count"),  # ARABIC-INDIC DIGIT THREE: int() would take it
     ("a\u00a03\n", "line 1: expected"),     # U+00A0 does not separate
+    ("</s> 4\na 1\n</s> 2\n", "line 3: duplicate word '</s>'"),
+    ("</s> 4\n", "no 'word count' lines besides the sentence end '</s>'"),
 ])
 def test_load_word2vec_vocab_rejects_malformed(tmp_path, content, message):
     path = tmp_path / "v.txt"
