@@ -55,7 +55,7 @@ _WHITESPACE[[9, 10, 11, 12, 13, 32]] = True  # a longer "word" in a binary file 
 # --------------------------------------------------------------------------- writing
 
 
-def save_word2vec_format(path, keys, vectors, binary=False, write_header=True):
+def save_word2vec_format(path, keys, vectors, binary=False, write_header=True, allow_non_finite=False):
     """Write ``keys`` and ``vectors`` in word2vec.c's text or binary format.
 
     Parameters
@@ -73,6 +73,10 @@ def save_word2vec_format(path, keys, vectors, binary=False, write_header=True):
         Write the ``"V K"`` first line. ``False`` gives GloVe-style text.
         word2vec.c's binary format always has a header; ``binary=True`` with
         ``write_header=False`` writes one the reader must be told about.
+    allow_non_finite : bool
+        Write rows holding NaN or infinity. By default they raise
+        ``ValueError`` (see :func:`check_finite`): they come from a training
+        run that diverged, and would poison every query on the file.
 
     Text numbers are written with 9 significant digits, which reproduces every
     float32 exactly when read back.
@@ -87,6 +91,8 @@ def save_word2vec_format(path, keys, vectors, binary=False, write_header=True):
         raise ValueError("vectors must have at least one dimension")
     _check_keys(keys)
     vectors = np.ascontiguousarray(vectors, dtype=_LE_FLOAT32)
+    if not allow_non_finite:
+        check_finite(keys, vectors)
     n_rows, vector_size = vectors.shape
 
     with _atomic_output(path) as out:
@@ -107,6 +113,28 @@ def save_word2vec_format(path, keys, vectors, binary=False, write_header=True):
                 out.write("".join(
                     f"{word} {row_format % tuple(row)}\n" for word, row in zip(keys[start:stop], rows)
                 ).encode("utf-8"))
+
+
+def check_finite(keys, vectors):
+    """Raise ``ValueError`` naming the first row of ``vectors`` (V, K) that holds NaN or infinity.
+
+    Such rows come from a training run that diverged (a learning rate too
+    high for the data); saving them would only move the failure to whoever
+    loads the file. The message says how to save them anyway.
+    """
+    bad_rows = []
+    for start in range(0, len(vectors), _WRITE_ROWS):  # bounded temporary arrays
+        finite = np.isfinite(vectors[start:start + _WRITE_ROWS]).all(axis=1)
+        if not finite.all():
+            bad_rows.extend((start + np.flatnonzero(~finite)).tolist())
+    if bad_rows:
+        row = bad_rows[0]
+        others = f" (as do {len(bad_rows) - 1} other rows)" if len(bad_rows) > 1 else ""
+        raise ValueError(
+            f"vector row {row} ({keys[row]!r}) holds NaN or infinity{others}: training diverged; "
+            "train again with a lower alpha (learning rate). To save the vectors anyway, pass "
+            "allow_non_finite=True"
+        )
 
 
 def _check_keys(keys):

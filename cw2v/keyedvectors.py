@@ -611,10 +611,14 @@ class KeyedVectors:
 
     # ------------------------------------------------------------------ files
 
-    def save_word2vec_format(self, fname, binary=False, write_header=True):
-        """Write word2vec.c text or binary format; see :func:`cw2v.formats.save_word2vec_format`."""
+    def save_word2vec_format(self, fname, binary=False, write_header=True, allow_non_finite=False):
+        """Write word2vec.c text or binary format; see :func:`cw2v.formats.save_word2vec_format`.
+
+        Vectors holding NaN or infinity (a diverged training run) raise
+        ``ValueError`` unless ``allow_non_finite``.
+        """
         formats.save_word2vec_format(fname, self._keys_for_saving(), self._vectors, binary=binary,
-                                     write_header=write_header)
+                                     write_header=write_header, allow_non_finite=allow_non_finite)
 
     @classmethod
     def load_word2vec_format(cls, fname, binary=False, limit=None, unicode_errors="strict", no_header=False):
@@ -640,9 +644,16 @@ class KeyedVectors:
             key_to_index = dict(zip(keys, range(len(keys))))
         return cls._from_checked(keys, key_to_index, vectors)
 
-    def save(self, path):
-        """Save as a cw2v bundle directory (atomic; see :mod:`cw2v.persist`)."""
-        blob, offsets = persist.pack_strings(self._keys_for_saving())
+    def save(self, path, allow_non_finite=False):
+        """Save as a cw2v bundle directory (atomic; see :mod:`cw2v.persist`).
+
+        Vectors holding NaN or infinity (a diverged training run) raise
+        ``ValueError`` unless ``allow_non_finite``.
+        """
+        keys = self._keys_for_saving()
+        if not allow_non_finite:
+            formats.check_finite(keys, self._vectors)
+        blob, offsets = persist.pack_strings(keys)
         arrays = {"vectors": self._vectors, "keys_utf8": blob, "keys_offsets": offsets}
         if self.counts is not None:
             arrays["counts"] = self.counts

@@ -370,6 +370,29 @@ def test_writer_rejects_mismatched_input(tmp_path):
         save_word2vec_format(tmp_path / "v", [1, 2], vectors[:2])
 
 
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_writer_refuses_non_finite_vectors_unless_allowed(tmp_path, monkeypatch, binary, bad):
+    monkeypatch.setattr(formats, "_WRITE_ROWS", 4)  # bad rows in different blocks
+    keys, vectors = sample(n=30)
+    vectors[13, 2] = vectors[29, 0] = bad
+    with pytest.raises(ValueError, match=r"vector row 13 \('extra7'\) holds NaN or infinity \(as do 1 other "
+                                         r"rows\): training diverged; .*lower alpha.*allow_non_finite=True"):
+        save_word2vec_format(tmp_path / "v", keys, vectors, binary=binary)
+    assert not os.listdir(tmp_path)
+    save_word2vec_format(tmp_path / "v", keys, vectors, binary=binary, allow_non_finite=True)
+    got_keys, got = load_word2vec_format(tmp_path / "v", binary=binary)
+    assert got_keys == keys and np.array_equal(got, vectors, equal_nan=True)
+
+
+def test_writer_refuses_float64_values_that_overflow_float32(tmp_path):
+    keys, vectors = sample()
+    vectors = vectors.astype(np.float64)
+    vectors[4, 1] = 1e300  # finite here, infinite once stored as float32
+    with pytest.raises(ValueError, match=r"vector row 4 \('x{40}'\)"):
+        save_word2vec_format(tmp_path / "v", keys, vectors)
+
+
 def test_failed_write_leaves_existing_file_untouched(tmp_path, monkeypatch):
     keys, vectors = sample(n=40)
     target = tmp_path / "v.bin"

@@ -395,6 +395,24 @@ def test_word2vec_format_methods(tmp_path, data):
         assert loaded["w7"].tolist() == vectors[7].tolist()
 
 
+def test_saving_non_finite_vectors_needs_consent(tmp_path, data):
+    keys, vectors = data
+    vectors = vectors.copy()
+    vectors[5, 0] = np.nan
+    kv = KeyedVectors.from_arrays(keys, vectors)
+    savers = {"bundle": (kv.save, KeyedVectors.load),
+              "text": (kv.save_word2vec_format, KeyedVectors.load_word2vec_format),
+              "binary": (lambda path, **kw: kv.save_word2vec_format(path, binary=True, **kw),
+                         lambda path: KeyedVectors.load_word2vec_format(path, binary=True))}
+    for name, (save, load) in savers.items():
+        with pytest.raises(ValueError, match=r"vector row 5 \('w5'\) holds NaN.*training diverged.*lower alpha"):
+            save(tmp_path / name)
+        assert not (tmp_path / name).exists()
+        save(tmp_path / name, allow_non_finite=True)
+        loaded = load(tmp_path / name)
+        assert loaded.index_to_key == keys and np.array_equal(loaded.vectors, vectors, equal_nan=True), name
+
+
 def test_duplicate_words_in_a_file_keep_the_first(tmp_path, caplog):
     (tmp_path / "d.txt").write_text("5 2\na 1 0\nb 0 1\na 5 5\nc 2 2\nb 7 7\n")
     kv = KeyedVectors.load_word2vec_format(tmp_path / "d.txt")
