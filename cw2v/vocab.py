@@ -129,6 +129,9 @@ class Vocabulary:
         Sentences in the last scanned corpus (0 when built from counts).
     min_count, effective_min_count : int
         Requested and applied (after ``max_final_vocab``) count thresholds.
+    sorted_vocab : bool
+        Whether words were put in descending count order (else first
+        appearance); :meth:`update` appends new words the same way.
 
     "Last scan" is the one of :meth:`scan` or of the latest :meth:`update`:
     training after an update runs over the update's corpus.
@@ -136,7 +139,8 @@ class Vocabulary:
 
     def __init__(self, index_to_key: Sequence[str], counts, *, raw_word_count: Optional[int] = None,
                  retained_word_count: Optional[int] = None, distinct_count: Optional[int] = None,
-                 corpus_count: int = 0, min_count: int = 1, effective_min_count: Optional[int] = None):
+                 corpus_count: int = 0, min_count: int = 1, effective_min_count: Optional[int] = None,
+                 sorted_vocab: bool = True):
         keys = list(index_to_key)
         _check_words_are_str(keys)
         counts = np.asarray(counts)
@@ -158,6 +162,7 @@ class Vocabulary:
         self.corpus_count = int(corpus_count)
         self.min_count = int(min_count)
         self.effective_min_count = self.min_count if effective_min_count is None else int(effective_min_count)
+        self.sorted_vocab = bool(sorted_vocab)
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
@@ -271,20 +276,22 @@ class Vocabulary:
                     effective, retained, total, _pct(retained, total), total - retained)
         return cls(kept_words, kept_counts, raw_word_count=raw_word_count, retained_word_count=retained,
                    distinct_count=distinct, corpus_count=corpus_count, min_count=min_count,
-                   effective_min_count=effective)
+                   effective_min_count=effective, sorted_vocab=sorted_vocab)
 
     def update(self, corpus_or_counts, min_count: Optional[int] = None, trim_rule: Optional[TrimRule] = None,
-               progress_per: int = 10000) -> int:
+               progress_per: int = 10000, sorted_vocab: Optional[bool] = None) -> int:
         """Grow the vocabulary from more text (``build_vocab(update=True)``); return the new-word count.
 
         ``corpus_or_counts``: a corpus (iterable of token lists) or a mapping
         ``{word: count}``. Words already in the vocabulary keep their index
         and their counts grow by the new counts (whatever those are). New
         words whose new count passes ``min_count`` (default: this
-        vocabulary's ``min_count``) and ``trim_rule`` are appended at the end,
-        in descending count, ties by word. The scan statistics become those
-        of the new corpus.
+        vocabulary's ``min_count``) and ``trim_rule`` are appended at the end:
+        in descending count, ties by word, when ``sorted_vocab`` (default:
+        this vocabulary's setting), else in order of first appearance (the
+        mapping's order). The scan statistics become those of the new corpus.
         """
+        sorted_vocab = self.sorted_vocab if sorted_vocab is None else bool(sorted_vocab)
         min_count = self.min_count if min_count is None else _check_count_param("min_count", min_count)
         if isinstance(corpus_or_counts, Mapping):
             words = list(corpus_or_counts.keys())
@@ -307,7 +314,10 @@ class Vocabulary:
         keep = _apply_trim_rule(fresh_words, fresh_counts, fresh_counts >= min_count, trim_rule, min_count)
         added_words = [fresh_words[i] for i in np.flatnonzero(keep).tolist()]
         added_counts = fresh_counts[keep]
-        order = _order_by_count(added_words, added_counts)
+        if sorted_vocab:
+            order = _order_by_count(added_words, added_counts)
+        else:
+            order = np.arange(len(added_words))
         for i in order.tolist():
             self.key_to_index[added_words[i]] = len(self.index_to_key)
             self.index_to_key.append(added_words[i])

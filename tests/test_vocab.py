@@ -253,6 +253,23 @@ def test_update_appends_new_words_and_grows_counts():
     assert vocab.index_to_key[-1] == "q" and vocab.counts[0] == 5
 
 
+def test_update_respects_sorted_vocab():
+    new = [["a", "z", "y", "y", "x", "x", "x"]]
+    unsorted = Vocabulary.scan([["b", "a", "a"]], min_count=1, sorted_vocab=False)
+    assert unsorted.index_to_key == ["b", "a"] and not unsorted.sorted_vocab
+    unsorted.update(new)
+    assert unsorted.index_to_key == ["b", "a", "z", "y", "x"]  # first appearance
+    assert unsorted.counts.tolist() == [1, 3, 1, 2, 3]
+    ordered = Vocabulary.scan([["b", "a", "a"]], min_count=1)
+    ordered.update(new)
+    assert ordered.index_to_key == ["a", "b", "x", "y", "z"]  # by count, then word
+    # An explicit setting overrides the vocabulary's (e.g. after loading a model).
+    unsorted.update({"q": 1, "p": 5}, sorted_vocab=True)
+    assert unsorted.index_to_key[-2:] == ["p", "q"]
+    ordered.update({"q": 1, "p": 5}, sorted_vocab=False)
+    assert ordered.index_to_key[-2:] == ["q", "p"]
+
+
 def test_update_with_nothing_new():
     vocab = Vocabulary.scan([["a", "b"]], min_count=1)
     assert vocab.update([["a"]]) == 0
@@ -313,7 +330,7 @@ vocab_file_words = st.text(st.characters(exclude_characters=" \t\n\r", exclude_c
 
 
 @settings(max_examples=100, deadline=None)
-@given(pairs=st.dictionaries(vocab_file_words, st.integers(0, 2 ** 62), min_size=1, max_size=12),
+@given(pairs=st.dictionaries(vocab_file_words, st.integers(0, 2 ** 50), min_size=1, max_size=12),
        sentences=st.integers(0, 2 ** 40), suffix=st.sampled_from(sorted(DECOMPRESS)))
 def test_vocab_file_round_trip_compressed_by_suffix(tmp_path_factory, pairs, sentences, suffix):
     vocab = Vocabulary.from_counts(pairs, min_count=0, corpus_count=sentences)
