@@ -449,6 +449,9 @@ def _counts_array(values: Iterable, words: Sequence[str]) -> np.ndarray:
     for word, value in zip(words, values):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise ValueError(f"count of {word!r} must be a non-negative integer, got {value!r}")
+    # Sums of the counts (raw_word_count, noise table) are int64 too: they must not wrap.
+    if sum(int(value) for value in values) >= 2 ** 63:
+        raise ValueError("the counts add up to 2**63 or more, which int64 totals cannot hold")
     return np.array(values, dtype=np.int64)
 
 

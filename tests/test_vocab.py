@@ -440,6 +440,12 @@ def test_update_agrees_with_gensim(kjv):
     assert dict(as_pairs(ours)) == theirs
 
 
+def test_counts_whose_total_overflows_int64_are_rejected():
+    with pytest.raises(ValueError, match="2\\*\\*63"):
+        Vocabulary.from_counts({"a": 2 ** 62, "b": 2 ** 62}, min_count=1)
+    assert Vocabulary.from_counts({"a": 2 ** 62, "b": 2 ** 62 - 1}, min_count=1).raw_word_count == 2 ** 63 - 1
+
+
 def test_constructor_validation():
     with pytest.raises(ValueError, match="duplicate word 'a'"):
         Vocabulary(["a", "b", "a"], [1, 2, 3])
