@@ -9,24 +9,33 @@ pure-Python fallback: if they are missing, importing cw2v fails loudly.
 """
 __version__ = "0.1.0"
 
-try:
-    from cw2v._kernels import train as _train_kernels  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
-    import os as _os
-    _where = _os.path.dirname(_os.path.abspath(__file__))
-    _hint = (
-        f" Python found cw2v in {_where}, which looks like a source checkout without built "
-        "extensions (running `python -m ...` from the repository root puts it first on "
-        "sys.path): run from another directory, or build in place with "
-        "`pip install -e .`."
-        if _os.path.exists(_os.path.join(_where, "..", "setup.py")) else
-        " Reinstall so the extension is built: pip install --force-reinstall --no-cache-dir "
-        "cw2v (a C compiler is needed when no wheel fits your platform)."
-    )
-    raise ImportError(
-        "cw2v's compiled training kernels (cw2v._kernels.train) cannot be imported: "
-        f"{exc}. cw2v has no pure-Python fallback.{_hint}"
-    ) from exc
+
+def _import_compiled_modules():
+    """Import every compiled module first, so a missing one fails here with the fix."""
+    import importlib
+    import os
+    for name in ("train", "tokens", "textfile", "filemode"):
+        module = f"cw2v._kernels.{name}"
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+            where = os.path.dirname(os.path.abspath(__file__))
+            hint = (
+                f" Python found cw2v in {where}, which looks like a source checkout without built "
+                "extensions (running `python -m ...` from the repository root puts it first on "
+                "sys.path): run from another directory, or build in place with "
+                "`pip install -e .`."
+                if os.path.exists(os.path.join(where, "..", "setup.py")) else
+                " Reinstall so the extension is built: pip install --force-reinstall --no-cache-dir "
+                "cw2v (a C compiler is needed when no wheel fits your platform)."
+            )
+            raise ImportError(
+                f"cw2v's compiled module {module} cannot be imported: "
+                f"{exc}. cw2v has no pure-Python fallback.{hint}"
+            ) from exc
+
+
+_import_compiled_modules()
 
 from cw2v.corpus import LineSentence, PathLineSentences, Text8Corpus
 from cw2v.keyedvectors import KeyedVectors

@@ -5,6 +5,8 @@ import sys
 import textwrap
 from importlib import resources
 
+import pytest
+
 import cw2v
 from cw2v._kernels import filemode, textfile, tokens, train
 
@@ -14,12 +16,13 @@ def test_compiled_modules_are_in_use():
         assert module.__file__.endswith((".so", ".pyd")), module.__file__
 
 
-def test_import_fails_loudly_without_the_extension(tmp_path):
-    script = textwrap.dedent("""
+@pytest.mark.parametrize("module", ["train", "tokens", "textfile", "filemode"])
+def test_import_fails_loudly_without_any_extension(tmp_path, module):
+    script = textwrap.dedent(f"""
         import sys
         class Block:
             def find_spec(self, name, path=None, target=None):
-                if name == "cw2v._kernels.train":
+                if name == "cw2v._kernels.{module}":
                     raise ImportError("simulated missing extension")
         sys.meta_path.insert(0, Block())
         try:
@@ -32,7 +35,9 @@ def test_import_fails_loudly_without_the_extension(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             cwd=tmp_path)
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "no pure-Python fallback" in result.stdout
+    assert f"compiled module cw2v._kernels.{module} cannot be imported" in result.stdout
+    assert "no pure-Python fallback" in result.stdout and "simulated missing extension" in result.stdout
+    assert "pip install" in result.stdout  # the way to fix it
 
 
 def test_bundled_corpus_is_shipped():
