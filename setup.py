@@ -48,7 +48,12 @@ def extensions():
         name = ".".join(rel.with_suffix("").parts)
         if ONLY and name not in ONLY:
             continue
-        sources = [str(rel)] + [s for s in EXTRA_C_SOURCES.get(name, []) if (HERE / s).exists()]
+        missing = [s for s in EXTRA_C_SOURCES.get(name, []) if not (HERE / s).is_file()]
+        if missing:
+            # Building without them would only fail later, at import, with undefined symbols.
+            raise SystemExit(f"setup.py: {name} needs {', '.join(missing)}, missing from {HERE}; "
+                             "restore them (an sdist must ship src_c/: see MANIFEST.in)")
+        sources = [str(rel)] + EXTRA_C_SOURCES.get(name, [])
         exts.append(
             Extension(
                 name,
