@@ -232,9 +232,11 @@ def test_save_vocab_then_read_vocab_round_trip(corpus_file, tmp_path, capsys):
     vocab, a, b = tmp_path / "vocab.txt", tmp_path / "a.txt", tmp_path / "b.txt"
     common = ["train", "-train", corpus, "-size", 16, "-threads", 1, "-iter", 3, "-debug", 0]
     assert run([*common, "-output", a, "-save-vocab", vocab], capsys)[0] == 0
-    # word2vec.c's vocabulary file: 'word count' lines, most frequent first, min-count 5 applied.
+    # word2vec.c's vocabulary file: its sentence end '</s>' counting the text's lines, then
+    # 'word count' lines, most frequent first, min-count 5 applied.
     expected = sorted(((w, c) for w, c in counts.items() if c >= 5), key=lambda wc: (-wc[1], wc[0]))
-    assert vocab.read_text().splitlines() == [f"{w} {c}" for w, c in expected]
+    lines = len(corpus_file[0].read_text().splitlines())
+    assert vocab.read_text().splitlines() == [f"</s> {lines}"] + [f"{w} {c}" for w, c in expected]
     assert run([*common, "-output", b, "-read-vocab", vocab], capsys)[0] == 0
     # Same vocabulary, same schedule, one thread: the very same vectors.
     assert a.read_bytes() == b.read_bytes()
@@ -250,7 +252,8 @@ def test_read_vocab_takes_the_vocabulary_from_the_file(corpus, tmp_path, capsys)
     assert status == 0, err
     kv = KeyedVectors.load_word2vec_format(out)
     assert kv.index_to_key == ["notintext", "t0w1", "t0w2", "t0w0"]   # by the file's counts
-    assert saved.read_text() == "notintext 40\nt0w1 30\nt0w2 20\nt0w0 10\n"
+    lines = len(open(corpus, encoding="utf-8").read().splitlines())  # </s> counts the text's lines
+    assert saved.read_text() == f"</s> {lines}\nnotintext 40\nt0w1 30\nt0w2 20\nt0w0 10\n"
 
 
 def test_compressed_training_text(corpus_file, tmp_path, capsys):
@@ -270,7 +273,8 @@ def test_without_output_only_the_vocabulary_is_written(corpus, tmp_path, capsys)
     status, out, err = run(["train", "-train", corpus, "-save-vocab", vocab, "-debug", 1], capsys)
     assert status == 0 and "Vocab size: 96" in err and "Trained" not in err
     assert sorted(os.listdir(tmp_path)) == ["vocab.txt"]
-    assert len(vocab.read_text().splitlines()) == N_TOPICS * TOPIC_WORDS
+    lines = vocab.read_text().splitlines()
+    assert lines[0].startswith("</s> ") and len(lines) == 1 + N_TOPICS * TOPIC_WORDS
 
 
 # ---------------------------------------------------------------- queries
