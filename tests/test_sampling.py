@@ -2,9 +2,10 @@
 
 Oracles: word2vec.c's keep-probability formula evaluated per word with the
 math module; the target distribution counts**exponent computed directly;
-the distribution implied by the alias table (exact, float64); and a
-chi-square goodness-of-fit test of the reference sampler, with a negative
-control showing the test rejects a wrong distribution.
+the distribution implied by the alias table (exact, float64); and
+chi-square goodness-of-fit tests of the reference sampler and of the
+training kernel's own sampler, each with a negative control showing the
+test rejects a wrong distribution.
 """
 import logging
 import math
@@ -15,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import chisquare
 
+from cw2v._kernels.train import Trainer, WorkerState
 from cw2v.sampling import ALWAYS, NoiseTable, build_noise_table, keep_probabilities, keep_thresholds
 
 
@@ -172,3 +174,37 @@ def test_huge_counts_and_exponents_do_not_overflow():
     counts = np.array([1, 10 ** 12, 10 ** 15])
     table = NoiseTable(counts, 30.0)  # 1e15**30 overflows float64; log space does not
     np.testing.assert_allclose(table.implied_probabilities(), [0, 0, 1], atol=1e-6)
+
+
+def kernel_noise_draws(table: NoiseTable, n: int, seed: int) -> np.ndarray:
+    """n noise words drawn by the compiled kernel (Trainer.draw_noise_words) from ``table``."""
+    V, dim = len(table), 4
+    trainer = Trainer(np.zeros((V, dim), dtype=np.float32), sg=1, negative=5, hot_rows=0,
+                      w_out_ns=np.zeros((V, dim), dtype=np.float32),
+                      noise_accept=table.accept, noise_alias=table.alias)
+    worker = WorkerState(trainer)
+    trainer.start_stream(worker, seed, 0)
+    return trainer.draw_noise_words(worker, n)
+
+
+@pytest.mark.parametrize("exponent", [0.75, 0.0, -0.5, 1.0])
+def test_kernel_sampled_frequencies_pass_chi_square(exponent):
+    counts = np.random.default_rng(1).zipf(1.5, size=60).clip(max=10 ** 6)
+    n = 300_000
+    draws = kernel_noise_draws(NoiseTable(counts, exponent), n, seed=2024)
+    assert draws.dtype == np.int32 and draws.min() >= 0 and draws.max() < len(counts)
+    observed = np.bincount(draws, minlength=len(counts))
+    assert chisquare(observed, target(counts, exponent) * n).pvalue > 1e-3
+
+
+def test_kernel_chi_square_detects_a_wrong_distribution():
+    # Negative controls: the kernel's draws from the counts**0.75 table fail
+    # against counts**1.0, and against counts**0.75 with two words' shares swapped.
+    counts = np.random.default_rng(1).zipf(1.5, size=60).clip(max=10 ** 6)
+    n = 300_000
+    observed = np.bincount(kernel_noise_draws(NoiseTable(counts, 0.75), n, seed=2024), minlength=len(counts))
+    assert chisquare(observed, target(counts, 1.0) * n).pvalue < 1e-9
+    swapped = target(counts, 0.75)
+    top, other = np.argmax(swapped), np.argsort(swapped)[len(counts) // 2]
+    swapped[[top, other]] = swapped[[other, top]]
+    assert chisquare(observed, swapped * n).pvalue < 1e-9
