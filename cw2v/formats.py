@@ -90,7 +90,8 @@ def save_word2vec_format(path, keys, vectors, binary=False, write_header=True, a
     if vectors.shape[1] < 1:
         raise ValueError("vectors must have at least one dimension")
     _check_keys(keys)
-    vectors = np.ascontiguousarray(vectors, dtype=_LE_FLOAT32)
+    with np.errstate(over="ignore"):  # a value too big for float32 becomes inf, which check_finite reports
+        vectors = np.ascontiguousarray(vectors, dtype=_LE_FLOAT32)
     if not allow_non_finite:
         check_finite(keys, vectors)
     n_rows, vector_size = vectors.shape
