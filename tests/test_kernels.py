@@ -375,6 +375,26 @@ def test_batch_equals_its_sentences():
     np.testing.assert_allclose(live1["w_out_ns"], live2["w_out_ns"], rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("sg,layer,shared", [(sg, layer, False) for sg in (1, 0) for layer in LAYERS]
+                         + [(1, "ns", True)])
+def test_zero_learning_rate_measures_the_loss_and_changes_nothing(sg, layer, shared):
+    """A batch at alpha 0 is a pure measurement (the learning tests rely on it):
+    every weight stays bit-identical, the loss is the reference's."""
+    arrays = make_arrays(seed=8)
+    trainer, live, ref = build(arrays, sg, layer, window=3, subsample=True,
+                               shared_negatives=shared)
+    ids = np.random.default_rng(4).integers(0, V, size=20).astype(np.int32)
+    loss, predictions, _ = trainer.train_batch(trainer.new_worker(), ids,
+                                               np.array([7, 20], dtype=np.int32), 0.0, 0.0, 31, 2)
+    for name in ("w_in", "w_out_ns", "w_out_hs", "w_out_sm"):
+        np.testing.assert_array_equal(live[name], arrays[name], err_msg=name)
+    rng = ref.start(31, 2)
+    ref.sentence(list(ids[:7]), 0.0, 0.0, rng)
+    ref.sentence(list(ids[7:]), 0.0, 0.0, rng)
+    assert predictions > 0
+    assert loss == pytest.approx(ref.loss, rel=1e-4)
+
+
 def exact_softmax_loss(w_in, w_out, contexts, target, mean):
     h = w_in[contexts].sum(axis=0)
     if mean:
