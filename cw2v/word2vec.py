@@ -353,6 +353,13 @@ class Word2Vec:
         ``queue_factor * workers`` batches (file mode has no queue).
         ``word_count`` is ignored, as in gensim 4 (a nonzero value logs a
         warning): the schedule always starts at start_alpha.
+
+        Unlike gensim, ``compute_loss=None``, ``callbacks=None`` and
+        ``report_delay=None`` (the defaults) mean the model's own settings,
+        those given to ``Word2Vec(...)``; gensim's ``train`` defaults to
+        ``compute_loss=False, callbacks=()``, turning them off.  Pass
+        ``compute_loss=False`` or ``callbacks=()`` to turn them off here.
+        A value given here also becomes the model's setting.
         """
         if kwargs.pop("sentences", None) is not None:
             raise TypeError("train takes corpus_iterable (gensim 4's name), not sentences")
@@ -449,7 +456,17 @@ class Word2Vec:
         return trained_words, raw_words
 
     def get_latest_training_loss(self):
-        """The summed negative log-likelihood of the last epoch (needs compute_loss=True)."""
+        """The loss of the last epoch trained: the summed negative log-likelihood of
+        its predictions, in float64 (0.0 with compute_loss=False, and from the
+        start of a train() call until its first epoch ends).
+
+        Not gensim's figure: gensim returns a float32 running total since the
+        start of the current train() call, so a gensim callback that
+        subtracts the previous value to get an epoch's loss gets wrong numbers
+        here; use this value as the epoch's loss directly (in
+        ``on_epoch_end``), or read ``model.loss_history`` (one entry per
+        epoch, NaN for epochs trained without compute_loss).
+        """
         return self.running_training_loss if hasattr(self, "running_training_loss") else 0.0
 
     def _corpus(self, corpus_iterable, corpus_file, passes_needed):

@@ -474,3 +474,24 @@ def test_model_saved_before_comment_existed_still_loads(tmp_path):
     loaded = Word2Vec.load(tmp_path / "m")
     assert loaded.comment is None
     np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
+
+
+def test_train_defaults_to_the_models_loss_and_callbacks_and_reports_each_epochs_loss():
+    """Documented differences from gensim: train()'s compute_loss/callbacks default to
+    the model's, and get_latest_training_loss() is the last epoch's loss, not a total."""
+    seen = []
+
+    class EpochLoss(cw2v.Callback):
+        def on_epoch_end(self, model):
+            seen.append(model.get_latest_training_loss())
+
+    model = Word2Vec(vector_size=5, min_count=1, workers=1, compute_loss=True,
+                     callbacks=[EpochLoss()])
+    model.build_vocab(topic_corpus(100))
+    model.train(topic_corpus(100), total_examples=100, epochs=3)
+    assert seen == model.loss_history and all(x > 0 for x in seen)
+    assert model.get_latest_training_loss() == seen[-1] < sum(seen)
+    model.train(topic_corpus(100), total_examples=100, epochs=1, compute_loss=False,
+                callbacks=())
+    assert len(seen) == 3 and math.isnan(model.loss_history[-1])
+    assert model.get_latest_training_loss() == 0.0
