@@ -375,7 +375,8 @@ def test_batch_equals_its_sentences():
     np.testing.assert_allclose(live1["w_out_ns"], live2["w_out_ns"], rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.parametrize("sg,layer,shared", [(sg, layer, False) for sg in (1, 0) for layer in LAYERS]
+@pytest.mark.parametrize("sg,layer,shared",
+                         [(sg, layer, False) for sg in (1, 0) for layer in LAYERS]
                          + [(1, "ns", True)])
 def test_zero_learning_rate_measures_the_loss_and_changes_nothing(sg, layer, shared):
     """A batch at alpha 0 is a pure measurement (the learning tests rely on it):
