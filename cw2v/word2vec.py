@@ -649,8 +649,8 @@ class Word2Vec:
         model.train_count = meta["train_count"]
         model.corpus_count = meta["corpus_count"]
         model.corpus_total_words = meta["corpus_total_words"]
-        if model.loss_history:
-            model.running_training_loss = model.loss_history[-1]
+        if model.loss_history and not math.isnan(model.loss_history[-1]):
+            model.running_training_loss = model.loss_history[-1]    # else 0.0, as after train()
         return model
 
     @classmethod

@@ -495,3 +495,12 @@ def test_train_defaults_to_the_models_loss_and_callbacks_and_reports_each_epochs
                 callbacks=())
     assert len(seen) == 3 and math.isnan(model.loss_history[-1])
     assert model.get_latest_training_loss() == 0.0
+
+
+def test_loaded_model_reports_the_same_latest_loss(tmp_path):
+    for compute_loss in (True, False):
+        model = Word2Vec(topic_corpus(100), vector_size=5, min_count=1, epochs=1, workers=1,
+                         compute_loss=compute_loss)
+        model.save(tmp_path / f"m{compute_loss}")
+        loaded = Word2Vec.load(tmp_path / f"m{compute_loss}")
+        assert loaded.get_latest_training_loss() == model.get_latest_training_loss()
