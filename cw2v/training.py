@@ -165,7 +165,8 @@ def train_epoch_iterable(trainer, corpus: Iterable, key_to_index: dict, *, epoch
                          units_before: float, schedule: Schedule, workers: int, seed: int,
                          batch_words: int, max_sentence_length: int,
                          report: Optional[Callable[[EpochReport], None]] = None,
-                         report_delay: float = 1.0, queue_size: int = 0) -> EpochReport:
+                         report_delay: float = 1.0, queue_size: int = 0,
+                         earlier_pass_sentences: int = 0) -> EpochReport:
     """Train one pass over `corpus` with `workers` threads; returns the epoch's totals.
 
     units_before: work units (raw words or sentences) of the epochs before this one.
@@ -179,6 +180,7 @@ def train_epoch_iterable(trainer, corpus: Iterable, key_to_index: dict, *, epoch
     batch_index = 0
     try:
         for batch in iter_id_batches(corpus, key_to_index, batch_words=batch_words,
+                                     earlier_pass_sentences=earlier_pass_sentences,
                                      max_sentence_length=max_sentence_length):
             units_after = units_done + schedule.units(batch.raw_words, batch.n_sentences)
             pool.put(Job(batch.ids, batch.sentence_ends, schedule.alpha(units_done),

@@ -246,7 +246,10 @@ class Word2Vec:
         if keep_raw_vocab:
             logger.warning("keep_raw_vocab=True has no effect: cw2v keeps no raw_vocab (the "
                            "kept words' counts are in model.vocab.counts)")
-        corpus = self._corpus(corpus_iterable, corpus_file, passes_needed=1)
+        # One pass: the vocabulary scan checks an iterable corpus itself, without
+        # losing the sentence it inspects, so only a file is checked here.
+        corpus = self._corpus(corpus_iterable, corpus_file, passes_needed=1,
+                              check_iterable=False)
         trim_rule = self.trim_rule if trim_rule is None else trim_rule
         if update and self.vocab is None:
             raise ValueError("build_vocab(update=True) needs a model with a vocabulary: "
@@ -264,7 +267,8 @@ class Word2Vec:
             logger.info("collected %i distinct words from %i raw words and %i lines of %s",
                         len(scan.counts), scan.raw_tokens, scan.n_sentences, corpus)
             if update:
-                self.vocab.update(scan.counts, min_count=self.min_count, trim_rule=trim_rule)
+                self.vocab.update(scan.counts, min_count=self.min_count, trim_rule=trim_rule,
+                                  sorted_vocab=self.sorted_vocab)
             else:
                 self.vocab = Vocabulary.from_counts(
                     scan.counts, min_count=self.min_count, max_final_vocab=self.max_final_vocab,
@@ -272,7 +276,8 @@ class Word2Vec:
             self.vocab.raw_word_count = scan.raw_tokens
             self.vocab.corpus_count = scan.n_sentences
         elif update:
-            self.vocab.update(corpus, min_count=self.min_count, trim_rule=trim_rule)
+            self.vocab.update(corpus, min_count=self.min_count, trim_rule=trim_rule,
+                              sorted_vocab=self.sorted_vocab)
         else:
             self.vocab = Vocabulary.scan(
                 corpus, min_count=self.min_count, max_vocab_size=self.max_vocab_size,
@@ -296,7 +301,7 @@ class Word2Vec:
                                  "vocabulary: build one first")
             old_size = len(self.vocab)
             self.vocab.update(dict(zip(vocab.index_to_key, vocab.counts.tolist())),
-                              min_count=self.min_count)
+                              min_count=self.min_count, sorted_vocab=self.sorted_vocab)
             self._adopt_vocabulary(self.vocab, old_size)
         else:
             self._adopt_vocabulary(vocab, 0)
@@ -424,8 +429,13 @@ class Word2Vec:
                                           units_per_epoch=float(per_epoch),
                                           expected_raw_words=per_epoch, **common)
             else:
+                # A pass that yields nothing after one that did means the
+                # corpus cannot be restarted: an error, not an empty epoch.
+                earlier = (self.training_history[-1]["sentences"] if epoch else
+                           self.corpus_count)
                 result = train_epoch_iterable(trainer, corpus, self.wv.key_to_index,
                                               workers=self.workers,
+                                              earlier_pass_sentences=earlier,
                                               queue_size=queue_factor * self.workers,
                                               batch_words=self.batch_words, **common)
             report.close(result)
@@ -469,7 +479,7 @@ class Word2Vec:
         """
         return self.running_training_loss if hasattr(self, "running_training_loss") else 0.0
 
-    def _corpus(self, corpus_iterable, corpus_file, passes_needed):
+    def _corpus(self, corpus_iterable, corpus_file, passes_needed, check_iterable=True):
         if (corpus_iterable is None) == (corpus_file is None):
             raise TypeError("pass exactly one of corpus_iterable and corpus_file")
         if corpus_file is not None:
@@ -483,6 +493,8 @@ class Word2Vec:
                                  f"text only. Decompress it, or pass "
                                  f"LineSentence({path!r}) as the corpus instead")
             return path
+        if not check_iterable:
+            return corpus_iterable
         return check_corpus(corpus_iterable, passes_needed=passes_needed)
 
     def _make_trainer(self, compute_loss):

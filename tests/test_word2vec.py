@@ -178,6 +178,16 @@ def test_vocabulary_update_keeps_old_rows_and_trains_new_words():
     assert not np.array_equal(model.wv["novel"], new_row)
 
 
+def test_vocabulary_update_of_a_loaded_model_keeps_its_word_order_setting(tmp_path):
+    model = Word2Vec(topic_corpus(200), vector_size=10, min_count=1, workers=1, epochs=1,
+                     sorted_vocab=0)
+    model.save(tmp_path / "m")
+    loaded = Word2Vec.load(tmp_path / "m")
+    # New words in order of first appearance, although "often" is the more frequent.
+    loaded.build_vocab([["seldom"], ["often"], ["often"], ["often"]], update=True)
+    assert loaded.wv.index_to_key[-2:] == ["seldom", "often"]
+
+
 def test_initialisation_follows_word2vec_c():
     model = Word2Vec(vector_size=50, min_count=1, hs=1, negative=5, seed=4)
     model.build_vocab(topic_corpus(100))
@@ -214,6 +224,26 @@ def test_bad_corpora_raise_clear_errors():
         Word2Vec([["rare", "words"]], min_count=5)
     with pytest.raises(ValueError):
         Word2Vec([], min_count=1)
+
+
+class SharedSource:
+    """Looks restartable (a new iterator per call) but every iterator drains one generator."""
+
+    def __init__(self, sentences):
+        self.source = iter(sentences)
+
+    def __iter__(self):
+        return (s for s in self.source)
+
+
+def test_a_corpus_that_cannot_restart_is_an_error_not_an_empty_epoch():
+    sentences = list(topic_corpus(300))
+    model = Word2Vec(vector_size=10, min_count=1, workers=1)
+    model.build_vocab(sentences)
+    # The first epoch drains the shared source; the second finds it empty.
+    with pytest.raises(ValueError, match="not restartable"):
+        model.train(SharedSource(sentences), total_examples=len(sentences), epochs=2)
+    assert model.epochs_trained == 1
 
 
 def test_divergence_is_detected_and_not_saved(tmp_path):
