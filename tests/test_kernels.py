@@ -317,6 +317,49 @@ def test_sentence_matches_reference(sg, layer, shrink, hot_rows):
     assert worker.rng == rng.state
 
 
+def test_hot_tree_nodes_merge_weighted_by_the_other_threads_merges():
+    """Two threads load the hot rows from the same state and each trains one pair.
+
+    The first to merge adds its whole change; the second adds its whole change
+    of the word rows but half its change of the tree nodes, as one other merge
+    came after its copy was loaded.  A thread merging alone adds all of it.
+    """
+    arrays = make_arrays(seed=5)
+    pairs = {"first": (2, 5), "second": (4, 7)}
+
+    def change_alone(centre, context):
+        trainer, live, _ = build(arrays, 1, "hs+ns", hot_rows=V)
+        worker = trainer.new_worker()
+        trainer.start_stream(worker, 7, 0)
+        trainer.skipgram_pair_step(worker, centre, context, 0.05)
+        return {k: live[k] - arrays[k] for k in ("w_in", "w_out_ns", "w_out_hs")}
+
+    alone = {name: change_alone(*pair) for name, pair in pairs.items()}
+    trainer, live, _ = build(arrays, 1, "hs+ns", hot_rows=V)    # every row hot
+    workers = {name: trainer.new_worker() for name in pairs}
+    for worker in workers.values():
+        trainer.start_stream(worker, 7, 0)                      # loads the hot rows
+    for name in ("second", "first"):
+        trainer.skipgram_pair_step(workers[name], *pairs[name], 0.05, hot_sync=False)
+    assert trainer.merge_hot_rows(workers["first"]) == 1.0
+    assert trainer.merge_hot_rows(workers["second"]) == 0.5
+    for k in ("w_in", "w_out_ns"):
+        np.testing.assert_allclose(live[k], arrays[k] + alone["first"][k] + alone["second"][k],
+                                   rtol=RTOL, atol=ATOL, err_msg=k)
+    np.testing.assert_allclose(
+        live["w_out_hs"],
+        arrays["w_out_hs"] + alone["first"]["w_out_hs"] + 0.5 * alone["second"]["w_out_hs"],
+        rtol=RTOL, atol=ATOL)
+    assert np.abs(alone["second"]["w_out_hs"]).max() > 1e-3     # the halving shows
+    # Merging in turn, each thread has seen one merge of the other's since its own.
+    for name in pairs:
+        trainer.skipgram_pair_step(workers[name], *pairs[name], 0.05, hot_sync=False)
+        assert trainer.merge_hot_rows(workers[name]) == 0.5
+    # Freshly loaded, with no merge since: weight 1 again.
+    trainer.load_hot_rows(workers["first"])
+    assert trainer.merge_hot_rows(workers["first"]) == 1.0
+
+
 def test_shared_negatives_window_matches_reference():
     arrays = make_arrays(seed=21)
     # Repeated words in the window and among the noise words exercise the scatter-add.

@@ -33,6 +33,10 @@ cdef extern from "cw2v_memory.h" nogil:
     void *alloc_lines "cw2v_alloc_lines"(size_t bytes)
     void free_lines "cw2v_free_lines"(void *p)
 
+cdef extern from "cw2v_atomic.h" nogil:
+    int64_t atomic_increment "cw2v_atomic_increment"(int64_t *counter)
+    int64_t atomic_read "cw2v_atomic_read"(const int64_t *counter)
+
 cdef extern from "cw2v_prefetch.h" nogil:
     void prefetch "cw2v_prefetch"(const void *address, size_t bytes)
 
@@ -40,8 +44,8 @@ cdef extern from "cw2v_prefetch.h" nogil:
 cdef enum:
     ALWAYS = 0xFFFFFFFF
 
-# Per-thread copies of the hot rows are merged into the shared matrices after
-# at least this many words.
+# Per-thread copies of the hot rows are merged into the shared matrices every
+# this many trained words (after subsampling).
 cdef enum:
     HOT_SYNC_WORDS = 4096
 
@@ -78,6 +82,15 @@ cdef struct TrainParams:
     int hot_words           # 0 disables
     int hot_nodes
     int32_t hot_first_node  # V - 1 - hot_nodes
+    # Merges of the hot nodes so far, by all threads (bumped atomically).  A
+    # thread whose copy was loaded before k other merges adds 1/(k+1) of its
+    # change: every prediction updates the nodes nearest the root, so within
+    # one interval each thread moves them most of the way to the same
+    # optimum, and adding every thread's whole change overshot it (measured:
+    # a higher loss than training them in place).  Word rows are updated
+    # far less often per interval and keep the plain sum (averaging them
+    # measured worse on CBOW).
+    int64_t *hot_node_merges
     # Hierarchical softmax: word w's path is [hs_offsets[w], hs_offsets[w+1]).
     const uint8_t *hs_codes     # branch taken at each node (0/1)
     const int32_t *hs_points    # inner-node index at each step (root = V-2)
@@ -117,6 +130,7 @@ cdef struct ThreadState:
     real *hot_hs            # hot_nodes x K
     real *hot_hs_base
     int64_t words_since_sync
+    int64_t hot_node_merges_seen    # hot_node_merges when the copies were loaded
     # Hierarchical softmax: the target's path rows, gathered into a block.
     real *hs_rows           # hs_max_depth x K, updated in place during predictions
     real *hs_rows_start     # the same rows as gathered, to find this thread's steps

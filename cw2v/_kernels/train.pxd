@@ -14,7 +14,7 @@ cdef void start_stream(const TrainParams *p, ThreadState *s, uint64_t seed,
 
 # Merges a thread's copies of the hot rows into the shared matrices; call at
 # the end of every batch or file range.
-cdef void sync_hot_rows(const TrainParams *p, ThreadState *s) noexcept nogil
+cdef real sync_hot_rows(const TrainParams *p, ThreadState *s) noexcept nogil
 
 cdef class Trainer:
     cdef TrainParams params

@@ -34,7 +34,8 @@ import numpy as np
 from cw2v._kernels cimport blas
 from cw2v._kernels.common cimport (
     TrainParams, ThreadState, real, uint8_t, int32_t, uint32_t, int64_t, uint64_t,
-    rng_next, rng_below, rng_seed, prefetch, alloc_lines, free_lines, SIGMOID_TABLE_SIZE, SIGMOID_BOUND, ALWAYS,
+    rng_next, rng_below, rng_seed, prefetch, alloc_lines, free_lines, atomic_increment, atomic_read,
+    SIGMOID_TABLE_SIZE, SIGMOID_BOUND, ALWAYS,
     NOISE_AHEAD, HOT_SYNC_WORDS,
 )
 
@@ -114,10 +115,11 @@ cdef inline void load_hot(int n, const real *shared, real *mine, real *base) noe
     blas.copy(n, shared, base)
 
 
-cdef inline void merge_hot(int n, real *shared, real *mine, real *base) noexcept nogil:
-    """shared += mine - base, then start again from the merged shared values."""
+cdef inline void merge_hot(int n, real *shared, real *mine, real *base,
+                           real weight) noexcept nogil:
+    """shared += weight * (mine - base), then start again from the merged shared values."""
     blas.axpy(n, -1.0, base, mine)            # mine := this thread's change
-    blas.axpy(n, 1.0, mine, shared)
+    blas.axpy(n, weight, mine, shared)
     load_hot(n, shared, mine, base)
 
 
@@ -129,22 +131,34 @@ cdef void load_hot_rows(const TrainParams *p, ThreadState *s) noexcept nogil:
         if p.negative:
             load_hot(n, p.w_out_ns, s.hot_ns, s.hot_ns_base)
     if p.hot_nodes:
+        s.hot_node_merges_seen = atomic_read(p.hot_node_merges)
         load_hot(p.hot_nodes * p.K, p.w_out_hs + <int64_t>p.hot_first_node * p.K,
                  s.hot_hs, s.hot_hs_base)
     s.words_since_sync = 0
 
 
-cdef void sync_hot_rows(const TrainParams *p, ThreadState *s) noexcept nogil:
-    """Merge the thread's change of the hot rows into the shared matrices."""
+cdef real sync_hot_rows(const TrainParams *p, ThreadState *s) noexcept nogil:
+    """Merge the thread's change of the hot rows into the shared matrices.
+
+    Returns the weight its change of the hot tree nodes got (1 without them).
+    """
     cdef int n = p.hot_words * p.K
+    cdef int64_t merges_before
+    cdef real node_weight = 1.0
     if p.hot_words:
-        merge_hot(n, p.w_in, s.hot_in, s.hot_in_base)
+        merge_hot(n, p.w_in, s.hot_in, s.hot_in_base, 1.0)
         if p.negative:
-            merge_hot(n, p.w_out_ns, s.hot_ns, s.hot_ns_base)
+            merge_hot(n, p.w_out_ns, s.hot_ns, s.hot_ns_base, 1.0)
     if p.hot_nodes:
+        # Weighted by the other threads' merges since this copy was loaded
+        # (see TrainParams.hot_node_merges); alone, the weight is 1.
+        merges_before = atomic_increment(p.hot_node_merges)
+        node_weight = 1.0 / (1 + merges_before - s.hot_node_merges_seen)
         merge_hot(p.hot_nodes * p.K, p.w_out_hs + <int64_t>p.hot_first_node * p.K,
-                  s.hot_hs, s.hot_hs_base)
+                  s.hot_hs, s.hot_hs_base, node_weight)
+        s.hot_node_merges_seen = merges_before + 1
     s.words_since_sync = 0
+    return node_weight
 
 
 # ------------------------------------------------------------------ output layers
@@ -477,9 +491,10 @@ cdef int train_sentence(const TrainParams *p, ThreadState *s, const int32_t *wor
                 hs_scatter(p, s)
         else:
             cbow_window(p, s, s.kept, n_kept, pos, reach)
-    s.words_since_sync += length
-    if s.words_since_sync >= HOT_SYNC_WORDS:
-        sync_hot_rows(p, s)
+        # Counted here, not per sentence: a 10,000-word line is one sentence.
+        s.words_since_sync += 1
+        if s.words_since_sync >= HOT_SYNC_WORDS:
+            sync_hot_rows(p, s)
     return 0
 
 
@@ -526,7 +541,10 @@ cdef class Trainer:
         How many of the most written rows (words 0.. of w_in and w_out_ns,
         the inner nodes nearest the root of w_out_hs) each thread trains in
         its own copy, merged into the shared matrices every HOT_SYNC_WORDS
-        words (0: none).
+        trained words and at the end of each batch or file range (0: none).
+        A thread adds its whole change of the word rows, and 1/(k+1) of its
+        change of the tree nodes when k other merges came after its copy
+        was loaded (see common.pxd).
     """
 
     def __init__(self, w_in, *, sg, hs=0, negative=0, softmax=0, window=5,
@@ -564,6 +582,9 @@ cdef class Trainer:
         p.hot_words = <int>min(hot_rows, V)
         p.hot_nodes = <int>min(hot_rows, V - 1) if hs else 0
         p.hot_first_node = <int32_t>(V - 1 - p.hot_nodes)
+        hot_node_merges = np.zeros(1, dtype=np.int64)
+        keep.append(hot_node_merges)
+        p.hot_node_merges = <int64_t *><size_t>hot_node_merges.ctypes.data
         if hs:
             if V < 2:
                 raise ValueError("hierarchical softmax needs a vocabulary of at least 2 words")
@@ -673,19 +694,37 @@ cdef class Trainer:
     # ---- single steps, for the reference tests (thin twins of the cdef kernels)
 
     def skipgram_pair_step(self, WorkerState worker, int32_t centre, int32_t context,
-                           double alpha):
-        """One skip-gram update; returns the loss of that prediction."""
+                           double alpha, bint hot_sync=True):
+        """One skip-gram update; returns the loss of that prediction.
+
+        hot_sync=False leaves the worker's copies of the hot rows as they are,
+        neither loaded before nor merged after (see load_hot_rows).
+        """
         self._check_ids(worker, [centre, context])
         s = worker.state
         s.alpha, s.loss = alpha, 0.0
-        load_hot_rows(&self.params, s)
+        if hot_sync:
+            load_hot_rows(&self.params, s)
         if self.params.hs:
             hs_gather(&self.params, s, centre)
         skipgram_pair(&self.params, s, centre, context)
         if self.params.hs:
             hs_scatter(&self.params, s)
-        sync_hot_rows(&self.params, s)
+        if hot_sync:
+            sync_hot_rows(&self.params, s)
         return s.loss
+
+    def load_hot_rows(self, WorkerState worker):
+        """Copy the shared hot rows into the worker's copies (as a batch starts)."""
+        if worker.trainer is not self:
+            raise ValueError("this WorkerState belongs to another Trainer")
+        load_hot_rows(&self.params, worker.state)
+
+    def merge_hot_rows(self, WorkerState worker):
+        """Merge the worker's change of the hot rows; returns the tree nodes' weight."""
+        if worker.trainer is not self:
+            raise ValueError("this WorkerState belongs to another Trainer")
+        return sync_hot_rows(&self.params, worker.state)
 
     def shared_window_step(self, WorkerState worker, const int32_t[::1] words, int64_t pos,
                            int64_t reach, double alpha):
