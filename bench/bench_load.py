@@ -19,7 +19,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -126,23 +125,13 @@ def main(argv=None):
     print(f"median: cw2v {c:.2f} s, gensim {g:.2f} s -> cw2v is {g / c:.1f}x faster "
           f"({args.words} x {args.dim}, {args.layout} layout, {args.rounds} rounds)")
     if not args.no_save:
-        machine["loadavg_at_end"] = list(os.getloadavg())
-        machine["git_at_end"] = common.git_state()
-        results = {
-            "benchmark": "bench/bench_load.py",
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "machine": machine,
-            "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-            "file": {"path": str(path), "bytes": path.stat().st_size},
-            "calls": {"cw2v": "cw2v.KeyedVectors.load_word2vec_format(path, binary=True)",
-                      "gensim": "gensim.models.KeyedVectors.load_word2vec_format(path, binary=True)"},
-            "seconds": times,
-            "median_seconds": {"cw2v": c, "gensim": g},
-            "ratio_gensim_over_cw2v": g / c,
-            "results_identical": len(digests) == 1,
-        }
-        out = args.out or common.named_results_path("load", machine["git"]["short"])
-        common.save_json(out, results)
+        out = common.save_results(
+            "load", "bench/bench_load.py", machine, vars(args), out=args.out,
+            file={"path": str(path), "bytes": path.stat().st_size},
+            calls={"cw2v": "cw2v.KeyedVectors.load_word2vec_format(path, binary=True)",
+                   "gensim": "gensim.models.KeyedVectors.load_word2vec_format(path, binary=True)"},
+            seconds=times, median_seconds={"cw2v": c, "gensim": g},
+            ratio_gensim_over_cw2v=g / c, results_identical=len(digests) == 1)
         print(f"results: {out}", file=sys.stderr)
     return 0
 

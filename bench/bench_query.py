@@ -19,7 +19,6 @@ bench/results/ (``--no-save``: not saved).
     python bench/bench_query.py --words 100000 --dim 300 --queries 200 --batch 1000
 """
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -127,20 +126,12 @@ def main(argv=None):
     for name, (o, g) in medians.items():
         print(f"{name:16s} cw2v {o:8.3f} ms/query   gensim {g:8.3f} ms/query   ratio {g / o:5.2f}x")
     if not args.no_save:
-        machine["loadavg_at_end"] = list(os.getloadavg())
-        machine["git_at_end"] = common.git_state()
-        results = {
-            "benchmark": "bench/bench_query.py",
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "machine": machine,
-            "arguments": vars(args),
-            "result_mismatches": mismatches,
-            "seconds_per_query": seconds,
-            "median_ms_per_query": {name: {"cw2v": o, "gensim": g} for name, (o, g) in medians.items()},
-            "ratio_gensim_over_cw2v": {name: g / o for name, (o, g) in medians.items()},
-        }
-        out = args.out or common.named_results_path("query", machine["git"]["short"])
-        common.save_json(out, results)
+        out = common.save_results(
+            "query", "bench/bench_query.py", machine, vars(args), out=args.out,
+            result_mismatches=mismatches, seconds_per_query=seconds,
+            median_ms_per_query={name: {"cw2v": o, "gensim": g}
+                                 for name, (o, g) in medians.items()},
+            ratio_gensim_over_cw2v={name: g / o for name, (o, g) in medians.items()})
         print(f"results: {out}", file=sys.stderr)
     return 0
 

@@ -250,7 +250,15 @@ def machine_description() -> dict:
 
 def default_results_path(git_short) -> str:
     """bench/results/<date>-<git short hash>.json, with -2, -3 ... rather than overwrite."""
+    return named_results_path(None, git_short)
+
+
+def named_results_path(name, git_short) -> str:
+    """bench/results/<date>-<git short hash>-<name>.json (no -<name> when name is
+    None), with -2, -3 ... rather than overwrite."""
     stem = f"{datetime.date.today().isoformat()}-{git_short or 'nogit'}"
+    if name:
+        stem += f"-{name}"
     path = os.path.join(RESULTS_DIR, stem + ".json")
     n = 2
     while os.path.exists(path):
@@ -259,14 +267,22 @@ def default_results_path(git_short) -> str:
     return path
 
 
-def named_results_path(name: str, git_short) -> str:
-    """bench/results/<date>-<git short hash>-<name>.json, with -2, -3 ... rather than overwrite."""
-    stem = f"{datetime.date.today().isoformat()}-{git_short or 'nogit'}-{name}"
-    path = os.path.join(RESULTS_DIR, stem + ".json")
-    n = 2
-    while os.path.exists(path):
-        path = os.path.join(RESULTS_DIR, f"{stem}-{n}.json")
-        n += 1
+def save_results(name: str, benchmark: str, machine: dict, arguments: dict, out=None,
+                 **fields) -> str:
+    """Save one run of a bench script as JSON in bench/results/; returns the path.
+
+    ``machine`` is :func:`machine_description` taken when the run started; the
+    load average and git state at the end are added here.  ``fields`` follow
+    the common header (benchmark, created, machine, arguments)."""
+    machine["loadavg_at_end"] = list(os.getloadavg())
+    machine["git_at_end"] = git_state()
+    results = {"benchmark": benchmark, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+               "machine": machine,
+               "arguments": {k: str(v) if isinstance(v, os.PathLike) else v
+                             for k, v in arguments.items()}}
+    results.update(fields)
+    path = out or named_results_path(name, machine["git"]["short"])
+    save_json(path, results)
     return path
 
 
