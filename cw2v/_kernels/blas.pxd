@@ -12,7 +12,6 @@ from scipy.linalg.cython_blas cimport sscal as _sscal
 from scipy.linalg.cython_blas cimport scopy as _scopy
 from scipy.linalg.cython_blas cimport sgemv as _sgemv
 from scipy.linalg.cython_blas cimport sger as _sger
-from scipy.linalg.cython_blas cimport sgemm as _sgemm
 
 
 cdef inline float dot(int n, const float *x, const float *y) noexcept nogil:
@@ -66,30 +65,3 @@ cdef inline void rows_rank1(int rows, int k, float a, const float *w,
     cdef int one = 1
     # Column-major k x rows matrix: M^T += a * x w^T.
     _sger(&k, &rows, &a, <float *>x, &one, <float *>w, &one, m, &k)
-
-
-cdef inline void matmul_nt(int m, int n, int k, float a, const float *x,
-                           const float *y, float beta, float *out) noexcept nogil:
-    """out := a * X @ Y^T + beta * out, row-major X (m x k), Y (n x k), out (m x n)."""
-    cdef char trans = b'T', notrans = b'N'
-    # Row-major out (m x n) is column-major out^T (n x m) = Y X^T.
-    _sgemm(&trans, &notrans, &n, &m, &k, &a, <float *>y, &k, <float *>x, &k,
-           &beta, out, &n)
-
-
-cdef inline void matmul_nn(int m, int n, int k, float a, const float *x,
-                           const float *y, float beta, float *out) noexcept nogil:
-    """out := a * X @ Y + beta * out, row-major X (m x k), Y (k x n), out (m x n)."""
-    cdef char notrans = b'N'
-    # Column-major: out^T (n x m) = Y^T (n x k) X^T (k x m).
-    _sgemm(&notrans, &notrans, &n, &m, &k, &a, <float *>y, &n, <float *>x, &k,
-           &beta, out, &n)
-
-
-cdef inline void matmul_tn(int m, int n, int k, float a, const float *x,
-                           const float *y, float beta, float *out) noexcept nogil:
-    """out := a * X^T @ Y + beta * out, row-major X (k x m), Y (k x n), out (m x n)."""
-    cdef char trans = b'T', notrans = b'N'
-    # Column-major: out^T (n x m) = Y^T (n x k) X (k x m); Y^T is Y (col-major n x k) as is.
-    _sgemm(&notrans, &trans, &n, &m, &k, &a, <float *>y, &n, <float *>x, &m,
-           &beta, out, &n)

@@ -71,7 +71,7 @@ cdef struct TrainParams:
     int hs                  # hierarchical softmax on/off
     int softmax             # full softmax on/off
     int compute_loss        # accumulate the negative log-likelihood
-    int shared_negatives    # skip-gram: one set of noise words per window (sgemm)
+    int shared_negatives    # skip-gram: one set of noise words per window
     # Hot rows: the rows every thread writes most (the most frequent words,
     # rows 0..hot_words-1 of w_in and w_out_ns with a count-sorted vocabulary;
     # the inner nodes nearest the root, hot_first_node..V-2 of w_out_hs) are
@@ -144,5 +144,4 @@ cdef struct ThreadState:
     real *block_in          # (2 * window) x K context vectors
     real *block_out         # (1 + negative) x K output vectors
     real *block_scores      # (2 * window) x (1 + negative) logits, then steps
-    real *block_step_in     # (2 * window) x K
-    real *block_step_out    # (1 + negative) x K
+    real *block_steps_t     # (1 + negative) x (2 * window) steps, transposed

@@ -4,7 +4,7 @@ Composition (every routine below runs without the GIL):
 
     train_batch -> train_sentence (window loop, subsampling, window shrinking)
                      -> skipgram_pair | cbow_window     (choose input vector, target)
-                     -> skipgram_window_shared          (a window at once, sgemm)
+                     -> skipgram_window_shared          (a window at once, sgemv)
                           -> predict                   (every output layer in use)
                                -> hs_update (on rows gathered by hs_gather)
                                -> ns_update -> logistic_step
@@ -27,7 +27,7 @@ Being a separate stream lets noise words be drawn ahead of use.
 """
 
 from libc.math cimport exp, log, log1p, expf
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 import numpy as np
 
@@ -358,22 +358,26 @@ cdef void skipgram_window_shared(const TrainParams *p, ThreadState *s, const int
     """Skip-gram with one set of noise words shared by the whole window (Ji et al., 2016).
 
     Every context word within `reach` of `pos` predicts words[pos] against
-    the same `negative` noise words, so the window costs three small matrix
-    products instead of many vector operations.  With X the gathered
-    context rows of w_in (m x K) and T the gathered rows of w_out_ns of the
-    centre (label 1) and the noise words (label 0) (t x K):
+    the same `negative` noise words.  With X the gathered context rows of
+    w_in (m x K) and T the gathered rows of w_out_ns of the centre (label 1)
+    and the noise words (label 0) (t x K):
 
         S = X @ T.T;   G = alpha * (labels - sigmoid(S))
         X_rows += G @ T;   T_rows += G.T @ X
 
-    All steps use the weights as they were at the start of the window
-    (a minibatch), where the one-pair-at-a-time kernel updates as it goes.
+    Each product is a handful of sgemv calls on the gathered blocks, the
+    last two adding straight into the weight rows.  (sgemm measured slower
+    here: at m, t <= 11 OpenBLAS spends its time packing the operands and
+    serialises threads on a buffer lock.)  All steps use the weights as they
+    were at the start of the window (a minibatch), where the
+    one-pair-at-a-time kernel updates as it goes.
     """
     cdef int64_t j, first = pos - reach, last = pos + reach
     cdef int m = 0, t = 1, a, b, d, K = p.K
     cdef int32_t centre = words[pos], noise
-    cdef real f
-    cdef real *scores = s.block_scores
+    cdef real f, g
+    cdef real *steps = s.block_scores        # m x t: logits, then G
+    cdef real *steps_t = s.block_steps_t     # t x m: G transposed
     if first < 0:
         first = 0
     if last >= length:
@@ -381,32 +385,33 @@ cdef void skipgram_window_shared(const TrainParams *p, ThreadState *s, const int
     for j in range(first, last + 1):
         if j != pos:
             s.block_ids_in[m] = words[j]
-            blas.copy(K, in_row(p, s, words[j]), s.block_in + m * K)
+            memcpy(s.block_in + m * K, in_row(p, s, words[j]), K * sizeof(real))
             m += 1
     if m == 0:
         return
     s.block_ids_out[0] = centre
-    blas.copy(K, ns_row(p, s, centre), s.block_out)
+    memcpy(s.block_out, ns_row(p, s, centre), K * sizeof(real))
     for d in range(p.negative):
         noise = take_noise(p, s)
         if noise == centre:
             continue
         s.block_ids_out[t] = noise
-        blas.copy(K, ns_row(p, s, noise), s.block_out + t * K)
+        memcpy(s.block_out + t * K, ns_row(p, s, noise), K * sizeof(real))
         t += 1
-    blas.matmul_nt(m, t, K, 1.0, s.block_in, s.block_out, 0.0, scores)       # S = X @ T.T
+    for a in range(m):
+        blas.rows_dot(t, K, s.block_out, s.block_in + a * K, steps + a * t)   # S[a] = T @ X[a]
     for a in range(m):
         for b in range(t):
-            f = scores[a * t + b]
+            f = steps[a * t + b]
             if p.compute_loss:
                 s.loss -= log_sigmoid(f if b == 0 else -f)
-            scores[a * t + b] = ((1.0 if b == 0 else 0.0) - sigmoid(f)) * s.alpha
-    blas.matmul_nn(m, K, t, 1.0, scores, s.block_out, 0.0, s.block_step_in)    # G @ T
-    blas.matmul_tn(t, K, m, 1.0, scores, s.block_in, 0.0, s.block_step_out)    # G.T @ X
-    for a in range(m):
-        blas.axpy(K, 1.0, s.block_step_in + a * K, in_row(p, s, s.block_ids_in[a]))
-    for b in range(t):
-        blas.axpy(K, 1.0, s.block_step_out + b * K, ns_row(p, s, s.block_ids_out[b]))
+            g = ((1.0 if b == 0 else 0.0) - sigmoid(f)) * s.alpha
+            steps[a * t + b] = g
+            steps_t[b * m + a] = g
+    for a in range(m):          # w_in[X[a]] += G[a] @ T
+        blas.rows_combine(t, K, 1.0, s.block_out, steps + a * t, in_row(p, s, s.block_ids_in[a]))
+    for b in range(t):          # w_out[T[b]] += G[:, b] @ X
+        blas.rows_combine(m, K, 1.0, s.block_in, steps_t + b * m, ns_row(p, s, s.block_ids_out[b]))
     s.predictions += m
 
 
@@ -832,8 +837,7 @@ cdef class WorkerState:
             s.block_in = self._alloc(contexts * K * sizeof(real))
             s.block_out = self._alloc(targets * K * sizeof(real))
             s.block_scores = self._alloc(contexts * targets * sizeof(real))
-            s.block_step_in = self._alloc(contexts * K * sizeof(real))
-            s.block_step_out = self._alloc(targets * K * sizeof(real))
+            s.block_steps_t = self._alloc(contexts * targets * sizeof(real))
 
     cdef real *_alloc(self, size_t bytes) except NULL:
         cdef void *p = alloc_lines(bytes)
@@ -863,8 +867,7 @@ cdef class WorkerState:
         free_lines(s.block_in)
         free_lines(s.block_out)
         free_lines(s.block_scores)
-        free_lines(s.block_step_in)
-        free_lines(s.block_step_out)
+        free_lines(s.block_steps_t)
         free_lines(s)
 
     @property
