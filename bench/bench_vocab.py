@@ -15,7 +15,8 @@ build   cw2v ``Vocabulary.scan`` + subsampling thresholds + noise table,
         copy of the corpus with 1000-token lines, made once beside it).
         Also the scan alone against gensim's ``scan_vocab``. Every run is a
         fresh subprocess, cw2v and gensim alternate (who goes first too), and
-        medians are reported with each run's peak RSS.
+        medians are reported with each run's peak RSS.  Every run and the
+        ratios are saved as JSON in bench/results/ (``--no-save``: not saved).
 count   the counting loops alone, on 5M wiki tokens read by Text8Corpus:
         ``collections.Counter.update`` per sentence (plain Python), the
         compiled TokenCounter on the same token lists, and the list-free
@@ -37,7 +38,8 @@ import subprocess
 import sys
 import time
 
-from common import peak_rss_mb  # bench/common.py (the script's folder is on sys.path)
+import common  # bench/common.py (the script's folder is on sys.path)
+from common import peak_rss_mb
 
 DEFAULT_SOURCE = "/work/shared/data/wiki-2015-100mb.txt.xz"
 DEFAULT_CORPUS = "/work/cache/wiki.txt"
@@ -116,7 +118,9 @@ def run_subprocess(lib: str, what: str, corpus: str, reader: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def bench_build(corpus: str, runs: int, reader: str) -> None:
+def bench_build(corpus: str, runs: int, reader: str) -> dict:
+    """Time both parts; returns every run and the median ratio per part."""
+    summary = {}
     for what in ("build", "scan"):
         results = {"cw2v": [], "gensim": []}
         for r in range(runs):
@@ -136,6 +140,11 @@ def bench_build(corpus: str, runs: int, reader: str) -> None:
                   f" (after imports {statistics.median(x['rss_after_import_mb'] for x in rows):.0f} MB)")
         print(f"  gensim/cw2v time ratio: median {statistics.median(ratios):.2f}x"
               f"  (per run: {' '.join(f'{q:.2f}' for q in ratios)})")
+        summary[what] = {"label": label, "runs": results,
+                         "median_seconds": {name: statistics.median(x["seconds"] for x in rows)
+                                            for name, rows in results.items()},
+                         "ratio_gensim_over_cw2v": statistics.median(ratios)}
+    return summary
 
 
 # --------------------------------------------------------------- batching
@@ -259,12 +268,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--parts", default="build,count,batch,tables")
     ap.add_argument("--reader", choices=("text8", "line"), default="text8", help="file reader for the build part")
+    ap.add_argument("--out", help="results JSON of the build part (default bench/results/<date>-<git hash>-vocab.json)")
+    ap.add_argument("--no-save", action="store_true", help="do not write a results JSON")
     ap.add_argument("--one", nargs=2, metavar=("LIB", "WHAT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         print(json.dumps(one_run(args.one[0], args.one[1], args.corpus, args.reader)))
         return
     ensure_corpus(args.corpus, args.source)
+    machine = common.machine_description()
     import cw2v
     import gensim
 
@@ -273,7 +285,12 @@ def main() -> None:
     parts = args.parts.split(",")
     if "build" in parts:
         build_corpus = args.corpus if args.reader == "text8" else ensure_lines_copy(args.corpus)
-        bench_build(build_corpus, args.runs, args.reader)
+        summary = bench_build(build_corpus, args.runs, args.reader)
+        if not args.no_save:
+            path = common.save_results("vocab", "bench/bench_vocab.py", machine, vars(args), out=args.out,
+                                       corpus={"path": build_corpus, "bytes": os.path.getsize(build_corpus)},
+                                       **summary)
+            print(f"results: {path}")
     if "count" in parts:
         bench_count(args.corpus, args.runs)
     if "batch" in parts:
