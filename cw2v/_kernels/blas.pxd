@@ -38,6 +38,22 @@ cdef inline void copy(int n, const float *x, float *y) noexcept nogil:
     _scopy(&n, <float *>x, &one, y, &one)
 
 
+# OpenBLAS hands a level-1 call of more than about 10,000 elements to its own
+# thread pool.  Called from a worker thread, that oversubscribes the cores
+# (measured: 2 workers no faster than 1 at vector_size=300), so long vectors
+# go through in blocks that stay on the calling thread.
+cdef enum:
+    SERIAL_BLOCK = 4096
+
+
+cdef inline void axpy_serial(long n, float a, const float *x, float *y) noexcept nogil:
+    """y := a * x + y for any n, on the calling thread only."""
+    cdef long done = 0
+    while done < n:
+        axpy(<int>min(n - done, SERIAL_BLOCK), a, x + done, y + done)
+        done += SERIAL_BLOCK
+
+
 cdef inline void rows_dot(int rows, int k, const float *m, const float *x,
                           float *out) noexcept nogil:
     """out := M @ x, for a row-major rows x k matrix M."""

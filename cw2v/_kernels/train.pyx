@@ -111,15 +111,15 @@ cdef inline real *hs_row(const TrainParams *p, ThreadState *s, int32_t node) noe
 
 
 cdef inline void load_hot(int n, const real *shared, real *mine, real *base) noexcept nogil:
-    blas.copy(n, shared, mine)
-    blas.copy(n, shared, base)
+    memcpy(mine, shared, n * sizeof(real))
+    memcpy(base, shared, n * sizeof(real))
 
 
 cdef inline void merge_hot(int n, real *shared, real *mine, real *base,
                            real weight) noexcept nogil:
     """shared += weight * (mine - base), then start again from the merged shared values."""
-    blas.axpy(n, -1.0, base, mine)            # mine := this thread's change
-    blas.axpy(n, weight, mine, shared)
+    blas.axpy_serial(n, -1.0, base, mine)            # mine := this thread's change
+    blas.axpy_serial(n, weight, mine, shared)
     load_hot(n, shared, mine, base)
 
 
