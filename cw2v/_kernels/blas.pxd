@@ -81,3 +81,38 @@ cdef inline void rows_rank1(int rows, int k, float a, const float *w,
     cdef int one = 1
     # Column-major k x rows matrix: M^T += a * x w^T.
     _sger(&k, &rows, &a, <float *>x, &one, <float *>w, &one, m, &k)
+
+
+# Row-block versions of the three level-2 calls, for matrices with many rows
+# (the full softmax's V x K): each call stays under OpenBLAS's threading
+# threshold, for the reason given at axpy_serial.
+
+cdef inline int serial_rows(int k) noexcept nogil:
+    return SERIAL_BLOCK // k if k < SERIAL_BLOCK else 1
+
+
+cdef inline void rows_dot_serial(int rows, int k, const float *m, const float *x,
+                                 float *out) noexcept nogil:
+    """out := M @ x, in row blocks on the calling thread."""
+    cdef int first = 0, block = serial_rows(k)
+    while first < rows:
+        rows_dot(min(block, rows - first), k, m + <long>first * k, x, out + first)
+        first += block
+
+
+cdef inline void rows_combine_serial(int rows, int k, float a, const float *m,
+                                     const float *w, float *y) noexcept nogil:
+    """y := a * M^T @ w + y, in row blocks on the calling thread."""
+    cdef int first = 0, block = serial_rows(k)
+    while first < rows:
+        rows_combine(min(block, rows - first), k, a, m + <long>first * k, w + first, y)
+        first += block
+
+
+cdef inline void rows_rank1_serial(int rows, int k, float a, const float *w,
+                                   const float *x, float *m) noexcept nogil:
+    """M := a * outer(w, x) + M, in row blocks on the calling thread."""
+    cdef int first = 0, block = serial_rows(k)
+    while first < rows:
+        rows_rank1(min(block, rows - first), k, a, w + first, x, m + <long>first * k)
+        first += block
