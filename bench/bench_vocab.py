@@ -39,7 +39,6 @@ import sys
 import time
 
 import common  # bench/common.py (the script's folder is on sys.path)
-from common import peak_rss_mb
 
 DEFAULT_SOURCE = "/work/shared/data/wiki-2015-100mb.txt.xz"
 DEFAULT_CORPUS = "/work/cache/wiki.txt"
@@ -80,7 +79,7 @@ def one_run(lib: str, what: str, corpus: str, reader: str) -> dict:
         from cw2v.sampling import NoiseTable, keep_thresholds
         from cw2v.vocab import Vocabulary
 
-        rss0 = peak_rss_mb()
+        rss0 = common.peak_rss_mb()
         t0 = time.perf_counter()
         sentences = Text8Corpus(corpus) if reader == "text8" else LineSentence(corpus)
         vocab = Vocabulary.scan(sentences, min_count=MIN_COUNT)
@@ -93,7 +92,7 @@ def one_run(lib: str, what: str, corpus: str, reader: str) -> dict:
     else:
         from gensim.models.word2vec import LineSentence, Text8Corpus, Word2Vec
 
-        rss0 = peak_rss_mb()
+        rss0 = common.peak_rss_mb()
         sentences = Text8Corpus(corpus) if reader == "text8" else LineSentence(corpus)
         model = Word2Vec(min_count=MIN_COUNT)  # defaults: sample=1e-3, negative=5, hs=0
         t0 = time.perf_counter()
@@ -109,7 +108,7 @@ def one_run(lib: str, what: str, corpus: str, reader: str) -> dict:
             total = sum(c for c in model.raw_vocab.values() if c >= MIN_COUNT)
         seconds = time.perf_counter() - t0
     return {"lib": lib, "what": what, "seconds": seconds, "scan_seconds": t_scan, "words": words,
-            "retained_tokens": total, "peak_rss_mb": peak_rss_mb(), "rss_after_import_mb": rss0}
+            "retained_tokens": total, "peak_rss_mb": common.peak_rss_mb(), "rss_after_import_mb": rss0}
 
 
 def run_subprocess(lib: str, what: str, corpus: str, reader: str) -> dict:

@@ -118,8 +118,8 @@ cdef inline void load_hot(int n, const real *shared, real *mine, real *base) noe
 cdef inline void merge_hot(int n, real *shared, real *mine, real *base,
                            real weight) noexcept nogil:
     """shared += weight * (mine - base), then start again from the merged shared values."""
-    blas.axpy_serial(n, -1.0, base, mine)            # mine := this thread's change
-    blas.axpy_serial(n, weight, mine, shared)
+    blas.axpy(n, -1.0, base, mine)            # mine := this thread's change
+    blas.axpy(n, weight, mine, shared)
     load_hot(n, shared, mine, base)
 
 
@@ -306,7 +306,7 @@ cdef void softmax_update(const TrainParams *p, ThreadState *s, const real *x,
     cdef int32_t j
     cdef real top, alpha = s.alpha
     cdef double total = 0.0
-    blas.rows_dot_serial(p.V, p.K, p.w_out_sm, x, scores)         # scores = W_sm @ x
+    blas.rows_dot(p.V, p.K, p.w_out_sm, x, scores)         # scores = W_sm @ x
     top = scores[0]
     for j in range(1, p.V):
         if scores[j] > top:
@@ -322,8 +322,8 @@ cdef void softmax_update(const TrainParams *p, ThreadState *s, const real *x,
     for j in range(p.V):
         scores[j] = <real>(-alpha * (scores[j] / total))
     scores[target] += alpha
-    blas.rows_combine_serial(p.V, p.K, 1.0, p.w_out_sm, scores, s.grad)   # grad += W_sm^T @ scores
-    blas.rows_rank1_serial(p.V, p.K, 1.0, scores, x, p.w_out_sm)          # W_sm += outer(scores, x)
+    blas.rows_combine(p.V, p.K, 1.0, p.w_out_sm, scores, s.grad)   # grad += W_sm^T @ scores
+    blas.rows_rank1(p.V, p.K, 1.0, scores, x, p.w_out_sm)          # W_sm += outer(scores, x)
 
 
 cdef inline void predict(const TrainParams *p, ThreadState *s, const real *x,
