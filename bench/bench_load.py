@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 import common  # bench/common.py (the script's folder is on sys.path)
-from cw2v import formats
+from cw2v.io import word2vec_format as formats
 
 
 def make_file(path: Path, n_words: int, dim: int, layout: str) -> None:

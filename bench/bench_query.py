@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 import common  # bench/common.py (the script's folder is on sys.path)
-from cw2v.keyedvectors import KeyedVectors
+from cw2v.vectors.keyedvectors import KeyedVectors
 
 
 def build(n_words, dim, seed=0):

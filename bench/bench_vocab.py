@@ -75,9 +75,9 @@ def ensure_lines_copy(corpus: str, tokens_per_line: int = 1000) -> str:
 def one_run(lib: str, what: str, corpus: str, reader: str) -> dict:
     """Runs inside a fresh subprocess; prints a JSON line."""
     if lib == "cw2v":
-        from cw2v.corpus import LineSentence, Text8Corpus
-        from cw2v.sampling import NoiseTable, keep_thresholds
-        from cw2v.vocab import Vocabulary
+        from cw2v.io.corpus import LineSentence, Text8Corpus
+        from cw2v.vocab.sampling import NoiseTable, keep_thresholds
+        from cw2v.vocab.vocabulary import Vocabulary
 
         rss0 = common.peak_rss_mb()
         t0 = time.perf_counter()
@@ -168,8 +168,8 @@ def python_batches(corpus, key_to_index, batch_words=10000, max_len=10000):
 
 
 def bench_batch(corpus: str, runs: int) -> None:
-    from cw2v.corpus import LineSentence, Text8Corpus, iter_id_batches
-    from cw2v.vocab import Vocabulary
+    from cw2v.io.corpus import LineSentence, Text8Corpus, iter_id_batches
+    from cw2v.vocab.vocabulary import Vocabulary
 
     kjv = importlib.resources.files("cw2v") / "data" / "kjv.txt.gz"
     datasets = {
@@ -199,7 +199,7 @@ def bench_count(corpus: str, runs: int) -> None:
     from collections import Counter
 
     from cw2v._kernels.tokens import TokenCounter
-    from cw2v.corpus import Text8Corpus, count_file_corpus
+    from cw2v.io.corpus import Text8Corpus, count_file_corpus
 
     reader = Text8Corpus(corpus, limit=5_000_000)
 
@@ -236,10 +236,10 @@ def bench_count(corpus: str, runs: int) -> None:
 def bench_tables(corpus: str, runs: int) -> None:
     from gensim.models.word2vec import Word2Vec
 
-    from cw2v.corpus import Text8Corpus
-    from cw2v.huffman import build_huffman
-    from cw2v.sampling import NoiseTable
-    from cw2v.vocab import Vocabulary
+    from cw2v.io.corpus import Text8Corpus
+    from cw2v.vocab.huffman import build_huffman
+    from cw2v.vocab.sampling import NoiseTable
+    from cw2v.vocab.vocabulary import Vocabulary
 
     vocab = Vocabulary.scan(Text8Corpus(corpus), min_count=MIN_COUNT)
     model = Word2Vec(min_count=MIN_COUNT, hs=1, negative=5)

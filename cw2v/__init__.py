@@ -37,10 +37,10 @@ def _import_compiled_modules():
 
 _import_compiled_modules()
 
-from cw2v.corpus import LineSentence, PathLineSentences, Text8Corpus
-from cw2v.keyedvectors import KeyedVectors
-from cw2v.vocab import Vocabulary
-from cw2v.word2vec import Callback, TrainingDivergedError, Word2Vec
+from cw2v.io.corpus import LineSentence, PathLineSentences, Text8Corpus
+from cw2v.vectors.keyedvectors import KeyedVectors
+from cw2v.vocab.vocabulary import Vocabulary
+from cw2v.models.word2vec import Callback, TrainingDivergedError, Word2Vec
 
 __all__ = [
     "Word2Vec", "KeyedVectors", "Vocabulary", "LineSentence", "Text8Corpus",

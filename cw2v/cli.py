@@ -106,9 +106,9 @@ def detect_vectors_format(path: str) -> str:
 def load_vectors(path: str, fmt: str = "auto"):
     """KeyedVectors from a word2vec.c / GloVe file or a saved cw2v directory."""
     from cw2v import KeyedVectors, Word2Vec
-    from cw2v.keyedvectors import BUNDLE_KIND
-    from cw2v.persist import META_FILE
-    from cw2v.word2vec import MODEL_KIND
+    from cw2v.vectors.keyedvectors import BUNDLE_KIND
+    from cw2v.io.bundle import META_FILE
+    from cw2v.models.word2vec import MODEL_KIND
 
     _require_file(path, "vectors file", directory_ok=True)
     if fmt == "auto":
@@ -245,7 +245,7 @@ def _read_vocabulary(args, corpus, file_mode):
     The text is still read once, to count its raw words for the learning-rate
     schedule (word2vec.c relies on the file's counts there instead).
     """
-    from cw2v.vocab import RULE_DEFAULT, RULE_DISCARD, Vocabulary
+    from cw2v.vocab.vocabulary import RULE_DEFAULT, RULE_DISCARD, Vocabulary
     vocab = Vocabulary.load_word2vec_vocab(
         args.read_vocab, min_count=args.min_count,
         trim_rule=lambda word, count, min_count: RULE_DISCARD if word == SENTENCE_END

@@ -1,4 +1,4 @@
-"""Tests of cw2v.corpus: file readers, corpus checks and id batches.
+"""Tests of cw2v.io.corpus: file readers, corpus checks and id batches.
 
 Oracles: the readers are compared with the obvious whole-file reference
 (decode everything, split lines, split tokens, cut into chunks), also with
@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import cw2v.corpus as corpus_mod
+import cw2v.io.corpus as corpus_mod
 from cw2v._kernels.tokens import TextCounter
-from cw2v.corpus import (
+from cw2v.io.corpus import (
     CorpusDecodeError,
     count_file_corpus,
     IdBatch,

@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from cw2v.evaluate import evaluate_word_analogies, evaluate_word_pairs
-from cw2v.keyedvectors import KeyedVectors
+from cw2v.vectors.evaluate import evaluate_word_analogies, evaluate_word_pairs
+from cw2v.vectors.keyedvectors import KeyedVectors
 
 GENDERS = ["male", "female"]
 ROLES = {"person": ("man", "woman"), "royal": ("king", "queen"), "child": ("boy", "girl"),
@@ -135,7 +135,7 @@ def test_damaged_compressed_files(tmp_path, suffix, compress):
 
 
 def test_analogy_blocks_do_not_change_results(tmp_path, monkeypatch):
-    import cw2v.evaluate as module
+    import cw2v.vectors.evaluate as module
 
     kv = KeyedVectors.from_arrays(*grid_vectors(noise=0.3, seed=4))
     path = write_questions(tmp_path / "q.txt", {"s": analogy_questions()})

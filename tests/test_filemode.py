@@ -89,14 +89,14 @@ def test_an_interrupted_epoch_stops_every_thread(tmp_path):
     def interrupt(report):
         raise Interrupt
 
-    from cw2v import training
+    from cw2v.train import runner as training
     original = training.train_epoch_file
 
     def with_interrupting_report(*args, **kwargs):
         kwargs.update(report=interrupt, report_delay=0.001)
         return original(*args, **kwargs)
 
-    training_fn = "cw2v.word2vec.train_epoch_file"
+    training_fn = "cw2v.models.word2vec.train_epoch_file"
     import unittest.mock as mock
     with mock.patch(training_fn, with_interrupting_report):
         with pytest.raises(Interrupt):
@@ -125,7 +125,7 @@ def test_interim_progress_shows_the_running_loss(tmp_path, caplog):
 def test_trim_rule_is_consulted_when_max_vocab_size_prunes(tmp_path):
     """File mode keeps what the rule keeps while pruning, exactly as iterable mode does."""
     import random
-    from cw2v.vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP
+    from cw2v.vocab.vocabulary import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP
     rng = random.Random(2)
     words = [f"w{int(rng.paretovariate(1.0))}" for _ in range(6000)]
     words.insert(3, "keepme")                 # seen once, early: the first pruning drops it

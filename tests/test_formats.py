@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cw2v import formats
-from cw2v.formats import load_word2vec_format, save_word2vec_format
+from cw2v.io import word2vec_format as formats
+from cw2v.io.word2vec_format import load_word2vec_format, save_word2vec_format
 
 
 def sample(n=6, dim=4, seed=0):

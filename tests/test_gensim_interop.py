@@ -4,8 +4,8 @@ import pytest
 
 gensim_models = pytest.importorskip("gensim.models")
 
-from cw2v.formats import load_word2vec_format, save_word2vec_format  # noqa: E402
-from cw2v.keyedvectors import KeyedVectors  # noqa: E402
+from cw2v.io.word2vec_format import load_word2vec_format, save_word2vec_format  # noqa: E402
+from cw2v.vectors.keyedvectors import KeyedVectors  # noqa: E402
 
 SUFFIXES = ["", ".gz", ".bz2"]
 

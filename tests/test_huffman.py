@@ -1,4 +1,4 @@
-"""Tests of cw2v.huffman.build_huffman.
+"""Tests of cw2v.vocab.huffman.build_huffman.
 
 Oracles: the structure the paths must describe (a full binary tree with V-1
 inner nodes, root V-2, prefix-free codes), the entropy bounds, and the cost
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cw2v.huffman import HuffmanCodes, build_huffman
+from cw2v.vocab.huffman import HuffmanCodes, build_huffman
 
 
 def optimal_cost(counts):

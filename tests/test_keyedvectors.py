@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from cw2v.keyedvectors import KeyedVectors, top_k_rows
+from cw2v.vectors.keyedvectors import KeyedVectors
+from cw2v.vectors.topk import top_k_rows
 
 V, K = 300, 16
 
@@ -76,7 +77,7 @@ def test_top_k_rows_on_long_rows_with_ties():
 
 def test_top_k_rows_takes_the_fast_path_on_long_rows(monkeypatch):
     """The full sort is only a fallback (short rows, NaN): ordinary long rows must not reach it."""
-    import cw2v.keyedvectors as module
+    import cw2v.vectors.topk as module
 
     def no_sort(scores, k):
         raise AssertionError("fell back to a full sort")
@@ -205,7 +206,7 @@ def test_batch_equals_single_queries(kv, data):
 
 
 def test_batch_of_vectors_and_blocking(kv, data, monkeypatch):
-    import cw2v.keyedvectors as module
+    import cw2v.vectors.keyedvectors as module
 
     keys, vectors = data
     monkeypatch.setattr(module, "_SCORE_BLOCK_FLOATS", 2 * V)  # two queries per block
@@ -374,7 +375,7 @@ def test_native_save_load_round_trip(tmp_path, mmap):
 
 
 def test_load_rejects_other_bundles(tmp_path):
-    from cw2v.persist import save_bundle
+    from cw2v.io.bundle import save_bundle
 
     save_bundle(tmp_path / "m", {"kind": "word2vec_model"}, {"x": np.arange(2)})
     with pytest.raises(ValueError, match="'word2vec_model' bundle"):

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cw2v import persist
-from cw2v.persist import load_bundle, pack_strings, save_bundle, unpack_strings
+from cw2v.io import bundle as persist
+from cw2v.io.bundle import load_bundle, pack_strings, save_bundle, unpack_strings
 
 
 def sample_arrays():

@@ -1,4 +1,4 @@
-"""Tests of cw2v.sampling: subsampling thresholds and the alias noise table.
+"""Tests of cw2v.vocab.sampling: subsampling thresholds and the alias noise table.
 
 Oracles: word2vec.c's keep-probability formula evaluated per word with the
 math module; the target distribution counts**exponent computed directly;
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from scipy.stats import chisquare
 
 from cw2v._kernels.train import Trainer, WorkerState
-from cw2v.sampling import ALWAYS, NoiseTable, build_noise_table, keep_probabilities, keep_thresholds
+from cw2v.vocab.sampling import ALWAYS, NoiseTable, build_noise_table, keep_probabilities, keep_thresholds
 
 
 # ---------------------------------------------------------------- subsampling
@@ -55,7 +55,7 @@ def test_subsampling_effect_on_a_known_case():
 
 def test_keep_thresholds_logs_the_expected_effect(caplog):
     counts = np.array([900, 50, 50])
-    with caplog.at_level(logging.INFO, logger="cw2v.sampling"):
+    with caplog.at_level(logging.INFO, logger="cw2v.vocab.sampling"):
         keep_thresholds(counts, 1e-3)
     kept = 31 + 2 * (math.sqrt(50) + 1)  # sum of p * count, from the known case above
     assert f"downsamples 3 most frequent words, keeping an estimated {round(kept)} of 1000 tokens" in caplog.text

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from cw2v._kernels.tokens import TextIds
-from cw2v.corpus import LineSentence, PathLineSentences, Text8Corpus, iter_id_batches
+from cw2v.io.corpus import LineSentence, PathLineSentences, Text8Corpus, iter_id_batches
 
 WORDS = ["a", "bb", "é", "日本", "ünï", "the", "x"]
 KEY_TO_INDEX = {w: i for i, w in enumerate(WORDS)}

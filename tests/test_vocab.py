@@ -1,4 +1,4 @@
-"""Tests of cw2v.vocab.Vocabulary.
+"""Tests of cw2v.vocab.vocabulary.Vocabulary.
 
 Oracles: collections.Counter counts, slow pure-Python re-implementations of
 the selection and word2vec.c-style pruning rules, and gensim's build_vocab on
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cw2v.corpus import LineSentence
-from cw2v.vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocabulary
+from cw2v.io.corpus import LineSentence
+from cw2v.vocab.vocabulary import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocabulary
 
 KJV = importlib.resources.files("cw2v") / "data" / "kjv.txt.gz"
 
@@ -92,7 +92,7 @@ def test_unsorted_vocab_keeps_first_appearance_order():
 
 def test_scan_of_file_readers_equals_scan_of_their_sentences(kjv, tmp_path, caplog):
     # File readers take the list-free counting path; the result must not differ.
-    with caplog.at_level(logging.INFO, logger="cw2v.vocab"):
+    with caplog.at_level(logging.INFO, logger="cw2v.vocab.vocabulary"):
         fast = Vocabulary.scan(LineSentence(KJV), min_count=3, progress_per=10000)
     slow = Vocabulary.scan(kjv, min_count=3)
     assert as_pairs(fast) == as_pairs(slow)
@@ -213,7 +213,7 @@ def test_bad_parameters(kwargs):
 
 
 def test_scan_logs_statistics(kjv, caplog):
-    with caplog.at_level(logging.INFO, logger="cw2v.vocab"):
+    with caplog.at_level(logging.INFO, logger="cw2v.vocab.vocabulary"):
         Vocabulary.scan(kjv[:1000], min_count=5, progress_per=400)
     text = caplog.text
     assert "PROGRESS: sentence #800" in text

@@ -10,7 +10,7 @@ import pytest
 
 import cw2v
 from cw2v import Word2Vec
-from cw2v.word2vec import TrainingDivergedError
+from cw2v.models.word2vec import TrainingDivergedError
 
 from synthetic import own_topic_share, topic_corpus  # noqa: E402  (tests/synthetic.py)
 
@@ -391,7 +391,7 @@ def test_learning_rate_must_decay():
 
 
 def test_queue_factor_sets_the_queue_size_and_word_count_warns(monkeypatch, caplog):
-    from cw2v import training
+    from cw2v.train import runner as training
     sizes = []
 
     class RecordingWorkers(training._Workers):
@@ -430,7 +430,7 @@ class FailingTrainer:
 
 
 def run_iterable_epoch(trainer, report=None, report_delay=1.0):
-    from cw2v.training import Schedule, train_epoch_iterable
+    from cw2v.train.runner import Schedule, train_epoch_iterable
     corpus = topic_corpus(50)
     vocab = {w: i for i, w in enumerate(sorted({w for s in corpus for w in s}))}
     return train_epoch_iterable(trainer, corpus, vocab, epoch=0, units_before=0.0,

@@ -4,7 +4,7 @@
 They make no per-token Python calls; all but :class:`TextIds` hold the GIL
 (they work on Python objects).
 
-* :class:`IdBatcher` fills the id batches behind ``cw2v.corpus.iter_id_batches``:
+* :class:`IdBatcher` fills the id batches behind ``cw2v.io.corpus.iter_id_batches``:
   one C-level dict probe per token, borrowed references; or, for sentences
   already converted by :class:`TextIds`, a copy of their known ids.
 * :class:`TokenCounter` counts token lists for ``cw2v.vocab.Vocabulary.scan``:
@@ -65,7 +65,7 @@ cdef class IdBatcher:
     """Pull sentences from an iterator and convert them to id batches.
 
     ``next_batch()`` returns ``(ids, sentence_ends, raw_words, n_sentences)``
-    (see ``cw2v.corpus.IdBatch``) or None once the corpus is exhausted.
+    (see ``cw2v.io.corpus.IdBatch``) or None once the corpus is exhausted.
     Sentences are lists (or other iterables) of tokens; a str or bytes
     sentence is a TypeError naming it. Rules: out-of-vocabulary tokens are dropped; a sentence with more than
     ``max_len`` in-vocabulary tokens becomes pieces of ``max_len`` ids; a

@@ -537,11 +537,11 @@ cdef class Trainer:
         Output vectors of negative sampling, hierarchical softmax and full
         softmax; each is required exactly when its layer is on.
     hs_codes, hs_points, hs_offsets : uint8, int32, int64 (V+1,)
-        Flattened Huffman paths (see cw2v.huffman).
+        Flattened Huffman paths (see cw2v.vocab.huffman).
     noise_accept, noise_alias : uint32 (V,), int32 (V,)
-        Alias table of the noise distribution (see cw2v.sampling).
+        Alias table of the noise distribution (see cw2v.vocab.sampling).
     keep_threshold : uint32 (V,) or None
-        Subsampling thresholds (see cw2v.sampling); None keeps every word.
+        Subsampling thresholds (see cw2v.vocab.sampling); None keeps every word.
     hot_rows : int
         How many of the most written rows (words 0.. of w_in and w_out_ns,
         the inner nodes nearest the root of w_out_hs) each thread trains in

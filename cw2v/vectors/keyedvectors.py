@@ -21,13 +21,15 @@ Code that changes ``vectors`` *in place* (training) must call
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
 
-from cw2v import formats, persist
+from cw2v.io import bundle as persist
+from cw2v.io import word2vec_format as formats
+from cw2v.vectors import evaluate
+from cw2v.vectors.topk import top_k_rows
 
 logger = logging.getLogger(__name__)
 
@@ -594,25 +596,21 @@ class KeyedVectors:
 
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
                                 dummy4unknown=False):
-        """Analogy accuracy; see :func:`cw2v.evaluate.evaluate_word_analogies`."""
-        from cw2v import evaluate  # deferred: evaluate imports this module
-
+        """Analogy accuracy; see :func:`cw2v.vectors.evaluate.evaluate_word_analogies`."""
         return evaluate.evaluate_word_analogies(self, analogies, restrict_vocab=restrict_vocab,
                                                 case_insensitive=case_insensitive,
                                                 dummy4unknown=dummy4unknown)
 
     def evaluate_word_pairs(self, pairs, delimiter="\t", restrict_vocab=300000, case_insensitive=True,
                             dummy4unknown=False):
-        """Word-pair similarity correlation; see :func:`cw2v.evaluate.evaluate_word_pairs`."""
-        from cw2v import evaluate  # deferred: evaluate imports this module
-
+        """Word-pair similarity correlation; see :func:`cw2v.vectors.evaluate.evaluate_word_pairs`."""
         return evaluate.evaluate_word_pairs(self, pairs, delimiter=delimiter, restrict_vocab=restrict_vocab,
                                             case_insensitive=case_insensitive, dummy4unknown=dummy4unknown)
 
     # ------------------------------------------------------------------ files
 
     def save_word2vec_format(self, fname, binary=False, write_header=True, allow_non_finite=False):
-        """Write word2vec.c text or binary format; see :func:`cw2v.formats.save_word2vec_format`.
+        """Write word2vec.c text or binary format; see :func:`cw2v.io.word2vec_format.save_word2vec_format`.
 
         Vectors holding NaN or infinity (a diverged training run) raise
         ``ValueError`` unless ``allow_non_finite``.
@@ -622,7 +620,7 @@ class KeyedVectors:
 
     @classmethod
     def load_word2vec_format(cls, fname, binary=False, limit=None, unicode_errors="strict", no_header=False):
-        """Read word2vec.c text or binary format; see :func:`cw2v.formats.load_word2vec_format`.
+        """Read word2vec.c text or binary format; see :func:`cw2v.io.word2vec_format.load_word2vec_format`.
 
         If a word occurs twice, the first occurrence is kept (with a warning), as gensim does.
         """
@@ -645,7 +643,7 @@ class KeyedVectors:
         return cls._from_checked(keys, key_to_index, vectors)
 
     def save(self, path, allow_non_finite=False):
-        """Save as a cw2v bundle directory (atomic; see :mod:`cw2v.persist`).
+        """Save as a cw2v bundle directory (atomic; see :mod:`cw2v.io.bundle`).
 
         Vectors holding NaN or infinity (a diverged training run) raise
         ``ValueError`` unless ``allow_non_finite``.
@@ -692,69 +690,6 @@ def _scores(matrix, vector):
     per most_similar call).
     """
     return matrix @ vector
-
-
-def top_k_rows(scores, k):
-    """Indices and values of the ``k`` largest entries of each row, largest first.
-
-    Parameters
-    ----------
-    scores : float32 array, shape (Q, n)
-    k : int
-
-    Returns
-    -------
-    indices : int64 (Q, min(k, n)), values : (Q, min(k, n))
-        Ties are broken by the lower index.
-
-    Exact, and much faster than ``argpartition`` on long rows: the row is cut
-    into ``m >= k`` blocks; the k-th largest block maximum is a threshold that
-    at least ``k`` entries reach (so every true top-k entry does), and only the
-    few entries above it are sorted.
-    """
-    q, n = scores.shape
-    k = min(int(k), n)
-    if k <= 0:
-        return np.empty((q, 0), np.int64), np.empty((q, 0), scores.dtype)
-    m = max(k, math.isqrt(n))
-    if n < 4 * m:
-        return _top_k_by_sort(scores, k)
-    width = n // m
-    itemsize = scores.strides[1]
-    if itemsize != scores.itemsize:
-        scores = np.ascontiguousarray(scores)
-        itemsize = scores.itemsize
-    blocks = np.lib.stride_tricks.as_strided(
-        scores, shape=(q, m, width), strides=(scores.strides[0], width * itemsize, itemsize), writeable=False)
-    head_max = blocks.max(axis=2)
-    block_max = head_max.copy()
-    tail = scores[:, m * width:]
-    if tail.shape[1]:  # for the threshold, the tail joins the last block
-        np.maximum(block_max[:, -1], tail.max(axis=1), out=block_max[:, -1])
-    threshold = np.partition(block_max, m - k, axis=1)[:, m - k]
-    # Entries reaching the threshold can only sit in blocks whose maximum
-    # does: look inside those few blocks (and the tail) only.
-    block_rows, block_ids = np.nonzero(head_max >= threshold[:, None])
-    inside_rows, inside_cols = np.nonzero(blocks[block_rows, block_ids] >= threshold[block_rows, None])
-    rows = block_rows[inside_rows]
-    cols = block_ids[inside_rows] * width + inside_cols
-    if tail.shape[1]:
-        tail_rows, tail_cols = np.nonzero(tail >= threshold[:, None])
-        rows = np.concatenate([rows, tail_rows])
-        cols = np.concatenate([cols, tail_cols + m * width])
-    if np.any(np.bincount(rows, minlength=q) < k):  # NaN scores defeat the threshold
-        return _top_k_by_sort(scores, k)
-    values = scores[rows, cols]
-    order = np.lexsort((cols, -values, rows))
-    rows, cols, values = rows[order], cols[order], values[order]
-    rank = np.arange(rows.size) - np.searchsorted(rows, rows)
-    keep = rank < k
-    return cols[keep].reshape(q, k), values[keep].reshape(q, k)
-
-
-def _top_k_by_sort(scores, k):
-    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    return order, np.take_along_axis(scores, order, axis=1)
 
 
 def _check_counts(counts, n):

@@ -1,7 +1,7 @@
 """Worker threads: one epoch of training, fed from an iterable or read from a file.
 
 Iterable mode: the calling thread is the producer.  It turns sentences into
-id batches (cw2v.corpus.iter_id_batches), gives each batch its learning-rate
+id batches (cw2v.io.corpus.iter_id_batches), gives each batch its learning-rate
 span and its own random stream, and puts it on a bounded queue; `workers`
 threads take batches and train each one entirely with the GIL released.
 
@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, List, Optional
 
-from cw2v.corpus import iter_id_batches
+from cw2v.io.corpus import iter_id_batches
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 After the scan everything is arrays: ``index_to_key`` (list of str),
 ``key_to_index`` (dict str -> int) and ``counts`` (int64, aligned with
-``index_to_key``). The Huffman tree (``cw2v.huffman``), subsampling thresholds
-and negative-sampling table (``cw2v.sampling``) are all built from ``counts``.
+``index_to_key``). The Huffman tree (``cw2v.vocab.huffman``), subsampling thresholds
+and negative-sampling table (``cw2v.vocab.sampling``) are all built from ``counts``.
 
 Selection rules, applied in this order:
 
@@ -38,7 +38,7 @@ from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from cw2v._kernels.tokens import TextCounter, TokenCounter
-from cw2v.corpus import count_file_corpus, iter_checked, open_text_source
+from cw2v.io.corpus import count_file_corpus, iter_checked, open_text_source
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ class Vocabulary:
 
         Raises ValueError for an empty corpus or when no word survives the
         selection; TypeError for a corpus of the wrong kind (see
-        ``cw2v.corpus.check_corpus``) or non-str tokens.
+        ``cw2v.io.corpus.check_corpus``) or non-str tokens.
         """
         min_count = _check_count_param("min_count", min_count)
         max_vocab_size = _check_count_param("max_vocab_size", max_vocab_size, allow_none=True, minimum=1)
@@ -376,7 +376,7 @@ class Vocabulary:
 
         One ``word count`` pair per line, separated by spaces or tabs (blank
         lines and a trailing ``\\r`` ignored; gzip, bzip2 and xz files
-        decompressed, see ``cw2v.corpus.open_text_source``); selection as in
+        decompressed, see ``cw2v.io.corpus.open_text_source``); selection as in
         :meth:`from_counts`. As in word2vec.c, only ASCII spaces and tabs
         separate: a word may hold other whitespace such as U+00A0.
 
@@ -488,7 +488,7 @@ def _count_corpus(corpus, max_vocab_size: Optional[int], trim_rule: Optional[Tri
 def _compressed_by_suffix(path: str, data: bytes) -> bytes:
     """``data`` compressed as ``path``'s suffix says (.gz, .bz2, .xz, .lzma), else as it is.
 
-    What ``cw2v.corpus.open_text_source`` reads back. gzip gets mtime 0 so
+    What ``cw2v.io.corpus.open_text_source`` reads back. gzip gets mtime 0 so
     the same vocabulary always gives the same bytes.
     """
     lower = path.lower()

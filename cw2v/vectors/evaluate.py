@@ -27,7 +27,7 @@ import os
 import numpy as np
 from scipy import stats
 
-from cw2v.keyedvectors import top_k_rows
+from cw2v.vectors.topk import top_k_rows
 
 logger = logging.getLogger(__name__)
 

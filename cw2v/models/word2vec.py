@@ -26,15 +26,15 @@ from typing import List, Optional
 
 import numpy as np
 
-from cw2v import persist
+from cw2v.io import bundle as persist
 from cw2v._kernels.textfile import FileSentences, WordHash, scan_file, split_ranges
 from cw2v._kernels.train import Trainer
-from cw2v.corpus import DEFAULT_MAX_SENTENCE_LENGTH, check_corpus
-from cw2v.huffman import build_huffman
-from cw2v.keyedvectors import KeyedVectors
-from cw2v.sampling import build_noise_table, keep_thresholds
-from cw2v.training import Schedule, train_epoch_file, train_epoch_iterable
-from cw2v.vocab import Vocabulary
+from cw2v.io.corpus import DEFAULT_MAX_SENTENCE_LENGTH, check_corpus
+from cw2v.vocab.huffman import build_huffman
+from cw2v.vectors.keyedvectors import KeyedVectors
+from cw2v.vocab.sampling import build_noise_table, keep_thresholds
+from cw2v.train.runner import Schedule, train_epoch_file, train_epoch_iterable
+from cw2v.vocab.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -307,9 +307,9 @@ class Word2Vec:
             self._adopt_vocabulary(vocab, 0)
 
     def build_vocab_from_vocabulary(self, vocab: Vocabulary):
-        """Use a ready :class:`~cw2v.vocab.Vocabulary` (e.g. read from a -save-vocab file)."""
+        """Use a ready :class:`~cw2v.Vocabulary` (e.g. read from a -save-vocab file)."""
         if not isinstance(vocab, Vocabulary) or len(vocab) == 0:
-            raise TypeError("build_vocab_from_vocabulary needs a non-empty cw2v.vocab.Vocabulary")
+            raise TypeError("build_vocab_from_vocabulary needs a non-empty cw2v.Vocabulary")
         self._adopt_vocabulary(vocab, 0)
 
     def _adopt_vocabulary(self, vocab, old_size):

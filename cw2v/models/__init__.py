@@ -1,0 +1,1 @@
+"""The model families; each module holds only what is its own."""

@@ -1,0 +1,5 @@
+"""Words and what is built from their counts: the Vocabulary, the Huffman
+tree, subsampling thresholds and the noise distribution."""
+from cw2v.vocab.vocabulary import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, SENTENCE_END, Vocabulary
+
+__all__ = ["Vocabulary", "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "SENTENCE_END"]
