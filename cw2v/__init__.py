@@ -40,7 +40,8 @@ _import_compiled_modules()
 from cw2v.io.corpus import LineSentence, PathLineSentences, Text8Corpus
 from cw2v.vectors.keyedvectors import KeyedVectors
 from cw2v.vocab.vocabulary import Vocabulary
-from cw2v.models.word2vec import Callback, TrainingDivergedError, Word2Vec
+from cw2v.models.word2vec import Word2Vec
+from cw2v.train.base import Callback, TrainingDivergedError
 
 __all__ = [
     "Word2Vec", "KeyedVectors", "Vocabulary", "LineSentence", "Text8Corpus",
