@@ -257,6 +257,8 @@ def _load_array(path: Path, name: str, entry, mmap):
         size = file.stat().st_size
         if size < expected:
             raise ValueError(f"truncated: {size} bytes, the header needs {expected}")
+        if size > expected:  # np.save writes exactly the header and the data
+            raise ValueError(f"{size} bytes where the header describes {expected}: damaged header")
         if dtype.hasobject:
             raise ValueError("holds Python objects, which cw2v never writes")
         array = np.load(file, mmap_mode=mmap, allow_pickle=False)

@@ -18,8 +18,11 @@ xz       ``fd 37 7a 58 5a 00``
 So a renamed ``.gz`` is still decompressed, a plain file named ``.gz`` is read
 as it is, and a text that merely starts like a magic number (``BZh9 ...``)
 is text. Legacy ``.lzma`` (LZMA-alone) files have no magic number: one is
-decompressed only when its name ends in ``.lzma`` *and* its 13-byte header is
-well formed *and* its first bytes decode; anything else is read as it is.
+decompressed only when its name ends in ``.lzma`` *and* its header is what an
+encoder writes (a valid properties byte, an uncompressed size below 2**38 or
+"unknown", and the range coder's zero first byte). Text never passes that
+test (it holds no NUL bytes), so a plain file named ``.lzma`` is read as it
+is; damage further on is reported like that of any compressed file.
 
 Damaged compressed data (truncated, corrupt, a bad checksum) raises
 ``ValueError`` naming the file, from whichever read meets it. Pipes and other
@@ -52,6 +55,7 @@ import lzma
 import os
 import secrets
 import stat
+import struct
 import zlib
 from typing import BinaryIO, Callable, Iterator, Optional, Tuple, TypeVar
 
@@ -75,10 +79,12 @@ _BZIP2_END_MAGIC = b"\x17\x72\x45\x38\x50\x90"  # BCD of sqrt(pi): a stream with
 MAGIC_BYTES = 10  # bytes detect_compression needs to tell every format apart
 
 # LZMA-alone: a properties byte (lc + 9 lp + 45 pb < 225), a 4-byte dictionary
-# size, an 8-byte uncompressed size, then the range coder, whose first byte is 0.
-_LZMA_HEADER_BYTES = 13
-_LZMA_PROBE_BYTES = 1 << 12  # compressed bytes decoded to accept a .lzma file
-_LZMA_PROBE_OUTPUT = 1 << 16  # bound on what that trial decode may produce
+# size, an 8-byte uncompressed size (all ones: unknown), then the range coder,
+# whose first byte is 0.
+_LZMA_HEADER = struct.Struct("<BIQB")
+_LZMA_UNKNOWN_SIZE = (1 << 64) - 1
+_LZMA_MAX_SIZE = 1 << 38  # xz's own sanity bound on a declared size (256 GiB)
+_HEAD_BYTES = max(MAGIC_BYTES, _LZMA_HEADER.size)
 
 _OPENERS = {
     "gzip": lambda source: gzip.GzipFile(fileobj=source, mode="rb"),
@@ -113,19 +119,13 @@ def detect_compression(head: bytes) -> Optional[str]:
     return None
 
 
-def _is_lzma_alone(head: bytes) -> bool:
-    """Whether ``head`` (up to ``_LZMA_PROBE_BYTES``) is the start of an LZMA-alone stream.
-
-    The header checks come first, so plain text (whose 14th byte is never 0)
-    is turned away before the decoder sizes a dictionary from its bytes.
-    """
-    if len(head) <= _LZMA_HEADER_BYTES or head[0] >= 225 or head[_LZMA_HEADER_BYTES] != 0:
+def _is_lzma_alone_header(head: bytes) -> bool:
+    """Whether ``head`` starts with the header an LZMA-alone encoder writes."""
+    if len(head) < _LZMA_HEADER.size:
         return False
-    try:
-        lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(head, max_length=_LZMA_PROBE_OUTPUT)
-    except lzma.LZMAError:
-        return False
-    return True
+    properties, _, size, first_coder_byte = _LZMA_HEADER.unpack_from(head)
+    return (properties < 225 and first_coder_byte == 0
+            and (size == _LZMA_UNKNOWN_SIZE or size < _LZMA_MAX_SIZE))
 
 
 def open_input(path) -> BinaryIO:
@@ -160,14 +160,15 @@ def open_input(path) -> BinaryIO:
     except IsADirectoryError:
         raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", name) from None
     try:
-        maybe_lzma = name.lower().endswith(".lzma")
-        head = raw.read(_LZMA_PROBE_BYTES if maybe_lzma else MAGIC_BYTES)
+        head = raw.read(_HEAD_BYTES)
         if raw.seekable():
             raw.seek(0)
             source = raw
         else:  # a pipe: put the bytes read back in front of the rest
             source = io.BufferedReader(_Prefixed(head, raw))
-        kind = detect_compression(head) or ("lzma" if maybe_lzma and _is_lzma_alone(head) else None)
+        kind = detect_compression(head)
+        if kind is None and name.lower().endswith(".lzma") and _is_lzma_alone_header(head):
+            kind = "lzma"
         if kind is None:
             source.compression = None
             return source
