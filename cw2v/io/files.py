@@ -304,7 +304,8 @@ class _Decompressed(io.RawIOBase):
 
 _T = TypeVar("_T")
 # O_CLOEXEC: a subprocess started meanwhile must not inherit the descriptor.
-_NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_NEW_FILE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                   | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
 
 
 def hidden_sibling(path, tag: str, create: Callable[[str], _T]) -> Tuple[str, _T]:
@@ -410,7 +411,7 @@ def atomic_write(path) -> Iterator[BinaryIO]:
     try:
         with _synced(fd) as raw:
             if old_mode is not None and stat.S_ISREG(old_mode):
-                os.fchmod(raw.fileno(), stat.S_IMODE(old_mode) & 0o777)
+                os.chmod(tmp, stat.S_IMODE(old_mode) & 0o777)
             with _compressing(raw, _compression_for(target)) as out:
                 yield out
         os.replace(tmp, target)

@@ -344,8 +344,8 @@ class Vocabulary:
         follow in index order.
 
         UTF-8, compressed when the name ends in ``.gz``, ``.bz2``, ``.xz``
-        or ``.lzma``, atomic (see ``cw2v.io.files.atomic_write``). A word that is empty or
-        holds a space, tab, newline or carriage return cannot be represented
+        or ``.lzma``, atomic (``cw2v.io.files.atomic_write``). A word that is
+        empty or holds a space, tab, newline or carriage return cannot be represented
         in this format (word2vec.c splits on those): ValueError naming the
         word. Other whitespace (U+00A0, vertical tab, ...) is written as it is.
         """
