@@ -263,13 +263,6 @@ def test_file_mode_errors_name_the_file(tmp_path):
         require_plain_file(tmp_path)
 
 
-# Word2Vec._corpus still has its own magic check (b"BZh" alone, b"\x1f\x8b"):
-# the lead replaces it with require_plain_file, and these then pass.
-LEAD_REPLACES_CORPUS_CHECK = pytest.mark.xfail(
-    strict=True, reason="Word2Vec._corpus keeps its own magic check until it calls require_plain_file")
-
-
-@LEAD_REPLACES_CORPUS_CHECK
 @pytest.mark.parametrize("head", [b"BZh9", b"BZh91AY&S"])
 def test_corpus_file_reads_plain_text_that_starts_like_a_magic_number(tmp_path, head):
     path = write(tmp_path / "c.txt", (head + b" a b\n") * 20)
@@ -448,7 +441,6 @@ def test_text_that_starts_like_a_magic_number_is_text(tmp_path, entry, head):
     assert any(head.decode("utf-8", "replace").lstrip("\x1f") in word for word in words), words
 
 
-@LEAD_REPLACES_CORPUS_CHECK
 @pytest.mark.parametrize("head", [b"BZh9", b"BZh91AY&S"])
 @pytest.mark.parametrize("name", ["corpus.txt", "corpus.bz2"])
 def test_cli_trains_on_plain_text_that_starts_like_a_magic_number(tmp_path, capsys, head, name):

@@ -29,6 +29,7 @@ import numpy as np
 from cw2v._kernels.textfile import FileSentences, scan_file
 from cw2v.io import bundle
 from cw2v.io.corpus import DEFAULT_MAX_SENTENCE_LENGTH, check_corpus
+from cw2v.io.files import require_plain_file
 from cw2v.vectors.keyedvectors import KeyedVectors
 from cw2v.vocab.vocabulary import Vocabulary
 
@@ -260,16 +261,7 @@ class EmbeddingModel:
         if (corpus_iterable is None) == (corpus_file is None):
             raise TypeError("pass exactly one of corpus_iterable and corpus_file")
         if corpus_file is not None:
-            path = os.fspath(corpus_file)
-            if not os.path.isfile(path):
-                raise FileNotFoundError(f"corpus_file {path!r} does not exist or is not a file")
-            with open(path, "rb") as f:
-                magic = f.read(6)
-            if magic.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")):
-                raise ValueError(f"corpus_file {path!r} is compressed; file mode reads plain "
-                                 f"text only. Decompress it, or pass "
-                                 f"LineSentence({path!r}) as the corpus instead")
-            return path
+            return require_plain_file(corpus_file)
         if not check_iterable:
             return corpus_iterable
         return check_corpus(corpus_iterable, passes_needed=passes_needed)
