@@ -208,3 +208,46 @@ cdef inline int64_t _word_ngram_count(const char *data, Py_ssize_t length, int m
     if length == 4 and memcmp(data, b"</s>", 4) == 0:
         return 0
     return cw2v_ngrams(data, length, min_n, max_n, NULL, NULL, NULL, 0)
+
+
+def mean_rows(const float[:, ::1] matrix, const int64_t[::1] offsets, const int32_t[::1] rows,
+              float[:, ::1] out):
+    """Compose word vectors: ``out[i] = mean(matrix[rows[offsets[i]:offsets[i + 1]]])``.
+
+    Parameters
+    ----------
+    matrix : float32 (R, K)
+        The input matrix (word rows, then n-gram rows).
+    offsets : int64 (N + 1,), rows : int32 (offsets[N],)
+        A CSR as :func:`vocabulary_subwords` makes, or one word's rows with ``offsets = [0, n]``.
+    out : float32 (N, K), written
+        An empty list of rows gives a zero vector.
+
+    fastText's arithmetic, so composed vectors equal its ``getWordVector``
+    bit for bit: a float32 sum in list order, then a product with the
+    float32 ``1 / n``. Runs without the GIL.
+    """
+    cdef Py_ssize_t n_out = out.shape[0], dim = matrix.shape[1], n_rows = matrix.shape[0]
+    cdef Py_ssize_t i, j, d
+    cdef int64_t start, stop
+    cdef float scale
+    if offsets.shape[0] != n_out + 1 or out.shape[1] != dim:
+        raise ValueError(f"{offsets.shape[0] - 1} words in the CSR, {n_out} x {out.shape[1]} output rows for "
+                         f"{dim}-dimensional vectors; they must agree")
+    offsets_array = np.asarray(offsets)
+    rows_array = np.asarray(rows)
+    if offsets_array[0] != 0 or offsets_array[-1] != rows.shape[0] or np.any(np.diff(offsets_array) < 0):
+        raise ValueError("offsets must rise from 0 to the number of rows")
+    if rows.shape[0] and (rows_array.min() < 0 or rows_array.max() >= n_rows):
+        raise ValueError(f"a subword row lies outside the {n_rows}-row input matrix")
+    with nogil:
+        for i in range(n_out):
+            out[i, :] = 0
+            start, stop = offsets[i], offsets[i + 1]
+            for j in range(start, stop):
+                for d in range(dim):
+                    out[i, d] += matrix[rows[j], d]
+            if stop > start:
+                scale = <float>(1.0 / <double>(stop - start))
+                for d in range(dim):
+                    out[i, d] *= scale
