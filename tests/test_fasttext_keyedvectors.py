@@ -1,4 +1,6 @@
 """FastTextKeyedVectors against a NumPy statement of fastText's composition, and against gensim."""
+import json
+
 import numpy as np
 import pytest
 
@@ -215,3 +217,13 @@ def test_same_vectors_as_gensim(kv):
     for word in keys + UNSEEN:
         np.testing.assert_allclose(ours[word], theirs[word], rtol=1e-5, atol=1e-6)
     assert [w for w, _ in ours.most_similar("walks", topn=4)] == [w for w, _ in theirs.most_similar("walks", topn=4)]
+
+
+def test_load_names_a_missing_array(kv, tmp_path):
+    kv.save(tmp_path / "ft")
+    (tmp_path / "ft" / "input_vectors.npy").unlink()
+    data = json.loads((tmp_path / "ft" / "meta.json").read_text())
+    del data["arrays"]["input_vectors"]
+    (tmp_path / "ft" / "meta.json").write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="lacks the array 'input_vectors'"):
+        FastTextKeyedVectors.load(tmp_path / "ft")

@@ -231,6 +231,9 @@ def mean_rows(const float[:, ::1] matrix, const int64_t[::1] offsets, const int3
     cdef Py_ssize_t i, j, d
     cdef int64_t start, stop
     cdef float scale
+    cdef float *target
+    cdef const float *source
+    cdef const float *base
     if offsets.shape[0] != n_out + 1 or out.shape[1] != dim:
         raise ValueError(f"{offsets.shape[0] - 1} words in the CSR, {n_out} x {out.shape[1]} output rows for "
                          f"{dim}-dimensional vectors; they must agree")
@@ -240,14 +243,22 @@ def mean_rows(const float[:, ::1] matrix, const int64_t[::1] offsets, const int3
         raise ValueError("offsets must rise from 0 to the number of rows")
     if rows.shape[0] and (rows_array.min() < 0 or rows_array.max() >= n_rows):
         raise ValueError(f"a subword row lies outside the {n_rows}-row input matrix")
+    if n_out == 0:
+        return
+    base = &matrix[0, 0] if n_rows else NULL
     with nogil:
         for i in range(n_out):
-            out[i, :] = 0
+            # Raw pointers so the compiler vectorises over d; each element
+            # still sums its rows in list order, so results do not change.
+            target = &out[i, 0]
+            for d in range(dim):
+                target[d] = 0
             start, stop = offsets[i], offsets[i + 1]
             for j in range(start, stop):
+                source = base + <Py_ssize_t>rows[j] * dim
                 for d in range(dim):
-                    out[i, d] += matrix[rows[j], d]
+                    target[d] += source[d]
             if stop > start:
                 scale = <float>(1.0 / <double>(stop - start))
                 for d in range(dim):
-                    out[i, d] *= scale
+                    target[d] *= scale

@@ -317,16 +317,15 @@ class FastTextKeyedVectors(KeyedVectors):
     def load(cls, path, mmap=None):
         """Load a bundle written by :meth:`save`; ``mmap='r'`` maps the input matrix read-only."""
         meta, arrays = persist.load_bundle(path, mmap=mmap, kind=BUNDLE_KIND)
-        missing = {"input_vectors", "keys_utf8", "keys_offsets"} - set(arrays)
-        if missing:
-            raise ValueError(f"{path}: bundle lacks the arrays {sorted(missing)}; it is damaged")
+        settings = [meta.get(name) for name in ("min_n", "max_n", "bucket")]
         try:
-            keys = persist.unpack_strings(arrays["keys_utf8"], arrays["keys_offsets"])
-            settings = [meta.get(name) for name in ("min_n", "max_n", "bucket")]
             if not all(isinstance(value, int) for value in settings):
                 raise ValueError("meta.json lacks integer min_n, max_n and bucket")
+            keys = persist.unpack_strings(arrays["keys_utf8"], arrays["keys_offsets"])
             return cls.from_input_matrix(keys, arrays["input_vectors"], *settings, counts=arrays.get("counts"),
                                          bucket_rows=arrays.get("bucket_rows"))
+        except KeyError as missing:
+            raise ValueError(f"{path}: bundle lacks the array {missing}; it is damaged") from None
         except (ValueError, TypeError) as err:
             raise ValueError(f"{path}: {err}") from None
 
