@@ -37,7 +37,10 @@ import struct
 
 import numpy as np
 
-from cw2v.io.word2vec_format import _atomic_output
+try:  # the one atomic writer (cw2v.io.files, merged on main after this branch began)
+    from cw2v.io.files import atomic_write
+except ImportError:  # pragma: no cover - this branch before the merge; drop with the merge
+    from cw2v.io.word2vec_format import _atomic_output as atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -347,7 +350,7 @@ def write_facebook_bin(path, model: FacebookModel):
         if b"\0" in data:
             raise ValueError(f"word {i} ({word!r}) contains a NUL character, which fastText's format cannot store")
         entries += data + b"\0" + _ENTRY_TAIL.pack(int(counts[i]), 0)
-    with _atomic_output(path) as out:
+    with atomic_write(path) as out:
         out.write(_HEADER.pack(FASTTEXT_MAGIC, FASTTEXT_VERSION))
         out.write(_ARGS.pack(args.dim, args.ws, args.epoch, args.min_count, args.neg, args.word_ngrams,
                              losses[args.loss], models[args.model], args.bucket, args.minn, args.maxn,
