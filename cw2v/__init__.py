@@ -9,12 +9,15 @@ pure-Python fallback: if they are missing, importing cw2v fails loudly.
 """
 __version__ = "0.1.0"
 
+# Every extension module; a missing one fails the import with the fix.
+COMPILED_MODULES = ("train", "tokens", "textfile", "filemode", "ngrams")
+
 
 def _import_compiled_modules():
     """Import every compiled module first, so a missing one fails here with the fix."""
     import importlib
     import os
-    for name in ("train", "tokens", "textfile", "filemode"):
+    for name in COMPILED_MODULES:
         module = f"cw2v._kernels.{name}"
         try:
             importlib.import_module(module)

@@ -37,10 +37,7 @@ import struct
 
 import numpy as np
 
-try:  # the one atomic writer (cw2v.io.files, merged on main after this branch began)
-    from cw2v.io.files import atomic_write
-except ImportError:  # pragma: no cover - this branch before the merge; drop with the merge
-    from cw2v.io.word2vec_format import _atomic_output as atomic_write
+from cw2v.io.files import atomic_write
 
 logger = logging.getLogger(__name__)
 
