@@ -11,6 +11,7 @@ Three layers:
   vectors, to float tolerance.
 """
 import inspect
+import sys
 import warnings
 from collections import Counter
 
@@ -74,10 +75,10 @@ SIGNATURE_DIFFERENCES = {
 
 def cw2v_class(name):
     """cw2v's class of that name, or a skip until cw2v exports it."""
-    if name == "FastTextKeyedVectors" and hasattr(cw2v, "FastText"):
-        found = getattr(cw2v, name, None) or getattr(__import__("cw2v.models.fasttext").models.fasttext, name, None)
-    else:
-        found = getattr(cw2v, name, None)
+    found = getattr(cw2v, name, None)
+    if found is None and name == "FastTextKeyedVectors" and hasattr(cw2v, "FastText"):
+        # Perhaps not exported: the module defining the model must know its vectors' class.
+        found = getattr(sys.modules[cw2v.FastText.__module__], name, None)
     if found is None:
         pytest.skip(f"cw2v has no {name} yet")
     return found
@@ -129,8 +130,9 @@ def test_shared_methods_take_gensims_parameters(name):
 # ------------------------------------------------------------------ removed names
 
 
-@pytest.mark.parametrize("attr, replacement", [("index2word", "index_to_key"), ("index2entity", "index_to_key"),
-                                               ("vocab", "key_to_index"), ("vectors_norm", "get_normed_vectors")])
+@pytest.mark.parametrize("attr, replacement", [
+    ("index2word", "index_to_key"), ("index2entity", "index_to_key"), ("vocab", "key_to_index"),
+    ("vectors_norm", "get_normed_vectors")])
 def test_names_gensim_4_removed_fail_as_in_gensim(attr, replacement):
     theirs, ours = gensim_models.KeyedVectors(3), KeyedVectors(3)
     with pytest.raises(AttributeError, match=replacement):
@@ -142,14 +144,16 @@ def test_names_gensim_4_removed_fail_as_in_gensim(attr, replacement):
 
 def test_gensim_3_names_on_the_vectors_and_the_model_say_what_to_use(trained):
     model = trained["ns"]
-    for attr, replacement in [("syn0", "vectors"), ("syn0norm", "get_normed_vectors"), ("syn0_lockf", "vectors_lockf")]:
+    renamed = [("syn0", "vectors"), ("syn0norm", "get_normed_vectors"), ("syn0_lockf", "vectors_lockf")]
+    for attr, replacement in renamed:
         with pytest.raises(AttributeError, match=replacement):
             getattr(model.wv, attr)
     with pytest.raises(AttributeError, match="index_to_key"):
         model.wv.index2word = ["a"]
-    for attr, replacement in [("most_similar", r"model\.wv\.most_similar"), ("iter", "epochs"),
-                              ("size", "vector_size"), ("syn0", r"model\.wv\.vectors"),
-                              ("index2word", r"model\.wv\.index_to_key"), ("accuracy", "evaluate_word_analogies")]:
+    moved = [("most_similar", r"model\.wv\.most_similar"), ("iter", "epochs"), ("size", "vector_size"),
+             ("syn0", r"model\.wv\.vectors"), ("index2word", r"model\.wv\.index_to_key"),
+             ("accuracy", "evaluate_word_analogies")]
+    for attr, replacement in moved:
         with pytest.raises(AttributeError, match=replacement):
             getattr(model, attr)
     with pytest.raises(AttributeError, match="no attribute 'no_such_thing'$"):
@@ -159,6 +163,8 @@ def test_gensim_3_names_on_the_vectors_and_the_model_say_what_to_use(trained):
     with pytest.raises(TypeError, match="in model.wv"):
         "t0w1" in model
     assert model.layer1_size == model.vector_size
+    with pytest.warns(DeprecationWarning, match="init_sims"):
+        model.init_sims()
 
 
 def test_deprecated_names_warn_and_work_as_in_gensim(vectors):
@@ -287,6 +293,13 @@ def test_wmdistance_matches_gensim(vectors):
             assert ours.wmdistance(doc1, doc2, norm=norm) == pytest.approx(expected, rel=1e-6, abs=1e-9)
 
 
+def test_wmdistance_without_pot_says_how_to_get_it(vectors, monkeypatch):
+    keys, matrix = vectors
+    monkeypatch.setitem(sys.modules, "ot", None)  # makes `import ot` fail
+    with pytest.raises(ImportError, match=r"pip install 'cw2v\[wmd\]'"):
+        KeyedVectors.from_arrays(keys, matrix).wmdistance(["k1"], ["k2"])
+
+
 def test_sort_by_descending_frequency_matches_gensim(vectors):
     keys, matrix = vectors
     counts = np.random.default_rng(1).permutation(len(keys)) * 3 + 1  # distinct: gensim's tie rule aside
@@ -302,7 +315,8 @@ def test_sort_by_descending_frequency_matches_gensim(vectors):
     assert ours.key_to_index == theirs.key_to_index
     assert np.array_equal(ours.vectors, theirs.vectors)
     assert ours.counts.tolist() == theirs.expandos["count"].tolist()
-    assert ours.get_vecattr("k4", "tag") == 9 and ours.expandos["tag"].tolist() == theirs.expandos["tag"].tolist()
+    assert ours.get_vecattr("k4", "tag") == 9
+    assert ours.expandos["tag"].tolist() == theirs.expandos["tag"].tolist()
     assert ours.most_similar("k4", topn=3) == [(k, pytest.approx(s, abs=1e-5))
                                                for k, s in theirs.most_similar("k4", topn=3)]
 
@@ -334,8 +348,8 @@ def test_vectors_for_all_matches_gensim(vectors):
     ours, theirs = KeyedVectors.from_arrays(keys, matrix, counts=counts), gensim_kv(keys, matrix, counts)
     wanted = ["k9", "oov", "k3", "k9", "k100", "k3"]
     for copy in (False, True):
-        got, expected = ours.vectors_for_all(wanted, copy_vecattrs=copy), theirs.vectors_for_all(wanted,
-                                                                                                 copy_vecattrs=copy)
+        got = ours.vectors_for_all(wanted, copy_vecattrs=copy)
+        expected = theirs.vectors_for_all(wanted, copy_vecattrs=copy)
         assert got.index_to_key == expected.index_to_key == ["k9", "k3", "k100"]
         assert np.array_equal(got.vectors, expected.vectors)
         if copy:

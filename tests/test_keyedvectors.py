@@ -573,7 +573,7 @@ def test_intersect_word2vec_format_checks(tmp_path, kv):
     small = KeyedVectors.from_arrays(["w2", "x"], np.zeros((2, 3)))
     assert small.intersect_word2vec_format(tmp_path / "small.txt", lockf=0.5) == 1
     assert small["w2"].tolist() == [4, 5, 6] and small.vectors_lockf.tolist() == [0.5, 1]
-    assert small.get_vector("w2", norm=True).tolist() == pytest.approx((np.array([4, 5, 6]) / np.sqrt(77)).tolist())
+    assert np.allclose(small.get_vector("w2", norm=True), np.array([4, 5, 6]) / np.sqrt(77))  # no stale norms
 
 
 # ------------------------------------------------------------------ word2vec files with counts
@@ -614,3 +614,17 @@ def test_word2vec_format_options(tmp_path, data, caplog):
     with caplog.at_level("WARNING"):
         partial = KeyedVectors.load_word2vec_format(tmp_path / "p.txt", fvocab=tmp_path / "part.vocab")
     assert partial.counts.tolist() == [5, 0, 3] and "lacks 1 of the 3 words" in caplog.text
+
+
+def test_carry_attributes_to_grown_vectors():
+    from cw2v.vectors.attributes import carry_attributes
+
+    old = KeyedVectors.from_arrays(["a", "b"], np.eye(2), counts=[3, 2])
+    old.set_vecattr("b", "tag", 4)
+    old.vectors_lockf[0] = 0.0
+    new = KeyedVectors.from_arrays(["a", "b", "c"], np.ones((3, 2)), counts=[3, 2, 9])
+    carry_attributes(old, new)
+    assert new.expandos["tag"].tolist() == [0, 4, 0] and new.vectors_lockf.tolist() == [0, 1, 1]
+    assert new.counts.tolist() == [3, 2, 9]  # counts are the new vocabulary's own
+    new.vectors_lockf[1] = 0.5
+    assert old.vectors_lockf.tolist() == [0, 1]

@@ -39,8 +39,8 @@ def arrays():
     V, K = 40, 7
     counts = rng.integers(1, 1000, size=V)
     # Large values too: logits far outside (-6, 6) are scored exactly, not clamped or skipped.
-    return (rng.standard_normal((V, K)).astype(np.float32) * 2, rng.standard_normal((V - 1, K)).astype(np.float32),
-            build_huffman(counts))
+    w_in = rng.standard_normal((V, K)).astype(np.float32) * 2
+    return w_in, rng.standard_normal((V - 1, K)).astype(np.float32), build_huffman(counts)
 
 
 def flatten(sentences):

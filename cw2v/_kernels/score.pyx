@@ -196,8 +196,8 @@ cdef class HsScorer:
 def _checked(value, name, dtype, ndim):
     """``value`` as a C-contiguous array of ``dtype`` and ``ndim`` dimensions, never silently copied."""
     if not isinstance(value, np.ndarray) or value.dtype != dtype or value.ndim != ndim:
-        raise TypeError(f"{name} must be a {ndim}-d numpy array of {np.dtype(dtype)}, got "
-                        f"{getattr(value, 'dtype', type(value).__name__)} of shape {getattr(value, 'shape', '?')}")
+        got = f"{value.dtype} of shape {value.shape}" if isinstance(value, np.ndarray) else type(value).__name__
+        raise TypeError(f"{name} must be a {ndim}-d numpy array of {np.dtype(dtype)}, got {got}")
     if not value.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous; pass np.ascontiguousarray({name})")
     return value

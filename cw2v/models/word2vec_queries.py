@@ -159,7 +159,8 @@ def score(model, sentences, total_sentences=int(1e6), chunksize=100, queue_facto
                 results.append(pending.popleft().result())
             if time.perf_counter() - last_report >= report_delay:
                 last_report = time.perf_counter()
-                logger.info("scoring: %i sentences read, %.0f sentences/s", taken, taken / (last_report - started))
+                logger.info("scoring: %i sentences read, %.0f sentences/s", taken,
+                            taken / (last_report - started))
         results.extend(future.result() for future in pending)
     if taken == limit and next(sentence_iter, None) is not None:
         logger.warning("stopped after total_sentences=%i sentences; pass a larger total_sentences to "
@@ -217,7 +218,7 @@ def estimate_memory(model, vocab_size=None, report=None):
 
 def _vocabulary_bytes(model):
     """The vocabulary's Python objects as they are: key strings, key lists, index dicts, counts arrays."""
-    holders = {id(model.wv.index_to_key): model.wv.index_to_key, id(model.wv.key_to_index): model.wv.key_to_index}
+    holders = {id(holder): holder for holder in (model.wv.index_to_key, model.wv.key_to_index)}
     arrays = {id(model.wv.counts): model.wv.counts}
     vocab = getattr(model, "vocab", None)  # cw2v's Vocabulary, when the model keeps one
     for name in ("index_to_key", "key_to_index"):

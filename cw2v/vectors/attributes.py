@@ -163,6 +163,21 @@ class VectorAttributes:
             self._vectors_lockf = self.vectors_lockf[order]
 
 
+def carry_attributes(old, new):
+    """Give ``new`` the attributes (counts aside) and lock factors of ``old``, row for row.
+
+    For a vocabulary update that builds new vectors in which every old key
+    keeps its row: old rows keep their values, added rows start at 0 (lock
+    factor 1), as gensim's attributes do when its vocabulary grows.
+    """
+    size = len(new.index_to_key)
+    for attr, values in old.expandos.items():
+        if attr != COUNT:
+            new.expandos[attr] = _resized(values, size, fill=0).copy()
+    if old._vectors_lockf is not None:
+        new._vectors_lockf = _resized(old.vectors_lockf, size, fill=1).copy()
+
+
 def check_counts(counts, n):
     """``counts`` as an int64 ``(n,)`` array; ValueError/TypeError naming what is wrong."""
     counts = np.asarray(counts)
