@@ -17,6 +17,13 @@ The normalised matrix is cached and tied to the identity and shape of
 ``vectors``: assigning a new array to ``vectors`` is noticed automatically.
 Code that changes ``vectors`` *in place* (training) must call
 :meth:`KeyedVectors.invalidate_norms` afterwards.
+
+The rest of gensim's API lives in sibling modules, each one idea:
+:mod:`~cw2v.vectors.attributes` (``get_vecattr``, counts, lock factors),
+:mod:`~cw2v.vectors.editing` (sorting, normalising, resizing, subsets,
+``intersect_word2vec_format``), :mod:`~cw2v.vectors.files` (word2vec files
+with vocabulary files, bundles), :mod:`~cw2v.vectors.wmd` (Word Mover's
+Distance) and :mod:`~cw2v.vectors.gensim_names` (names gensim 4 removed).
 """
 from __future__ import annotations
 
