@@ -377,6 +377,57 @@ class Word2Vec(EmbeddingModel):
                              f"(negative={self.negative}, softmax={self.softmax})")
         return KeyedVectors.from_arrays(self.wv.index_to_key, matrix, counts=self.vocab.counts)
 
+    # ------------------------------------------------------------------ gensim's queries and old names
+    # The logic lives in word2vec_queries.py and vectors/gensim_names.py
+    # (imported here, not at the top, to keep this block self-contained).
+
+    def predict_output_word(self, context_words_list, topn=10, *, layer=None):
+        """The ``topn`` most probable centre words given context words, with probabilities.
+
+        See :func:`cw2v.models.word2vec_queries.predict_output_word`.
+        """
+        from cw2v.models import word2vec_queries
+        return word2vec_queries.predict_output_word(self, context_words_list, topn=topn, layer=layer)
+
+    def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2, report_delay=1):
+        """Log-probability of each sentence under the hierarchical softmax (float64 array).
+
+        See :func:`cw2v.models.word2vec_queries.score`.
+        """
+        from cw2v.models import word2vec_queries
+        return word2vec_queries.score(self, sentences, total_sentences=total_sentences, chunksize=chunksize,
+                                      queue_factor=queue_factor, report_delay=report_delay)
+
+    def estimate_memory(self, vocab_size=None, report=None):
+        """Bytes cw2v allocates for ``vocab_size`` words, by array.
+
+        See :func:`cw2v.models.word2vec_queries.estimate_memory`.
+        """
+        from cw2v.models import word2vec_queries
+        return word2vec_queries.estimate_memory(self, vocab_size=vocab_size, report=report)
+
+    def init_sims(self, replace=False):
+        """Deprecated, as in gensim 4: see :meth:`cw2v.KeyedVectors.init_sims`."""
+        self.wv.init_sims(replace=replace)
+
+    @property
+    def layer1_size(self):
+        """gensim's name for the hidden layer's size: ``vector_size``."""
+        return self.vector_size
+
+    def __getattr__(self, name):
+        # Reached only for names the model lacks: gensim 3's say what to use instead.
+        from cw2v.vectors.gensim_names import missing_attribute_error
+        raise missing_attribute_error(self, name)
+
+    def __getitem__(self, word):
+        from cw2v.vectors.gensim_names import not_subscriptable_error
+        raise not_subscriptable_error(self)
+
+    def __contains__(self, word):
+        from cw2v.vectors.gensim_names import not_subscriptable_error
+        raise not_subscriptable_error(self)
+
     def __repr__(self):
         return (f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, "
                 f"{'sg' if self.sg else 'cbow'}, alpha={self.alpha}>")
