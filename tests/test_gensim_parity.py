@@ -243,7 +243,6 @@ def test_sample_int_thresholds_match_gensims():
         assert abs(int(theirs.wv.get_vecattr(word, "sample_int")) - int(thresholds[index])) <= 1
 
 
-@pytest.mark.xfail(strict=True, reason="the model module stores sample_int in wv when it builds the vocabulary")
 def test_model_vectors_carry_sample_int():
     model = Word2Vec(vector_size=4, min_count=1)
     model.build_vocab(corpus())

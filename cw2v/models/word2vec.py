@@ -29,6 +29,8 @@ from cw2v.io.corpus import DEFAULT_MAX_SENTENCE_LENGTH, iter_id_batches
 from cw2v.train.base import EmbeddingModel, check_alpha_order, check_int, check_real
 from cw2v.train.progress import EpochProgress, progress_bar
 from cw2v.train.runner import BatchJob, RangeJob, Schedule, run_epoch
+from cw2v.models import word2vec_queries
+from cw2v.vectors.attributes import carry_attributes
 from cw2v.vectors.keyedvectors import KeyedVectors
 from cw2v.vocab.huffman import build_huffman
 from cw2v.vocab.sampling import build_noise_table, keep_thresholds
@@ -163,8 +165,13 @@ class Word2Vec(EmbeddingModel):
         rng = np.random.default_rng([self.seed, old_size])
         new_rows = (rng.random((V - old_size, K), dtype=np.float32) - np.float32(0.5)) / np.float32(K)
         w_in = new_rows if old_size == 0 else np.concatenate([self.wv.vectors[:old_size], new_rows])
+        old_wv = self.wv
         self.wv = KeyedVectors.from_arrays(self.vocab.index_to_key, np.ascontiguousarray(w_in),
                                            counts=self.vocab.counts)
+        if old_size:
+            carry_attributes(old_wv, self.wv)   # user attributes and lock factors stay per word
+        # gensim keeps each word's subsampling threshold as a vector attribute.
+        self.wv.expandos["sample_int"] = keep_thresholds(self.vocab.counts, self.sample)
 
         def grown(matrix, rows):
             fresh = np.zeros((rows, K), dtype=np.float32)
@@ -377,16 +384,13 @@ class Word2Vec(EmbeddingModel):
                              f"(negative={self.negative}, softmax={self.softmax})")
         return KeyedVectors.from_arrays(self.wv.index_to_key, matrix, counts=self.vocab.counts)
 
-    # ------------------------------------------------------------------ gensim's queries and old names
-    # The logic lives in word2vec_queries.py and vectors/gensim_names.py
-    # (imported here, not at the top, to keep this block self-contained).
+    # ------------------------------------------------------------------ gensim's queries
 
     def predict_output_word(self, context_words_list, topn=10, *, layer=None):
         """The ``topn`` most probable centre words given context words, with probabilities.
 
         See :func:`cw2v.models.word2vec_queries.predict_output_word`.
         """
-        from cw2v.models import word2vec_queries
         return word2vec_queries.predict_output_word(self, context_words_list, topn=topn, layer=layer)
 
     def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2, report_delay=1):
@@ -394,7 +398,6 @@ class Word2Vec(EmbeddingModel):
 
         See :func:`cw2v.models.word2vec_queries.score`.
         """
-        from cw2v.models import word2vec_queries
         return word2vec_queries.score(self, sentences, total_sentences=total_sentences, chunksize=chunksize,
                                       queue_factor=queue_factor, report_delay=report_delay)
 
@@ -403,30 +406,7 @@ class Word2Vec(EmbeddingModel):
 
         See :func:`cw2v.models.word2vec_queries.estimate_memory`.
         """
-        from cw2v.models import word2vec_queries
         return word2vec_queries.estimate_memory(self, vocab_size=vocab_size, report=report)
-
-    def init_sims(self, replace=False):
-        """Deprecated, as in gensim 4: see :meth:`cw2v.KeyedVectors.init_sims`."""
-        self.wv.init_sims(replace=replace)
-
-    @property
-    def layer1_size(self):
-        """gensim's name for the hidden layer's size: ``vector_size``."""
-        return self.vector_size
-
-    def __getattr__(self, name):
-        # Reached only for names the model lacks: gensim 3's say what to use instead.
-        from cw2v.vectors.gensim_names import missing_attribute_error
-        raise missing_attribute_error(self, name)
-
-    def __getitem__(self, word):
-        from cw2v.vectors.gensim_names import not_subscriptable_error
-        raise not_subscriptable_error(self)
-
-    def __contains__(self, word):
-        from cw2v.vectors.gensim_names import not_subscriptable_error
-        raise not_subscriptable_error(self)
 
     def __repr__(self):
         return (f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, "

@@ -30,6 +30,8 @@ from cw2v._kernels.textfile import FileSentences, scan_file
 from cw2v.io import bundle
 from cw2v.io.corpus import DEFAULT_MAX_SENTENCE_LENGTH, check_corpus
 from cw2v.io.files import require_plain_file
+from cw2v.vectors.attributes import attribute_arrays, restore_attributes
+from cw2v.vectors.gensim_names import missing_attribute_error, not_subscriptable_error
 from cw2v.vectors.keyedvectors import KeyedVectors
 from cw2v.vocab.vocabulary import Vocabulary
 
@@ -372,6 +374,8 @@ class EmbeddingModel:
         words, word_offsets = bundle.pack_strings(self.vocab.index_to_key)
         arrays = {"counts": self.vocab.counts, "words": words, "word_offsets": word_offsets}
         arrays.update(self._saved_arrays())
+        meta["vecattrs"], attribute_files = attribute_arrays(self.wv)
+        arrays.update(attribute_files)
         bundle.save_bundle(path, meta, arrays)
 
     def _saved_arrays(self):
@@ -409,6 +413,10 @@ class EmbeddingModel:
         except (ValueError, TypeError) as err:
             raise damaged(f"the vocabulary is inconsistent ({err})") from None
         model._restore_weights(arrays, damaged)
+        try:
+            restore_attributes(model.wv, meta.get("vecattrs", []), arrays)
+        except ValueError as err:
+            raise damaged(f"the vector attributes are inconsistent ({err})") from None
         model.loss_history = [float("nan") if x is None else x for x in meta["loss_history"]]
         model.training_history = list(meta["training_history"])
         for name in cls._COUNTERS:
@@ -416,6 +424,27 @@ class EmbeddingModel:
         if model.loss_history and not math.isnan(model.loss_history[-1]):
             model.running_training_loss = model.loss_history[-1]    # else 0.0, as after train()
         return model
+
+    # ------------------------------------------------------------------ gensim 3's names
+
+    def init_sims(self, replace=False):
+        """Deprecated, as in gensim 4: see :meth:`cw2v.KeyedVectors.init_sims`."""
+        self.wv.init_sims(replace=replace)
+
+    @property
+    def layer1_size(self):
+        """gensim's name for the hidden layer's size: ``vector_size``."""
+        return self.vector_size
+
+    def __getattr__(self, name):
+        # Reached only for names the model lacks: gensim 3's say what to use instead.
+        raise missing_attribute_error(self, name)
+
+    def __getitem__(self, word):
+        raise not_subscriptable_error(self)
+
+    def __contains__(self, word):
+        raise not_subscriptable_error(self)
 
     def _restore_weights(self, arrays, damaged):  # pragma: no cover - every family overrides it
         """Set the family's weights from loaded arrays; raise damaged(problem) if they do not fit."""

@@ -36,7 +36,7 @@ import numpy as np
 from cw2v._kernels import ngrams as subwords
 from cw2v.io import bundle as persist
 from cw2v.io import word2vec_format as formats
-from cw2v.vectors.keyedvectors import KeyedVectors, _check_counts
+from cw2v.vectors.keyedvectors import KeyedVectors
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class FastTextKeyedVectors(KeyedVectors):
         if kv.bucket_rows is not None and not -1 <= kv.bucket_rows.max(initial=-1) < n_ngram_rows:
             raise ValueError(f"bucket_rows points past the {max(n_ngram_rows, 0)} n-gram rows of the input matrix")
         kv._set_input(keys, input_vectors)
-        kv.counts = _check_counts(counts, len(keys))
+        kv.counts = counts      # checked by the setter
         return kv
 
     def _set_input(self, keys, input_vectors):
