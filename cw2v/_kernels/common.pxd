@@ -147,11 +147,9 @@ cdef struct ThreadState:
     int64_t hs_path         # offset of the gathered path in hs_codes / hs_points
     int hs_depth            # its length
     int32_t hs_gathered     # the word whose path is gathered, or -1
-    # Negative sampling: the target, then the noise words of one prediction
-    # (or of one window, with shared negatives).
-    int32_t *ns_targets     # 1 + negative
     # Shared-negatives skip-gram: the window's rows gathered into blocks.
     int32_t *block_ids_in   # 2 * window context word ids
+    int32_t *block_ids_out  # 1 + negative target ids (centre, then noise)
     real *block_in          # (2 * window) x K context vectors
     real *block_out         # (1 + negative) x K output vectors
     real *block_scores      # (2 * window) x (1 + negative) logits, then steps
