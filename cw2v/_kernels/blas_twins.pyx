@@ -6,7 +6,7 @@ NumPy (scikit-learn keeps such twins for its Cython BLAS the same way).  Not
 part of cw2v's API.  Every array is float32 and C-contiguous; arguments are
 checked here, never in the wrappers.
 """
-from cw2v._kernels cimport blas
+cimport cw2v._kernels.blas as blas
 
 SERIAL_BLOCK = blas.SERIAL_BLOCK
 

@@ -36,7 +36,7 @@ from libc.string cimport memcpy, memset
 
 import numpy as np
 
-from cw2v._kernels cimport blas
+cimport cw2v._kernels.blas as blas
 from cw2v._kernels.common cimport (
     TrainParams, ThreadState, real, uint8_t, int32_t, uint32_t, int64_t, uint64_t,
     rng_next, rng_below, rng_seed, prefetch, alloc_lines, free_lines, atomic_increment, atomic_read,
