@@ -8,6 +8,7 @@ and the two architectures.  Shared by tests/test_kernels.py and
 tests/test_blas.py.
 """
 import numpy as np
+import pytest
 
 from cw2v._kernels import train as K
 
@@ -298,3 +299,37 @@ def assert_same_state(live, ref):
         np.testing.assert_allclose(live[name], ref.a[name], rtol=RTOL, atol=ATOL, err_msg=name)
 
 
+
+
+def check_one_update(trainer, live, ref, sg, seed, stream, alpha=0.05, pair=(4, 7),
+                     words=(1, 4, 7, 2, 4, 0), pos=2, reach=2):
+    """One skip-gram pair (centre, context) or one CBOW window (words[pos]
+    within reach) through the kernel's twin and the reference, from the same
+    seeded state; asserts both agree (weights, loss, random draws)."""
+    worker = trainer.new_worker()
+    trainer.start_stream(worker, seed, stream)
+    rng = ref.start(seed, stream)
+    if sg:
+        loss = trainer.skipgram_pair_step(worker, *pair, alpha)
+        ref.skipgram_pair(*pair, np.float32(alpha), rng)
+    else:
+        loss = trainer.cbow_step(worker, np.array(words, dtype=np.int32), pos, reach, alpha)
+        ref.cbow(list(words), pos, reach, np.float32(alpha), rng)
+    assert_same_state(live, ref)
+    assert loss == pytest.approx(ref.loss, rel=1e-5)
+    assert worker.rng == rng.state, "kernel and reference took different random draws"
+
+
+def check_sentence(trainer, live, ref, words, alpha_first, alpha_step, seed, stream):
+    """One sentence through the window loop (sentence_step) and the reference,
+    from the same seeded state; asserts both agree and returns the words kept."""
+    worker = trainer.new_worker()
+    trainer.start_stream(worker, seed, stream)
+    rng = ref.start(seed, stream)
+    loss, _, trained = trainer.sentence_step(worker, np.asarray(words, dtype=np.int32),
+                                             alpha_first, alpha_step)
+    assert trained == ref.sentence(list(words), alpha_first, alpha_step, rng)
+    assert_same_state(live, ref)
+    assert loss == pytest.approx(ref.loss, rel=1e-4)
+    assert worker.rng == rng.state
+    return trained

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from cw2v._kernels import blas_twins as B
-from kernel_reference import assert_same_state, build, make_arrays
+from kernel_reference import build, check_one_update, check_sentence, make_arrays
 
 BLOCK = B.SERIAL_BLOCK
 RTOL = 1e-5
@@ -118,18 +118,7 @@ def test_deep_huffman_path_at_k300(sg):
     rows_rank1 and the scatter's axpy over 12,000 entries); CBOW node by node."""
     arrays = deep_path_arrays(seed=41)
     trainer, live, ref = build(arrays, sg, "hs", hot_rows=8)
-    worker = trainer.new_worker()
-    trainer.start_stream(worker, 5, 0)
-    rng = ref.start(5, 0)
-    if sg:
-        loss = trainer.skipgram_pair_step(worker, 5, 9, 0.05)
-        ref.skipgram_pair(5, 9, np.float32(0.05), rng)
-    else:
-        words = np.array([9, 3, 5, 11, 2], dtype=np.int32)
-        loss = trainer.cbow_step(worker, words, 2, 2, 0.05)
-        ref.cbow(list(words), 2, 2, np.float32(0.05), rng)
-    assert_same_state(live, ref)
-    assert loss == pytest.approx(ref.loss, rel=1e-5)
+    check_one_update(trainer, live, ref, sg, 5, 0, pair=(5, 9), words=(9, 3, 5, 11, 2))
     path = arrays["hs_points"][arrays["hs_offsets"][5]:arrays["hs_offsets"][6]]
     assert np.all(np.any(live["w_out_hs"][path] != arrays["w_out_hs"][path], axis=1))
 
@@ -140,15 +129,9 @@ def test_hot_row_merge_and_softmax_at_k300(layer):
     blocks); the full softmax's matrix 64 x 300 as well."""
     arrays = deep_path_arrays(seed=43)
     trainer, live, ref = build(arrays, 1, layer, window=3, hot_rows=V64)
-    worker = trainer.new_worker()
-    words = np.random.default_rng(2).integers(0, V64, size=30).astype(np.int32)
+    words = np.random.default_rng(2).integers(0, V64, size=30)
     words[10] = 5                                       # the deep path is used
-    trainer.start_stream(worker, 17, 1)
-    rng = ref.start(17, 1)
-    loss, _, trained = trainer.sentence_step(worker, words, 0.05, -0.001)
-    assert trained == ref.sentence(list(words), 0.05, -0.001, rng)
-    assert_same_state(live, ref)
-    assert loss == pytest.approx(ref.loss, rel=1e-4)
+    check_sentence(trainer, live, ref, words, 0.05, -0.001, 17, 1)
     # Rows in the last block of the merge (rows 55..63) moved too.
     touched = sorted(set(words))
     late = [w for w in touched if w >= 2 * BLOCK // K300]

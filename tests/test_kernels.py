@@ -16,8 +16,8 @@ import pytest
 
 from cw2v._kernels import train as K
 from kernel_reference import (
-    ALWAYS, ATOL, BUCKETS, DIM, LAYERS, LOGSIG_TABLE, RTOL, SIG_TABLE, V, assert_same_state,
-    build, make_arrays, ref_sigmoid, ref_tables,
+    ATOL, BUCKETS, LAYERS, LOGSIG_TABLE, RTOL, SIG_TABLE, V, assert_same_state, build,
+    check_one_update, check_sentence, make_arrays, ref_sigmoid, ref_tables,
 )
 
 
@@ -40,20 +40,7 @@ def test_sigmoid_tables_match_their_definition():
 def test_one_update_matches_reference(sg, layer, cbow_mean):
     arrays = make_arrays(seed=3)
     trainer, live, ref = build(arrays, sg, layer, cbow_mean=cbow_mean)
-    worker = trainer.new_worker()
-    trainer.start_stream(worker, 12345, 1)
-    rng = ref.start(12345, 1)
-    alpha = 0.05
-    if sg:
-        loss = trainer.skipgram_pair_step(worker, 4, 7, alpha)
-        ref.skipgram_pair(4, 7, np.float32(alpha), rng)
-    else:
-        words = np.array([1, 4, 7, 2, 4, 0], dtype=np.int32)
-        loss = trainer.cbow_step(worker, words, 2, 2, alpha)
-        ref.cbow(list(words), 2, 2, np.float32(alpha), rng)
-    assert_same_state(live, ref)
-    assert loss == pytest.approx(ref.loss, rel=1e-5)
-    assert worker.rng == rng.state, "kernel and reference took different random draws"
+    check_one_update(trainer, live, ref, sg, 12345, 1)
     # The update changed something in every matrix in use.
     assert not np.array_equal(live["w_in"], arrays["w_in"])
 
@@ -67,17 +54,9 @@ def test_sentence_matches_reference(sg, layer, shrink, hot_rows):
     arrays = make_arrays(seed=11)
     trainer, live, ref = build(arrays, sg, layer, window=3, shrink_windows=shrink,
                                subsample=True, hot_rows=hot_rows)
-    worker = trainer.new_worker()
-    words = np.random.default_rng(5).integers(0, V, size=17).astype(np.int32)
-    trainer.start_stream(worker, 987, 3)
-    rng = ref.start(987, 3)
-    loss, predictions, trained = trainer.sentence_step(worker, words, 0.04, -0.001)
-    ref_trained = ref.sentence(list(words), 0.04, -0.001, rng)
-    assert trained == ref_trained
+    words = np.random.default_rng(5).integers(0, V, size=17)
+    trained = check_sentence(trainer, live, ref, words, 0.04, -0.001, 987, 3)
     assert 0 < trained < len(words)       # the thresholds dropped some, kept some
-    assert_same_state(live, ref)
-    assert loss == pytest.approx(ref.loss, rel=1e-4)
-    assert worker.rng == rng.state
 
 
 # ---- subword input (fastText) and lock factors
@@ -93,22 +72,9 @@ def test_one_subword_update_matches_reference(sg, layer, cbow_mean):
     to every listed row."""
     arrays = make_arrays(seed=13)
     trainer, live, ref = build(arrays, sg, layer, cbow_mean=cbow_mean, subwords=True)
-    worker = trainer.new_worker()
-    trainer.start_stream(worker, 555, 2)
-    rng = ref.start(555, 2)
-    alpha = 0.05
-    if sg:
-        loss = trainer.skipgram_pair_step(worker, 4, 7, alpha)
-        ref.skipgram_pair(4, 7, np.float32(alpha), rng)
-        moved = ref.input_rows(4)
-    else:
-        words = np.array([1, 4, 7, 2, 4, 0], dtype=np.int32)
-        loss = trainer.cbow_step(worker, words, 2, 2, alpha)
-        ref.cbow(list(words), 2, 2, np.float32(alpha), rng)
-        moved = [r for w in (1, 4, 2, 4) for r in ref.input_rows(w)]
-    assert_same_state(live, ref)
-    assert loss == pytest.approx(ref.loss, rel=1e-5)
-    assert worker.rng == rng.state
+    # Skip-gram's input is the centre, 4; CBOW's the rows of 1, 4, 2 and 4 around 7.
+    moved = [r for w in ([4] if sg else [1, 4, 2, 4]) for r in ref.input_rows(w)]
+    check_one_update(trainer, live, ref, sg, 555, 2)
     changed = np.flatnonzero(np.any(live["w_in"] != arrays["w_in"].tolist()
                                     + arrays["w_ngrams"].tolist(), axis=1))
     assert set(changed) == set(moved) and max(moved) >= V     # n-gram rows moved, others not
@@ -120,15 +86,8 @@ def test_subword_sentence_matches_reference(sg, layer):
     """The same window loop with the subword former (subsampling, shrinking, hot rows)."""
     arrays = make_arrays(seed=17)
     trainer, live, ref = build(arrays, sg, layer, window=3, subsample=True, subwords=True)
-    worker = trainer.new_worker()
-    words = np.random.default_rng(6).integers(0, V, size=19).astype(np.int32)
-    trainer.start_stream(worker, 31, 4)
-    rng = ref.start(31, 4)
-    loss, predictions, trained = trainer.sentence_step(worker, words, 0.04, -0.001)
-    assert trained == ref.sentence(list(words), 0.04, -0.001, rng)
-    assert_same_state(live, ref)
-    assert loss == pytest.approx(ref.loss, rel=1e-4)
-    assert worker.rng == rng.state
+    words = np.random.default_rng(6).integers(0, V, size=19)
+    check_sentence(trainer, live, ref, words, 0.04, -0.001, 31, 4)
 
 
 LOCKED = {      # name: (sg, layer, subwords, shared_negatives)
@@ -150,14 +109,8 @@ def test_lock_factors_scale_every_input_update(name):
     lockf = np.resize(np.array([0.5, 1.0, 0.5, 0.0], dtype=np.float32), rows)
     trainer, live, ref = build(arrays, sg, layer, window=3, subwords=subwords,
                                shared_negatives=shared, lockf=lockf)
-    worker = trainer.new_worker()
-    words = np.random.default_rng(8).integers(0, V, size=21).astype(np.int32)
-    trainer.start_stream(worker, 71, 1)
-    rng = ref.start(71, 1)
-    loss, _, trained = trainer.sentence_step(worker, words, 0.05, -0.001)
-    assert trained == ref.sentence(list(words), 0.05, -0.001, rng)
-    assert_same_state(live, ref)
-    assert loss == pytest.approx(ref.loss, rel=1e-4)
+    words = np.random.default_rng(8).integers(0, V, size=21)
+    check_sentence(trainer, live, ref, words, 0.05, -0.001, 71, 1)
     before = np.concatenate([arrays["w_in"], arrays["w_ngrams"]])[:rows]
     half = np.flatnonzero(lockf == 0.5)
     assert np.any(live["w_in"][half] != before[half])
@@ -275,14 +228,8 @@ def test_shared_negatives_window_matches_reference():
 def test_shared_negatives_sentence_matches_reference():
     arrays = make_arrays(seed=12)
     trainer, live, ref = build(arrays, 1, "ns", window=3, subsample=True, shared_negatives=True)
-    worker = trainer.new_worker()
-    words = np.random.default_rng(9).integers(0, V, size=23).astype(np.int32)
-    trainer.start_stream(worker, 77, 5)
-    rng = ref.start(77, 5)
-    loss, predictions, trained = trainer.sentence_step(worker, words, 0.03, -0.0005)
-    assert trained == ref.sentence(list(words), 0.03, -0.0005, rng)
-    assert_same_state(live, ref)
-    assert loss == pytest.approx(ref.loss, rel=1e-4)
+    words = np.random.default_rng(9).integers(0, V, size=23)
+    check_sentence(trainer, live, ref, words, 0.03, -0.0005, 77, 5)
 
 
 def test_shared_negatives_needs_skipgram_ns_alone():
