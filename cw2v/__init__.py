@@ -10,7 +10,8 @@ pure-Python fallback: if they are missing, importing cw2v fails loudly.
 __version__ = "0.1.0"
 
 # Every extension module; a missing one fails the import with the fix.
-COMPILED_MODULES = ("train", "tokens", "textfile", "filemode", "ngrams", "score")
+# (blas_twins exposes the BLAS wrappers to the tests.)
+COMPILED_MODULES = ("train", "tokens", "textfile", "filemode", "ngrams", "score", "blas_twins")
 
 
 def _import_compiled_modules():

@@ -346,7 +346,7 @@ class Word2Vec(EmbeddingModel):
         kwargs = dict(sg=self.sg, hs=self.hs, negative=self.negative, softmax=self.softmax,
                       window=self.window, shrink_windows=self.shrink_windows,
                       cbow_mean=self.cbow_mean, compute_loss=compute_loss,
-                      shared_negatives=self.shared_negatives)
+                      shared_negatives=self.shared_negatives, lockf=self.wv.lock_factors())
         if self.sample > 0:
             kwargs["keep_threshold"] = keep_thresholds(counts, self.sample)
         if self.hs:
