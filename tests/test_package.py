@@ -52,3 +52,15 @@ def test_bundled_corpus_is_shipped():
         first = f.readline()
     assert first.startswith("in the beginning god created the heaven and the earth")
     assert cw2v.__version__
+
+
+def test_import_loads_no_optional_or_heavy_module():
+    """Importing cw2v stays light: scipy.stats alone cost 45 MB of peak memory."""
+    script = ("import sys, cw2v\n"
+              "heavy = ('scipy.stats', 'scipy.spatial', 'scipy.optimize', 'ot', 'dask', "
+              "'distributed', 'matplotlib', 'gensim', 'fasttext', 'tqdm')\n"
+              "print(sorted(m for m in heavy if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=os.path.dirname(os.path.dirname(cw2v.__file__)) + "/..")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -23,7 +23,6 @@ import logging
 import os
 
 import numpy as np
-from scipy import stats
 
 from cw2v.io.files import open_input
 from cw2v.vectors.topk import top_k_rows
@@ -163,6 +162,9 @@ def evaluate_word_pairs(kv, path, delimiter="\t", restrict_vocab=300000, case_in
     normed = kv.get_normed_vectors()
     model = np.zeros(len(gold), dtype=np.float32)
     model[known] = np.einsum("ij,ij->i", normed[first[known]], normed[second[known]])
+    # scipy.stats costs 45 MB and seconds to import: only when correlations are asked for.
+    from scipy import stats
+
     pearson = stats.pearsonr(gold, model)
     spearman = stats.spearmanr(gold, model)
     oov_ratio = 100.0 * oov / (len(gold) if dummy4unknown else len(gold) + oov)

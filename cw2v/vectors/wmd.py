@@ -11,7 +11,6 @@ import logging
 from collections import Counter
 
 import numpy as np
-from scipy.spatial.distance import cdist
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +38,8 @@ def wmdistance(kv, document1, document2, norm=True):
     words1, words2 = sorted(bag1, key=str), sorted(bag2, key=str)
     vectors1 = np.array([kv.get_vector(key, norm=norm) for key in words1])
     vectors2 = np.array([kv.get_vector(key, norm=norm) for key in words2])
+    from scipy.spatial.distance import cdist  # imported here: scipy.spatial is slow to load
+
     costs = cdist(vectors1, vectors2)  # float64, as the solver wants
     if abs(costs.sum()) < 1e-8:
         logger.info("every word-to-word distance is zero; returning inf, as gensim does")
