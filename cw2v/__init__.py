@@ -14,7 +14,7 @@ def _import_compiled_modules():
     """Import every compiled module first, so a missing one fails here with the fix."""
     import importlib
     import os
-    for name in ("train", "tokens", "textfile", "filemode"):
+    for name in ("train", "textfile", "tokens", "counting", "filemode"):
         module = f"cw2v._kernels.{name}"
         try:
             importlib.import_module(module)
