@@ -9,9 +9,11 @@ pure-Python fallback: if they are missing, importing cw2v fails loudly.
 """
 __version__ = "0.1.0"
 
-# Every extension module; a missing one fails the import with the fix.
+# Every extension module, each after those it cimports; a missing one fails the
+# import with the fix.
 # (blas_twins exposes the BLAS wrappers to the tests.)
-COMPILED_MODULES = ("train", "tokens", "textfile", "filemode", "ngrams", "score", "blas_twins")
+COMPILED_MODULES = ("train", "textfile", "tokens", "counting", "filemode", "ngrams", "score",
+                    "blas_twins")
 
 
 def _import_compiled_modules():
