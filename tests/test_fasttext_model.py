@@ -271,3 +271,23 @@ def test_a_facebook_model_loads_and_trains_further(tmp_path):
     save_facebook_model(model, tmp_path / "again.bin")
     np.testing.assert_allclose(fasttext.load_model(str(tmp_path / "again.bin")).get_word_vector("t0w0"),
                                model.wv["t0w0"], atol=1e-6)
+
+
+def test_gensims_deprecated_loader_warns_and_loads(trained):
+    model, path = trained
+    with pytest.warns(DeprecationWarning, match="load_facebook_model"):
+        loaded = FastText.load_fasttext_format(str(path))
+    np.testing.assert_array_equal(loaded.wv.input_vectors, model.wv.input_vectors)
+
+
+def test_sentence_vectors_and_recomputed_ngram_rows(trained):
+    model, _ = trained
+    wv = FastTextKeyedVectors.from_input_matrix(model.wv.index_to_key, model.wv.input_vectors.copy(),
+                                                2, 4, 997)
+    sentence = ["t0w0", "никогда"]
+    units = [v / np.linalg.norm(v) for v in (wv["t0w0"], wv["никогда"])]
+    np.testing.assert_allclose(wv.get_sentence_vector(sentence), np.mean(units, axis=0), rtol=1e-5)
+    wv.max_n = 3
+    wv.recalc_char_ngram_buckets()
+    assert len(wv.ngram_rows("t0w0")) == 1 + len(cw2v._kernels.ngrams.ngrams("t0w0", 2, 3))
+    np.testing.assert_allclose(wv["t0w0"], wv.input_vectors[wv.ngram_rows("t0w0")].mean(axis=0), rtol=1e-5)

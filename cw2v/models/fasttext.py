@@ -28,6 +28,7 @@ from cw2v.io.corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from cw2v.io.fasttext_bin import FacebookArgs, FacebookModel, read_facebook_bin
 from cw2v.models.word2vec import Word2Vec
 from cw2v.train.base import check_int
+from cw2v.vectors.gensim_names import warn_deprecated
 from cw2v.vectors.fasttext_keyedvectors import FastTextKeyedVectors
 from cw2v.vocab.vocabulary import Vocabulary
 
@@ -188,6 +189,15 @@ class FastText(Word2Vec):
                             minn=self.min_n, maxn=self.max_n, t=self.sample)
         return FacebookModel(args, list(self.vocab.index_to_key), self.vocab.counts,
                              int(self.corpus_total_words), self.wv.input_vectors, output[:V])
+
+    @classmethod
+    def load_fasttext_format(cls, model_file, encoding="utf8"):
+        """Deprecated (as in gensim 4): use :func:`load_facebook_model`."""
+        warn_deprecated("load_fasttext_format", "cw2v.load_facebook_model(path)")
+        if encoding.replace("-", "").lower() != "utf8":
+            raise ValueError(f"encoding={encoding!r}: fastText's files hold UTF-8 words; "
+                             f"leave encoding='utf8'")
+        return load_facebook_model(model_file)
 
     def __repr__(self):
         return (f"FastText<vocab={len(self.wv)}, vector_size={self.vector_size}, "
