@@ -249,16 +249,16 @@ def test_saved_bin_loads_back_as_the_same_model(trained):
 
 
 def test_a_facebook_model_loads_and_trains_further(tmp_path):
+    """On test_fasttext_bin's corpus and settings, where fasttext 0.9.3 trains reliably
+    (on some other tiny corpora it often stops with "Encountered NaN" or blows up)."""
     fasttext = pytest.importorskip("fasttext")
-    from test_fasttext_bin import train_facebook
-    corpus = topic_corpus(300) + [["команда", "北海道", "café"]] * 5
-    path = write_corpus(tmp_path / "corpus.txt", corpus)
-    theirs = train_facebook(path, model="skipgram", dim=8, epoch=1, minCount=1, bucket=2003,
-                            minn=2, maxn=4, thread=1, verbose=0)
-    theirs.save_model(str(tmp_path / "fb.bin"))
-    model = load_facebook_model(tmp_path / "fb.bin")
+    from test_fasttext_bin import CORPUS, train
+    theirs, path = train(tmp_path)
+    model = load_facebook_model(path)
+    # The label fastText keeps out of the word vocabulary stays out of the corpus too.
+    corpus = [[w for w in line.split() if model.wv.has_index_for(w)] for line in CORPUS.splitlines()]
     assert isinstance(model, FastText) and model.sg == 1 and model.ns_exponent == 0.5
-    for word in theirs.get_words()[:20] + ["команда"] + UNSEEN:
+    for word in theirs.get_words() + UNSEEN:
         np.testing.assert_allclose(model.wv[word], theirs.get_word_vector(word), atol=1e-6,
                                    err_msg=word)
     # Training continues from fastText's weights: the corpus's loss falls every epoch.
@@ -269,8 +269,8 @@ def test_a_facebook_model_loads_and_trains_further(tmp_path):
     losses = measured.losses
     assert all(after < before for before, after in zip(losses, losses[1:])), losses
     save_facebook_model(model, tmp_path / "again.bin")
-    np.testing.assert_allclose(fasttext.load_model(str(tmp_path / "again.bin")).get_word_vector("t0w0"),
-                               model.wv["t0w0"], atol=1e-6)
+    np.testing.assert_allclose(fasttext.load_model(str(tmp_path / "again.bin")).get_word_vector("walker"),
+                               model.wv["walker"], atol=1e-6)
 
 
 def test_gensims_deprecated_loader_warns_and_loads(trained):
@@ -291,3 +291,14 @@ def test_sentence_vectors_and_recomputed_ngram_rows(trained):
     wv.recalc_char_ngram_buckets()
     assert len(wv.ngram_rows("t0w0")) == 1 + len(cw2v._kernels.ngrams.ngrams("t0w0", 2, 3))
     np.testing.assert_allclose(wv["t0w0"], wv.input_vectors[wv.ngram_rows("t0w0")].mean(axis=0), rtol=1e-5)
+
+
+def test_estimate_memory_counts_the_input_matrix_and_subwords(trained):
+    model, _ = trained
+    report = model.estimate_memory()
+    wv = model.wv
+    assert report["vectors_vocab"] + report["vectors_ngrams"] == wv.input_vectors.nbytes
+    assert report["vectors"] == wv.vectors.nbytes
+    assert report["subwords"] == wv.subword_offsets.nbytes + wv.subword_rows.nbytes
+    assert report["total"] == sum(v for k, v in report.items() if k != "total")
+    assert FastText(vector_size=10, bucket=1000).estimate_memory(50)["vectors_ngrams"] == 40000

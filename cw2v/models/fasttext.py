@@ -164,6 +164,24 @@ class FastText(Word2Vec):
             return result
         return super()._train_epochs(epochs, train_and_compose, **kwargs)
 
+    def estimate_memory(self, vocab_size=None, report=None):
+        """Word2Vec's estimate (``vectors``: the composed vectors) plus fastText's own arrays:
+        ``vectors_vocab`` and ``vectors_ngrams`` (the input matrix) and ``subwords`` (the CSR
+        of rows each word averages; measured for the model's vocabulary, else scaled from it
+        or taken as 12 rows a word)."""
+        report = super().estimate_memory(vocab_size=vocab_size, report=report)
+        known = len(self.wv) if self.vocab is not None else 0
+        words = int(vocab_size or known)
+        report["vectors_vocab"] = 4 * words * self.vector_size
+        report["vectors_ngrams"] = 4 * self.bucket * self.vector_size
+        if known:
+            csr = self.wv.subword_offsets.nbytes + self.wv.subword_rows.nbytes
+            report["subwords"] = round(csr * words / known)
+        else:
+            report["subwords"] = words * (8 + 4 * 12)
+        report["total"] = sum(value for key, value in report.items() if key != "total")
+        return report
+
     # ------------------------------------------------------------------ Facebook's files
 
     def to_facebook(self) -> FacebookModel:
