@@ -253,7 +253,13 @@ def test_a_facebook_model_loads_and_trains_further(tmp_path):
     (on some other tiny corpora it often stops with "Encountered NaN" or blows up)."""
     fasttext = pytest.importorskip("fasttext")
     from test_fasttext_bin import CORPUS, train
-    theirs, path = train(tmp_path)
+    for attempt in range(20):
+        # fasttext 0.9.3 sometimes leaves rows blown up (1e32, inf) on this corpus too.
+        theirs, path = train(tmp_path)
+        if np.all(np.abs(theirs.get_input_matrix()) < 1e3):
+            break
+    else:
+        pytest.fail("fasttext.train_unsupervised blew up 20 times")
     model = load_facebook_model(path)
     # The label fastText keeps out of the word vocabulary stays out of the corpus too.
     corpus = [[w for w in line.split() if model.wv.has_index_for(w)] for line in CORPUS.splitlines()]
