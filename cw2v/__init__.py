@@ -47,9 +47,13 @@ from cw2v.io.corpus import LineSentence, PathLineSentences, Text8Corpus
 from cw2v.vectors.keyedvectors import KeyedVectors
 from cw2v.vocab.vocabulary import Vocabulary
 from cw2v.models.word2vec import Word2Vec
+from cw2v.vectors.fasttext_keyedvectors import FastTextKeyedVectors
+from cw2v.models.fasttext import FastText, load_facebook_model
+from cw2v.io.fasttext_bin import load_facebook_vectors, save_facebook_model
 from cw2v.train.base import Callback, TrainingDivergedError
 
 __all__ = [
-    "Word2Vec", "KeyedVectors", "Vocabulary", "LineSentence", "Text8Corpus",
+    "Word2Vec", "FastText", "FastTextKeyedVectors", "load_facebook_model",
+    "load_facebook_vectors", "save_facebook_model", "KeyedVectors", "Vocabulary", "LineSentence", "Text8Corpus",
     "PathLineSentences", "Callback", "TrainingDivergedError", "__version__",
 ]

@@ -563,6 +563,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="use only the first INT (most frequent) words (default 300000)")
     evaluate.add_argument("--case-sensitive", action="store_true", dest="case_sensitive",
                           help="match test words case-sensitively (default: ignore case)")
+
+    from cw2v.commands import fasttext as fasttext_commands     # imports this module: here
+    fasttext_commands.add_commands(command)
     return parser
 
 

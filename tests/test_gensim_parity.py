@@ -49,8 +49,12 @@ WORD2VEC_OMISSIONS = COMMON_OMISSIONS | {
 OMISSIONS = {
     "KeyedVectors": KEYED_VECTORS_OMISSIONS,
     "Word2Vec": WORD2VEC_OMISSIONS,
-    "FastText": WORD2VEC_OMISSIONS,  # the fastText model adds its own here when it lands
-    "FastTextKeyedVectors": KEYED_VECTORS_OMISSIONS,
+    # gensim 4 keeps load_binary_data only for its deprecated load_fasttext_format
+    # (which cw2v has); cw2v.load_facebook_model reads the .bin.
+    "FastText": WORD2VEC_OMISSIONS | {"load_binary_data"},
+    "FastTextKeyedVectors": KEYED_VECTORS_OMISSIONS | {
+        "init_post_load",  # gensim's internal step of load_facebook_vectors
+    },
     "Phrases": COMMON_OMISSIONS,
     "FrozenPhrases": COMMON_OMISSIONS,
 }
@@ -70,6 +74,8 @@ SIGNATURE_DIFFERENCES = {
     ("Word2Vec", "train"),
     # gensim takes keep_raw_vocab second; cw2v's lacks it (model module: to add).
     ("Word2Vec", "build_vocab_from_freq"),
+    # FastText inherits both from Word2Vec, for the same reasons.
+    ("FastText", "train"), ("FastText", "build_vocab_from_freq"),
 }
 
 

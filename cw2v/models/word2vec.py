@@ -159,15 +159,10 @@ class Word2Vec(EmbeddingModel):
     # ------------------------------------------------------------------ weights
 
     def _allocate_weights(self, old_size):
-        """Input rows uniform in +-0.5/K (word2vec.c), output rows zero; old rows kept."""
+        """Input rows as _new_input makes them, output rows zero; old rows kept."""
         V, K = len(self.vocab), self.vector_size
-        # A generator per (seed, first new row): reproducible whatever the hash seed.
-        rng = np.random.default_rng([self.seed, old_size])
-        new_rows = (rng.random((V - old_size, K), dtype=np.float32) - np.float32(0.5)) / np.float32(K)
-        w_in = new_rows if old_size == 0 else np.concatenate([self.wv.vectors[:old_size], new_rows])
         old_wv = self.wv
-        self.wv = KeyedVectors.from_arrays(self.vocab.index_to_key, np.ascontiguousarray(w_in),
-                                           counts=self.vocab.counts)
+        self.wv = self._new_input(old_size)
         if old_size:
             carry_attributes(old_wv, self.wv)   # user attributes and lock factors stay per word
         # gensim keeps each word's subsampling threshold as a vector attribute.
@@ -186,6 +181,17 @@ class Word2Vec(EmbeddingModel):
         self.w_out_hs = grown(self.w_out_hs, max(V - 1, 0)) if self.hs else None
         self.w_out_softmax = grown(self.w_out_softmax, V) if self.softmax else None
 
+    def _new_input(self, old_size):
+        """KeyedVectors of the input rows: uniform in +-0.5/K (word2vec.c), the first
+        old_size rows kept from the current ones."""
+        V, K = len(self.vocab), self.vector_size
+        # A generator per (seed, first new row): reproducible whatever the hash seed.
+        rng = np.random.default_rng([self.seed, old_size])
+        new_rows = (rng.random((V - old_size, K), dtype=np.float32) - np.float32(0.5)) / np.float32(K)
+        w_in = new_rows if old_size == 0 else np.concatenate([self.wv.vectors[:old_size], new_rows])
+        return KeyedVectors.from_arrays(self.vocab.index_to_key, np.ascontiguousarray(w_in),
+                                        counts=self.vocab.counts)
+
     def _matrices(self):
         named = {"wv.vectors": self.wv.vectors, "w_out_ns": self.w_out_ns,
                  "w_out_hs": self.w_out_hs, "w_out_softmax": self.w_out_softmax}
@@ -197,15 +203,10 @@ class Word2Vec(EmbeddingModel):
         return arrays
 
     def _restore_weights(self, arrays, damaged):
-        keys, V, K = self.vocab.index_to_key, len(self.vocab), self.vector_size
+        V, K = len(self.vocab), self.vector_size
         if "w_in" not in arrays:
             raise damaged("it lacks the array 'w_in'")
-        try:
-            self.wv = KeyedVectors.from_arrays(keys, arrays["w_in"], counts=self.vocab.counts)
-        except (ValueError, TypeError) as err:
-            raise damaged(f"the vocabulary or input vectors are inconsistent ({err})") from None
-        if self.wv.vectors.shape != (V, K):
-            raise damaged(f"w_in has shape {self.wv.vectors.shape}, expected ({V}, {K})")
+        self.wv = self._restored_input(arrays["w_in"], damaged)
         for name, on, rows in (("w_out_ns", self.negative, V), ("w_out_hs", self.hs, V - 1),
                                ("w_out_softmax", self.softmax, V)):
             matrix = arrays.get(name)
@@ -217,6 +218,21 @@ class Word2Vec(EmbeddingModel):
                 shape = None if matrix is None else matrix.shape
                 raise damaged(f"{name} should have shape ({rows}, {K}), found {shape}")
             setattr(self, name, matrix)
+
+    def _restored_input(self, w_in, damaged):
+        """KeyedVectors of a loaded input matrix (V, K); raise damaged(problem) if it does not fit."""
+        V, K = len(self.vocab), self.vector_size
+        try:
+            wv = KeyedVectors.from_arrays(self.vocab.index_to_key, w_in, counts=self.vocab.counts)
+        except (ValueError, TypeError) as err:
+            raise damaged(f"the vocabulary or input vectors are inconsistent ({err})") from None
+        if wv.vectors.shape != (V, K):
+            raise damaged(f"w_in has shape {wv.vectors.shape}, expected ({V}, {K})")
+        return wv
+
+    def _input_former(self):
+        """The Trainer's input matrix and the keywords of its input former: here one row per word."""
+        return self.wv.vectors, {}
 
     # ------------------------------------------------------------------ training
 
@@ -359,7 +375,8 @@ class Word2Vec(EmbeddingModel):
                           noise_alias=noise.alias)
         if self.softmax:
             kwargs["w_out_sm"] = self.w_out_softmax
-        return Trainer(self.wv.vectors, **kwargs)
+        w_in, former = self._input_former()
+        return Trainer(w_in, **kwargs, **former)
 
     @staticmethod
     def _warn_if_totals_differ(tally, per_epoch, by_words, epoch):

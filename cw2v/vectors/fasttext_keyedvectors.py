@@ -161,7 +161,7 @@ class FastTextKeyedVectors(KeyedVectors):
         subwords.mean_rows(self.input_vectors, self.subword_offsets, self.subword_rows, composed)
         self.vectors = composed
 
-    def add_vectors(self, keys, weights, replace=False):
+    def add_vectors(self, keys, weights, extras=None, replace=False):
         """Not offered: a fastText word's vector is composed from rows, not set."""
         raise TypeError("FastTextKeyedVectors composes word vectors from n-gram rows and cannot take new "
                         "vectors; build a KeyedVectors from wv.vectors to add some")
@@ -252,7 +252,19 @@ class FastTextKeyedVectors(KeyedVectors):
         """Words most similar to ``key`` (seen or unseen)."""
         return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
 
-    similar_by_word = similar_by_key
+    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+        """Words most similar to ``word`` (seen or unseen); gensim's older name of similar_by_key."""
+        return self.similar_by_key(word, topn=topn, restrict_vocab=restrict_vocab)
+
+    def get_sentence_vector(self, sentence):
+        """Mean of the unit vectors of the words of ``sentence`` (seen or unseen), as gensim's."""
+        return self.get_mean_vector(sentence)
+
+    def recalc_char_ngram_buckets(self):
+        """Recompute every vocabulary word's n-gram rows and ``vectors`` (after changing
+        ``min_n``, ``max_n`` or ``bucket`` by hand; a new bucket needs a matching matrix)."""
+        self.subword_offsets, self.subword_rows = self._vocabulary_rows()
+        self.adjust_vectors()
 
     def similarity(self, w1, w2):
         """Cosine similarity of two words (seen or unseen); ``ValueError`` for a zero vector."""
@@ -314,8 +326,9 @@ class FastTextKeyedVectors(KeyedVectors):
         persist.save_bundle(path, meta, arrays)
 
     @classmethod
-    def load(cls, path, mmap=None):
+    def load(cls, fname_or_handle, mmap=None):
         """Load a bundle written by :meth:`save`; ``mmap='r'`` maps the input matrix read-only."""
+        path = fname_or_handle
         meta, arrays = persist.load_bundle(path, mmap=mmap, kind=BUNDLE_KIND)
         settings = [meta.get(name) for name in ("min_n", "max_n", "bucket")]
         try:

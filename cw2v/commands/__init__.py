@@ -1,0 +1,1 @@
+"""Families of command-line commands, registered by cw2v.cli."""
