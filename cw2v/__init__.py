@@ -14,7 +14,7 @@ def _import_compiled_modules():
     """Import every compiled module first, so a missing one fails here with the fix."""
     import importlib
     import os
-    for name in ("train", "tokens", "textfile", "filemode"):
+    for name in ("train", "tokens", "textfile", "filemode", "phrases"):
         module = f"cw2v._kernels.{name}"
         try:
             importlib.import_module(module)
@@ -41,8 +41,10 @@ from cw2v.io.corpus import LineSentence, PathLineSentences, Text8Corpus
 from cw2v.vectors.keyedvectors import KeyedVectors
 from cw2v.vocab.vocabulary import Vocabulary
 from cw2v.models.word2vec import Callback, TrainingDivergedError, Word2Vec
+from cw2v.models.phrases import FrozenPhrases, Phrases
 
 __all__ = [
     "Word2Vec", "KeyedVectors", "Vocabulary", "LineSentence", "Text8Corpus",
-    "PathLineSentences", "Callback", "TrainingDivergedError", "__version__",
+    "PathLineSentences", "Callback", "TrainingDivergedError", "Phrases", "FrozenPhrases",
+    "__version__",
 ]
