@@ -22,7 +22,7 @@ ONLY = {m for m in os.environ.get("CW2V_ONLY", "").split(",") if m}
 EXTRA_C_SOURCES = {
     "cw2v._kernels.textfile": ["src_c/tokenizer.c", "src_c/wordhash.c"],
     "cw2v._kernels.filemode": ["src_c/tokenizer.c", "src_c/wordhash.c"],
-    "cw2v._kernels.phrases": ["src_c/phrasecount.c"],
+    "cw2v._kernels.phrases": ["src_c/phrasecount.c", "src_c/phrasefile.c"],
 }
 
 if sys.platform == "win32":

@@ -5,6 +5,7 @@
     cw2v similar VECTORS WORD [WORD ...]
     cw2v analogy VECTORS A B C         A is to B as C is to ?
     cw2v evaluate VECTORS --analogies questions-words.txt --pairs wordsim353.tsv
+    cw2v phrases -train text.txt -output text-phrase.txt   word2phrase
 
 `train` accepts word2vec.c's flags with its defaults and meanings, so existing
 scripts keep working, and every flag also as a --long-option.  VECTORS is a
@@ -572,6 +573,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="use only the first INT (most frequent) words (default 300000)")
     evaluate.add_argument("--case-sensitive", action="store_true", dest="case_sensitive",
                           help="match test words case-sensitively (default: ignore case)")
+
+    from cw2v.commands import phrases
+    for module in (phrases,):
+        module.register(command)
     return parser
 
 

@@ -463,3 +463,54 @@ def score(scoring, int64_t a, int64_t b, int64_t ab, double min_count, double le
     """The C scorer on one candidate (for tests against gensim's Python scorers)."""
     return cw2v_pc_score(SCORING_CODES[scoring], a, b, ab, min_count, len_vocab,
                          corpus_word_count)
+
+
+# ---- word2phrase over files (``cw2v phrases``)
+
+cdef extern from "phrasefile.h" nogil:
+    int CW2V_W2P_OPEN, CW2V_W2P_IO
+    size_t CW2V_W2P_MAX_KEYS
+    int cw2v_w2p_learn(const char *path, cw2v_pc_table *counts, int64_t *words, int *sys_errno)
+    int cw2v_w2p_apply(const char *in_path, const char *out_path, const cw2v_pc_table *counts,
+                       int64_t min_count, float threshold, int64_t words, int64_t *joined,
+                       int *sys_errno)
+
+
+cdef int _check_file(int status, path, int sys_errno) except -1:
+    if status == CW2V_W2P_OPEN or status == CW2V_W2P_IO:
+        what = "cannot open" if status == CW2V_W2P_OPEN else "cannot read or write"
+        raise OSError(sys_errno, f"{what} {os.fsdecode(path)!r}: {os.strerror(sys_errno)}")
+    return _check(status)
+
+
+def word2phrase(train, output, int64_t min_count, float threshold):
+    """word2vec.c's word2phrase: ``output`` gets ``train`` with its phrases joined by '_'.
+
+    The rules are in ``src_c/phrasefile.h``.  Returns ``(words, keys,
+    joined)``: the words of ``train``, the words and pairs counted at least
+    ``min_count`` times (word2phrase's "vocab size"), and the pairs joined.
+    """
+    cdef bytes train_path = os.fsencode(train), output_path = os.fsencode(output)
+    cdef const char *train_c = train_path
+    cdef const char *output_c = output_path
+    cdef cw2v_pc_table *counts = cw2v_pc_new(CW2V_W2P_MAX_KEYS)
+    cdef int64_t words = 0, joined = 0, kept = 0, count
+    cdef int status, sys_errno = 0
+    cdef size_t i, size
+    cdef const char *key
+    if counts == NULL:
+        raise MemoryError()
+    try:
+        with nogil:
+            status = cw2v_w2p_learn(train_c, counts, &words, &sys_errno)
+        _check_file(status, train_path, sys_errno)
+        for i in range(cw2v_pc_capacity(counts)):
+            count = cw2v_pc_slot(counts, i, &key, &size)
+            kept += count > 0 and count >= min_count
+        with nogil:
+            status = cw2v_w2p_apply(train_c, output_c, counts, min_count, threshold, words,
+                                    &joined, &sys_errno)
+        _check_file(status, output_path if status == CW2V_W2P_OPEN else train_path, sys_errno)
+    finally:
+        cw2v_pc_free(counts)
+    return words, kept, joined

@@ -36,7 +36,7 @@ import time
 
 import numpy as np
 
-from cw2v._kernels.phrases import PhraseCounts
+from cw2v._kernels.phrases import DEFAULT_BATCH_WORDS, PhraseCounts
 from cw2v.io.bundle import load_bundle, pack_strings, save_bundle, unpack_strings
 
 logger = logging.getLogger(__name__)
@@ -267,6 +267,9 @@ class Phrases(_PhrasesTransformation):
         Counting threads (cw2v only); default: the cores, at most 4.
     """
 
+    # Words per batch handed to the counting threads (tests make it small).
+    _batch_words = DEFAULT_BATCH_WORDS
+
     def __init__(self, sentences=None, min_count=5, threshold=10.0, max_vocab_size=40000000,
                  delimiter="_", progress_per=10000, scoring="default",
                  connector_words=frozenset(), workers=None):
@@ -330,7 +333,8 @@ class Phrases(_PhrasesTransformation):
                             "in LineSentence(path) or Text8Corpus(path)")
         fresh = self._new_counts()
         logger.info("collecting all words and their counts")
-        words, n_sentences = fresh.count(sentences, progress_per=self.progress_per or 0)
+        words, n_sentences = fresh.count(sentences, batch_words=self._batch_words,
+                                         progress_per=self.progress_per or 0)
         logger.info("collected %i token types (unigram + bigrams) from a corpus of %i words "
                     "and %i sentences", len(fresh), words, n_sentences)
         self.corpus_word_count += words
