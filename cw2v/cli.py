@@ -222,9 +222,6 @@ def cmd_demo(args) -> int:
 
 def _train_settings(args) -> dict:
     """Word2Vec keywords from the flags, with word2vec.c's dependent defaults."""
-    if args.classes:
-        raise UsageError("-classes is not supported: cw2v writes word vectors only; cluster "
-                         "them with any k-means (e.g. scipy.cluster.vq.kmeans2)")
     if args.sg and args.cbow == 1:
         raise UsageError("--sg (skip-gram) contradicts -cbow 1; give one of them")
     sg = 1 if args.sg or args.cbow == 0 else 0
@@ -316,7 +313,11 @@ def cmd_train(args) -> int:
     raw = model.corpus_total_words * args.iter
     say(f"Trained {'skip-gram' if model.sg else 'CBOW'} on {raw} words in {seconds:.1f}s "
         f"({raw / max(seconds, 1e-9):,.0f} words/s)")
-    if args.output:
+    if args.output and args.classes:  # word2vec.c: classes instead of vectors
+        from cw2v.vectors.cluster import save_word_classes
+        save_word_classes(args.output, model.wv.index_to_key, model.wv.cluster(args.classes))
+        say(f"{len(model.wv)} words in {args.classes} classes written to {args.output}")
+    elif args.output:
         model.wv.save_word2vec_format(args.output, binary=bool(args.binary))
         say(f"{len(model.wv)} vectors of size {model.vector_size} written to {args.output} "
             f"({'binary' if args.binary else 'text'})")
@@ -470,7 +471,8 @@ def _add_train_flags(train):
     flag("debug", type=_COUNT, default=2, metavar="INT",
          help="0: warnings only, 1: summary, 2: progress (default), 3: progress and loss")
     flag("classes", type=_COUNT, default=0, metavar="INT",
-         help="word2vec.c's k-means word classes: not supported (only 0 is accepted)")
+         help="write 'word class' lines (K-means into INT classes, as word2vec.c) to -output "
+              "instead of the vectors (default 0: vectors)")
 
     modern = train.add_argument_group("cw2v options")
     modern.add_argument("--sg", action="store_true", help="skip-gram (the same as -cbow 0)")
