@@ -6,6 +6,8 @@
     cw2v analogy VECTORS A B C         A is to B as C is to ?
     cw2v evaluate VECTORS --analogies questions-words.txt --pairs wordsim353.tsv
     cw2v phrases -train text.txt -output text-phrase.txt   word2phrase
+    cw2v plot VECTORS WORD [WORD ...] --output words.png
+    cw2v plot-loss MODEL_DIR --output loss.png
 
 `train` accepts word2vec.c's flags with its defaults and meanings, so existing
 scripts keep working, and every flag also as a --long-option.  VECTORS is a
@@ -576,8 +578,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--case-sensitive", action="store_true", dest="case_sensitive",
                           help="match test words case-sensitively (default: ignore case)")
 
-    from cw2v.commands import phrases
-    for module in (phrases,):
+    from cw2v.commands import phrases, plot
+    for module in (phrases, plot):
         module.register(command)
     return parser
 
