@@ -29,7 +29,7 @@ typedef struct {
     } key;
 } slot_t;
 
-#define MIN_SLOTS 1024
+#define MIN_SLOTS 4096
 
 struct cw2v_pc_table {
     slot_t *slots;
@@ -135,19 +135,26 @@ static int slot_matches(const cw2v_pc_table *t, const slot_t *s, const probe_t *
         && memcmp(t->arena + s->key.far.offset, q->bytes, q->len) == 0;
 }
 
+/* A key's first slot comes from the high half of its hash, which the slot
+ * keeps as its tag: growing or pruning the table needs no rehashing. */
+static size_t home_slot(uint32_t tag, size_t mask)
+{
+    return (size_t)tag & mask;
+}
+
 /* The slot holding the key, or the empty slot where it would go. */
 static size_t find_slot(const cw2v_pc_table *t, const probe_t *q)
 {
-    size_t i = (size_t)q->hash & t->mask;
+    size_t i = home_slot((uint32_t)(q->hash >> 32), t->mask);
     while (t->slots[i].count != 0 && !slot_matches(t, &t->slots[i], q))
         i = (i + 1) & t->mask;
     return i;
 }
 
-/* The first empty slot from the hash on: where a key known to be absent goes. */
-static size_t free_slot(const slot_t *slots, size_t mask, uint64_t hash)
+/* The first empty slot from a tag's home on: where a key known to be absent goes. */
+static size_t free_slot(const slot_t *slots, size_t mask, uint32_t tag)
 {
-    size_t i = (size_t)hash & mask;
+    size_t i = home_slot(tag, mask);
     while (slots[i].count != 0) i = (i + 1) & mask;
     return i;
 }
@@ -171,7 +178,7 @@ static int rebuild(cw2v_pc_table *t, size_t n_slots, int64_t floor)
         const slot_t *s = &t->slots[k];
         slot_t *d;
         if (s->count <= floor) continue;  /* empty slots too: their count is 0 */
-        d = &slots[free_slot(slots, mask, cw2v_pc_hash(slot_key(t, s), s->len))];
+        d = &slots[free_slot(slots, mask, s->tag)];
         *d = *s;
         if (s->len > INLINE_KEY) {
             memcpy(arena + used, t->arena + s->key.far.offset, s->len);
@@ -223,7 +230,7 @@ static int add_probe(cw2v_pc_table *t, const probe_t *q, int64_t n)
     if ((t->n + 1) * 10 > (t->mask + 1) * 7) {
         int status = rebuild(t, (t->mask + 1) * 2, 0);
         if (status != CW2V_PC_OK) return status;
-        i = free_slot(t->slots, t->mask, q->hash);
+        i = free_slot(t->slots, t->mask, (uint32_t)(q->hash >> 32));
     }
     s = &t->slots[i];
     if (q->len <= INLINE_KEY) {
@@ -329,7 +336,8 @@ static int queue_push(queue_t *queue, const char *key, size_t len, uint64_t hash
     if (len >= CW2V_PC_MAX_KEY) return CW2V_PC_TOO_LONG;
     q = &queue->keys[(queue->head + queue->size) % QUEUE];
     make_probe(q, key, len, hash);
-    cw2v_prefetch(&queue->table->slots[(size_t)hash & queue->table->mask], sizeof(slot_t));
+    cw2v_prefetch(&queue->table->slots[home_slot((uint32_t)(hash >> 32), queue->table->mask)],
+                  sizeof(slot_t));
     queue->size++;
     return CW2V_PC_OK;
 }

@@ -362,41 +362,44 @@ cdef class PhraseCounts:
         ``scoring``: "default" or "npmi" (scored here, only those above
         threshold returned) or None (every phrase whose first and last word
         have counts, score 0, for a Python scorer).  Returns a list of
-        ``(phrase, count_a, count_b, count_ab, score)``.
+        ``(phrase, count_a, count_b, count_ab, score)``.  The parts are
+        searched by parallel threads (the tables are only read).
         """
-        cdef int code = CW2V_PC_SCORE_NONE if scoring is None else SCORING_CODES[scoring]
-        cdef double len_vocab = len(self)
+        code = CW2V_PC_SCORE_NONE if scoring is None else SCORING_CODES[scoring]
+        settings = (code, min_count, threshold, float(len(self)), corpus_word_count)
+        with ThreadPoolExecutor(max_workers=self.n_parts,
+                                thread_name_prefix="cw2v-phrases") as pool:
+            found = [pool.submit(self._part_candidates, p, *settings)
+                     for p in range(self.n_parts)]
+            return [candidate for future in found for candidate in future.result()]
+
+    def _part_candidates(self, int p, int code, double min_count, double threshold,
+                         double len_vocab, double corpus_word_count):
         cdef const char *key
         cdef size_t size
-        cdef int64_t count, found, room, i
-        cdef int p
+        cdef int64_t found, room = 1 << 16, i
         cdef cw2v_pc_candidate *out = NULL
         cdef const char *delimiter = PyBytes_AS_STRING(self.delimiter_bytes)
         cdef size_t delimiter_size = PyBytes_GET_SIZE(self.delimiter_bytes)
         result = []
-        room = 1 << 16
         try:
-            out = <cw2v_pc_candidate *>malloc(room * sizeof(cw2v_pc_candidate))
-            if out == NULL:
-                raise MemoryError()
-            for p in range(self.n_parts):
-                while True:
-                    with nogil:
-                        found = cw2v_pc_candidates(<const cw2v_pc_table *const *>self.parts,
-                                                   self.n_parts, p, delimiter, delimiter_size,
-                                                   code, min_count, threshold, len_vocab,
-                                                   corpus_word_count, out, room)
-                    if found <= room:
-                        break
-                    free(out)
-                    room = found
-                    out = <cw2v_pc_candidate *>malloc(room * sizeof(cw2v_pc_candidate))
-                    if out == NULL:
-                        raise MemoryError()
-                for i in range(found):
-                    cw2v_pc_slot(self.parts[p], out[i].slot, &key, &size)
-                    result.append((_text(key, size), out[i].count_a, out[i].count_b,
-                                   out[i].count_ab, out[i].score))
+            while True:
+                out = <cw2v_pc_candidate *>malloc(room * sizeof(cw2v_pc_candidate))
+                if out == NULL:
+                    raise MemoryError()
+                with nogil:
+                    found = cw2v_pc_candidates(<const cw2v_pc_table *const *>self.parts,
+                                               self.n_parts, p, delimiter, delimiter_size,
+                                               code, min_count, threshold, len_vocab,
+                                               corpus_word_count, out, room)
+                if found <= room:
+                    break
+                free(out)
+                out, room = NULL, found
+            for i in range(found):
+                cw2v_pc_slot(self.parts[p], out[i].slot, &key, &size)
+                result.append((_text(key, size), out[i].count_a, out[i].count_b,
+                               out[i].count_ab, out[i].score))
         finally:
             free(out)
         return result
