@@ -63,13 +63,10 @@ static void make_probe(probe_t *q, const char *key, size_t len, uint64_t hash)
 
 static uint64_t mix64(uint64_t h)
 {
-    /* The finaliser of MurmurHash3: every input bit reaches every output bit. */
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
+    /* SplitMix64's output function: every input bit reaches every output bit. */
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
 }
 
 uint64_t cw2v_pc_hash(const char *key, size_t len)
