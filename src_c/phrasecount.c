@@ -316,41 +316,50 @@ int64_t cw2v_pc_slot(const cw2v_pc_table *t, size_t i, const char **key, size_t 
 #define QUEUE 16
 
 typedef struct {
+    probe_t key;
     cw2v_pc_table *table;
-    probe_t keys[QUEUE];
+} pending_t;
+
+typedef struct {
+    pending_t items[QUEUE];
     unsigned head, size;
 } queue_t;
 
-static int queue_push(queue_t *queue, const char *key, size_t len, uint64_t hash)
+static int queue_pop(queue_t *queue)
 {
-    probe_t *q;
+    pending_t *item = &queue->items[queue->head];
+    queue->head = (queue->head + 1) % QUEUE;
+    queue->size--;
+    return add_probe(item->table, &item->key, 1);
+}
+
+static int queue_push(queue_t *queue, cw2v_pc_table *table, const char *key, size_t len,
+                      uint64_t hash)
+{
+    pending_t *item;
     if (queue->size == QUEUE) {
-        int status = add_probe(queue->table, &queue->keys[queue->head], 1);
+        int status = queue_pop(queue);
         if (status != CW2V_PC_OK) return status;
-        queue->head = (queue->head + 1) % QUEUE;
-        queue->size--;
     }
     if (len >= CW2V_PC_MAX_KEY) return CW2V_PC_TOO_LONG;
-    q = &queue->keys[(queue->head + queue->size) % QUEUE];
-    make_probe(q, key, len, hash);
-    cw2v_prefetch(&queue->table->slots[home_slot((uint32_t)(hash >> 32), queue->table->mask)],
-                  sizeof(slot_t));
+    item = &queue->items[(queue->head + queue->size) % QUEUE];
+    make_probe(&item->key, key, len, hash);
+    item->table = table;
+    cw2v_prefetch(&table->slots[home_slot((uint32_t)(hash >> 32), table->mask)], sizeof(slot_t));
     queue->size++;
     return CW2V_PC_OK;
 }
 
-static int queue_drain(queue_t *queue)
+/* Queues the key if its part belongs to this worker. */
+static int count_key(queue_t *queue, cw2v_pc_table *const *parts, int n_parts, int worker,
+                     int n_workers, const char *key, size_t len, uint64_t hash)
 {
-    while (queue->size) {
-        int status = add_probe(queue->table, &queue->keys[queue->head], 1);
-        if (status != CW2V_PC_OK) return status;
-        queue->head = (queue->head + 1) % QUEUE;
-        queue->size--;
-    }
-    return CW2V_PC_OK;
+    int part = cw2v_pc_part(hash, n_parts);
+    if (part % n_workers != worker) return CW2V_PC_OK;
+    return queue_push(queue, parts[part], key, len, hash);
 }
 
-int cw2v_pc_count_batch(cw2v_pc_table *part, int part_index, int n_parts,
+int cw2v_pc_count_batch(cw2v_pc_table *const *parts, int n_parts, int worker, int n_workers,
                         const cw2v_pc_table *connectors, const char *blob,
                         const int64_t *starts, const int64_t *ends,
                         const int64_t *sentence_ends, int64_t n_sentences)
@@ -358,7 +367,6 @@ int cw2v_pc_count_batch(cw2v_pc_table *part, int part_index, int n_parts,
     int64_t w = 0, j;
     int status = CW2V_PC_OK;
     queue_t queue;
-    queue.table = part;
     queue.head = queue.size = 0;
     if (connectors && connectors->n == 0) connectors = NULL;
     for (j = 0; j < n_sentences && status == CW2V_PC_OK; j++) {
@@ -368,20 +376,19 @@ int cw2v_pc_count_batch(cw2v_pc_table *part, int part_index, int n_parts,
             size_t len = (size_t)(ends[w] - starts[w]);
             uint64_t hash = cw2v_pc_hash(word, len);
             if (connectors && cw2v_pc_get(connectors, word, len, hash) > 0) continue;
-            if (cw2v_pc_part(hash, n_parts) == part_index)
-                status = queue_push(&queue, word, len, hash);
+            status = count_key(&queue, parts, n_parts, worker, n_workers, word, len, hash);
             if (phrase_start >= 0 && status == CW2V_PC_OK) {
                 /* The phrase is the slice from that word to this one. */
                 const char *phrase = blob + starts[phrase_start];
                 size_t phrase_len = (size_t)(ends[w] - starts[phrase_start]);
-                uint64_t phrase_hash = cw2v_pc_hash(phrase, phrase_len);
-                if (cw2v_pc_part(phrase_hash, n_parts) == part_index)
-                    status = queue_push(&queue, phrase, phrase_len, phrase_hash);
+                status = count_key(&queue, parts, n_parts, worker, n_workers, phrase,
+                                   phrase_len, cw2v_pc_hash(phrase, phrase_len));
             }
             phrase_start = w;
         }
     }
-    return status == CW2V_PC_OK ? queue_drain(&queue) : status;
+    while (queue.size && status == CW2V_PC_OK) status = queue_pop(&queue);
+    return status;
 }
 
 /* ---- export ------------------------------------------------------------- */

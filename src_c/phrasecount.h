@@ -12,10 +12,12 @@
  * whose count is <= the floor is dropped, then the floor rises by one; it
  * starts at 1).
  *
- * Threads: the counting of a batch is split by key, not by text.  Every
- * worker reads the whole batch; worker p of n counts only the keys whose
- * hash falls in part p (cw2v_pc_part), into its own table.  No table is
- * shared by two writers, and the parts never need merging.
+ * Threads: the counting of a batch is split by key, not by text.  Keys are
+ * spread by hash over many parts (cw2v_pc_part), each its own table; every
+ * worker reads the whole batch and counts only the keys of its own parts.
+ * No table is shared by two writers, the parts never need merging, and as
+ * a part is a small share of all keys, so is the memory a growing part
+ * briefly holds twice.
  *
  * Ownership: a table owns its slots, entries and key bytes, and copies the
  * bytes passed to it.  Pointers from cw2v_pc_slot stay valid until the
@@ -84,10 +86,12 @@ size_t cw2v_pc_capacity(const cw2v_pc_table *t);
 int64_t cw2v_pc_slot(const cw2v_pc_table *t, size_t i, const char **key, size_t *len);
 
 /*
- * Counts one batch of sentences into part `part` of `n_parts`, as gensim's
- * Phrases counts them: each word that is not a connector counts once, and
- * so does each phrase from the previous non-connector word of the sentence
- * to this one, connectors in between included.
+ * Counts one batch of sentences as gensim's Phrases counts them: each word
+ * that is not a connector counts once, and so does each phrase from the
+ * previous non-connector word of the sentence to this one, connectors in
+ * between included.  Worker `worker` of `n_workers` counts only the keys of
+ * the parts p with p % n_workers == worker (parts[p] is part p of n_parts),
+ * so workers may count the same batch at the same time.
  *
  * The batch is laid out so that every phrase key is a slice of it: the
  * words of a sentence are stored one after the other with the delimiter
@@ -95,7 +99,7 @@ int64_t cw2v_pc_slot(const cw2v_pc_table *t, size_t i, const char **key, size_t 
  * [sentence_ends[j-1], sentence_ends[j]) (sentence_ends[-1] being 0).
  * connectors: the connector words as keys (count > 0), or NULL for none.
  */
-int cw2v_pc_count_batch(cw2v_pc_table *part, int part_index, int n_parts,
+int cw2v_pc_count_batch(cw2v_pc_table *const *parts, int n_parts, int worker, int n_workers,
                         const cw2v_pc_table *connectors, const char *blob,
                         const int64_t *starts, const int64_t *ends,
                         const int64_t *sentence_ends, int64_t n_sentences);

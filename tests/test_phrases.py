@@ -149,39 +149,45 @@ def test_phrases_of_an_iterator_and_of_an_empty_sentence():
     assert list(transformed) == list(transformed) and len(transformed) == 5
 
 
-def prune_reference(corpus, max_keys):
-    """word2vec.c's rule over gensim's keys, one table: a new key that makes it
-    hold more than max_keys drops every count <= floor, then the floor rises."""
-    counts, floor = {}, 1
+def prune_reference(corpus, max_keys, part_of, n_parts):
+    """word2vec.c's rule over gensim's keys, in each part on its own: a new key
+    that makes a part hold more than its share of max_keys drops every count
+    <= that part's floor, then its floor rises.  Returns (counts, highest floor)."""
+    share = -(-max_keys // n_parts)
+    parts = [{} for _ in range(n_parts)]
+    floors = [1] * n_parts
+
     def add(key):
-        nonlocal floor
+        p = part_of(key)
+        counts = parts[p]
         if key in counts:
             counts[key] += 1
             return
         counts[key] = 1
-        if len(counts) > max_keys:
-            for k in [k for k, c in counts.items() if c <= floor]:
+        if len(counts) > share:
+            for k in [k for k, c in counts.items() if c <= floors[p]]:
                 del counts[k]
-            floor += 1
+            floors[p] += 1
     for sentence in corpus:
         for previous, word in zip([None] + sentence, sentence):
             add(word)
             if previous is not None:
                 add(previous + "_" + word)
-    return counts, floor
+    return {k: c for counts in parts for k, c in counts.items()}, max(floors)
 
 
-def test_max_vocab_size_prunes_with_word2vec_cs_rising_floor():
+@pytest.mark.parametrize("workers", [1, 3])
+def test_max_vocab_size_prunes_with_word2vec_cs_rising_floor(workers):
     corpus = planted_corpus(n_sentences=400, seed=5, vocabulary=400)
-    expected, floor = prune_reference(corpus, 300)
-    model = Phrases(corpus, min_count=1, threshold=1.0, max_vocab_size=300, workers=1)
+    model = Phrases(corpus, min_count=1, threshold=1.0, max_vocab_size=300, workers=workers)
+    counts = model._counts
+    expected, floor = prune_reference(corpus, 300, counts.part_of, counts.n_parts)
     assert floor > 2
     assert model.vocab == expected
     assert model.min_reduce == floor
-    split = Phrases(corpus, min_count=1, threshold=1.0, max_vocab_size=300, workers=3)
-    assert len(split.vocab) <= 300 and split.min_reduce > 1
+    assert len(model.vocab) <= 300
     unbounded = Phrases(corpus, min_count=1, threshold=1.0)
-    assert all(unbounded.vocab[key] >= count for key, count in split.vocab.items())
+    assert all(unbounded.vocab[key] >= count for key, count in model.vocab.items())
 
 
 @pytest.mark.parametrize("scoring", ["default", "npmi"])

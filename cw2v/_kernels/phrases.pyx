@@ -51,8 +51,8 @@ cdef extern from "phrasecount.h" nogil:
     void cw2v_pc_set_floor(cw2v_pc_table *t, int64_t floor)
     size_t cw2v_pc_capacity(const cw2v_pc_table *t)
     int64_t cw2v_pc_slot(const cw2v_pc_table *t, size_t i, const char **key, size_t *len)
-    int cw2v_pc_count_batch(cw2v_pc_table *part, int part_index, int n_parts,
-                            const cw2v_pc_table *connectors, const char *blob,
+    int cw2v_pc_count_batch(cw2v_pc_table *const *parts, int n_parts, int worker,
+                            int n_workers, const cw2v_pc_table *connectors, const char *blob,
                             const int64_t *starts, const int64_t *ends,
                             const int64_t *sentence_ends, int64_t n_sentences)
     int64_t cw2v_pc_candidates(const cw2v_pc_table *const *parts, int n_parts, int part_index,
@@ -65,6 +65,9 @@ cdef extern from "phrasecount.h" nogil:
 
 SCORING_CODES = {"default": CW2V_PC_SCORE_DEFAULT, "npmi": CW2V_PC_SCORE_NPMI}
 DEFAULT_BATCH_WORDS = 1 << 18
+# Parts per worker: a table that grows holds its old and new slots at once
+# for a moment, and the smaller each part, the less memory that takes.
+PARTS_PER_WORKER = 8
 
 
 cdef int _check(int status) except -1:
@@ -165,27 +168,29 @@ def _not_a_sentence(index, sentence):
 
 
 cdef class PhraseCounts:
-    """Counts of words and delimiter-joined phrases, in ``n_parts`` C tables.
+    """Counts of words and delimiter-joined phrases, in ``workers * parts_per_worker`` C tables.
 
-    A key lives in the part its hash picks, so part p can be filled by
-    worker p alone.  ``max_vocab_size`` bounds the keys in all (each part
-    holds at most its share, pruned with its own rising floor).
+    A key lives in the part its hash picks, and worker w fills the parts p
+    with ``p % workers == w``.  ``max_vocab_size`` bounds the keys in all
+    (each part holds at most its share, pruned with its own rising floor).
     """
     cdef cw2v_pc_table **parts
     cdef cw2v_pc_table *connectors
-    cdef readonly int n_parts
+    cdef readonly int n_parts, n_workers
     cdef readonly object max_vocab_size
     cdef readonly str delimiter
     cdef bytes delimiter_bytes
 
-    def __cinit__(self, int n_parts, max_vocab_size, str delimiter, connector_words=()):
-        cdef int p
+    def __cinit__(self, int workers, max_vocab_size, str delimiter, connector_words=(),
+                  int parts_per_worker=PARTS_PER_WORKER):
+        cdef int p, n_parts = workers * parts_per_worker
         cdef bytes word
-        if n_parts < 1:
-            raise ValueError(f"n_parts must be >= 1, got {n_parts}")
+        if workers < 1 or parts_per_worker < 1:
+            raise ValueError(f"workers and parts_per_worker must be >= 1, got {workers} "
+                             f"and {parts_per_worker}")
         if not delimiter:
             raise ValueError("the delimiter must be a non-empty string")
-        self.n_parts = n_parts
+        self.n_parts, self.n_workers = n_parts, workers
         self.max_vocab_size = max_vocab_size
         self.delimiter = delimiter
         self.delimiter_bytes = _utf8(delimiter)
@@ -250,7 +255,7 @@ cdef class PhraseCounts:
         cdef _Batch filling = _Batch(), counting = _Batch()
         cdef int64_t words = 0, n_sentences = 0
         iterator = iter(sentences)
-        with ThreadPoolExecutor(max_workers=self.n_parts,
+        with ThreadPoolExecutor(max_workers=self.n_workers,
                                 thread_name_prefix="cw2v-phrases") as pool:
             pending = []
             next_report = progress_per
@@ -267,7 +272,8 @@ cdef class PhraseCounts:
                                 n_sentences, words, len(self))
                     next_report = (n_sentences // progress_per + 1) * progress_per
                 filling, counting = counting, filling
-                pending = [pool.submit(self._count_part, counting, p) for p in range(self.n_parts)]
+                pending = [pool.submit(self._count_batch, counting, w)
+                           for w in range(self.n_workers)]
         return words, n_sentences
 
     cdef int _pack(self, _Batch batch, iterator, int64_t batch_words,
@@ -304,11 +310,11 @@ cdef class PhraseCounts:
                 break
         return 0
 
-    def _count_part(self, _Batch batch, int p):
+    def _count_batch(self, _Batch batch, int worker):
         cdef int status
         with nogil:
-            status = cw2v_pc_count_batch(self.parts[p], p, self.n_parts, self.connectors,
-                                         batch.blob, batch.starts, batch.ends,
+            status = cw2v_pc_count_batch(self.parts, self.n_parts, worker, self.n_workers,
+                                         self.connectors, batch.blob, batch.starts, batch.ends,
                                          batch.sentence_ends, batch.n_sentences)
         return status
 
@@ -317,6 +323,11 @@ cdef class PhraseCounts:
     cdef int64_t _get_bytes(self, const char *key, size_t size):
         cdef uint64_t hash = cw2v_pc_hash(key, size)
         return cw2v_pc_get(self.parts[cw2v_pc_part(hash, self.n_parts)], key, size, hash)
+
+    def part_of(self, str key):
+        """The part (0 <= part < n_parts) that holds ``key``."""
+        cdef bytes data = _utf8(key)
+        return cw2v_pc_part(cw2v_pc_hash(data, len(data)), self.n_parts)
 
     def get(self, str key):
         """The count of a word or delimiter-joined phrase, 0 if absent."""
@@ -342,7 +353,8 @@ cdef class PhraseCounts:
     # ---- changes
 
     def merge(self, PhraseCounts other not None):
-        """Add ``other``'s counts (same number of parts), then prune once if over the bound."""
+        """Add ``other``'s counts (same number of parts), then prune each part once if over
+        its bound."""
         cdef int p
         if other.n_parts != self.n_parts:
             raise ValueError("can only merge counts split into the same number of parts")
@@ -367,7 +379,7 @@ cdef class PhraseCounts:
         """
         code = CW2V_PC_SCORE_NONE if scoring is None else SCORING_CODES[scoring]
         settings = (code, min_count, threshold, float(len(self)), corpus_word_count)
-        with ThreadPoolExecutor(max_workers=self.n_parts,
+        with ThreadPoolExecutor(max_workers=self.n_workers,
                                 thread_name_prefix="cw2v-phrases") as pool:
             found = [pool.submit(self._part_candidates, p, *settings)
                      for p in range(self.n_parts)]
