@@ -17,11 +17,12 @@ arithmetic, so the same input gives the same phrases and the same scores.
 
 Counting differs in how, not what: the words of a batch of sentences are
 packed into bytes and counted in C by ``workers`` threads without the GIL,
-each owning the keys of one hash range (``cw2v._kernels.phrases``).  With
-``max_vocab_size`` reached, each thread's share is pruned as word2vec.c
-prunes (keys counted at most the floor are dropped, then the floor rises by
-one), where gensim drops counts below its floor after a sentence: only
-corpora that hit the bound count differently.
+the keys spread by hash over 8 tables per thread, each filled by one thread
+(``cw2v._kernels.phrases``).  A table over its share of ``max_vocab_size``
+is pruned as word2vec.c prunes (keys counted at most its floor are dropped,
+then its floor rises by one), where gensim prunes its one dict of counts
+below its floor after a sentence: only corpora that reach the bound count
+differently.
 
 Saving writes a directory of ``.npy`` arrays and JSON (no pickle); a custom
 scoring function is saved by name and must be passed again to ``load``.
