@@ -10,7 +10,9 @@ import pytest
 
 import cw2v
 
-COMPILED = ("train", "tokens", "textfile", "filemode", "phrases")
+# cw2v.COMPILED_MODULES where the package lists its extensions itself.
+COMPILED = getattr(cw2v, "COMPILED_MODULES", ("train", "tokens", "textfile", "filemode",
+                                              "phrases"))
 EXTENSION_SUFFIXES = (".so", ".pyd")
 
 
@@ -18,6 +20,10 @@ EXTENSION_SUFFIXES = (".so", ".pyd")
 def test_every_kernel_is_a_compiled_extension(name):
     module = importlib.import_module(f"cw2v._kernels.{name}")
     assert module.__file__.endswith(EXTENSION_SUFFIXES), module.__file__
+
+
+def test_the_phrase_kernels_are_listed():
+    assert "phrases" in COMPILED
 
 
 def test_package_data_is_installed():
