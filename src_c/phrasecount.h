@@ -58,8 +58,9 @@ static inline int cw2v_pc_part(uint64_t hash, int n_parts)
 cw2v_pc_table *cw2v_pc_new(size_t max_keys);
 void cw2v_pc_free(cw2v_pc_table *t);
 
-/* Adds n to the key's count (a new key starts at n), then prunes if the
- * key was new and the table is over its bound.  hash = cw2v_pc_hash(key). */
+/* Adds n >= 1 to the key's count (a new key starts at n), then prunes if
+ * the key was new and the table is over its bound.  hash = cw2v_pc_hash(key).
+ * (A count of 0 marks an empty slot: n < 1 is the caller's error.) */
 int cw2v_pc_add(cw2v_pc_table *t, const char *key, size_t len, uint64_t hash, int64_t n);
 
 /* The key's count, 0 if absent. */
