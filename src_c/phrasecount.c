@@ -1,9 +1,15 @@
 /* phrasecount: see phrasecount.h for the contract. */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE  /* madvise, posix_memalign */
+#endif
 #include "phrasecount.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "cw2v_prefetch.h"
 
@@ -91,8 +97,23 @@ uint64_t cw2v_pc_hash(const char *key, size_t len)
 
 /* ---- the table ---------------------------------------------------------- */
 
+/* Huge pages for big slot arrays: lookups land anywhere in them, and with
+ * 4 KiB pages nearly every one would also miss the TLB. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* A zeroed array of n slots; NULL when out of memory.  Freed with free(). */
 static slot_t *new_slots(size_t n)
 {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    size_t bytes = n * sizeof(slot_t);
+    if (bytes >= 2 * HUGE_PAGE) {
+        void *p = NULL;
+        if (posix_memalign(&p, HUGE_PAGE, bytes) != 0) return NULL;
+        madvise(p, bytes, MADV_HUGEPAGE);  /* a hint: without it, ordinary pages */
+        memset(p, 0, bytes);
+        return p;
+    }
+#endif
     return calloc(n, sizeof(slot_t));
 }
 
