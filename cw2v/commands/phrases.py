@@ -8,8 +8,10 @@ phrases of three and four words, as word2phrase's demo does.
 """
 from __future__ import annotations
 
+import bz2
 import contextlib
-import io
+import gzip
+import lzma
 import os
 import shutil
 import sys
@@ -17,7 +19,6 @@ import tempfile
 
 from cw2v._kernels.phrases import word2phrase
 from cw2v.cli import _number, _require_file, _require_writable
-from cw2v.io.corpus import open_text_source
 
 DESCRIPTION = (
     "Join the pairs of words that form phrases (\"new york\" -> \"new_york\"), as word2vec.c's "
@@ -49,20 +50,35 @@ def register(command) -> None:
          help="0: quiet, 1 or more: counts on stderr (default 2)")
 
 
+def _decompressor(path: str):
+    """gzip.open, bz2.open or lzma.open for a compressed file (told by its first
+    bytes, whatever its name), None for any other file."""
+    with open(path, "rb") as f:
+        head = f.read(6)
+    if head[:2] == b"\x1f\x8b":
+        return gzip.open
+    if head[:3] == b"BZh" and head[3:4].isdigit() and head[3:4] != b"0":
+        return bz2.open
+    if head == b"\xfd7zXZ\x00":
+        return lzma.open
+    return None
+
+
 @contextlib.contextmanager
 def _plain_text(path: str, scratch_dir: str):
     """``path`` itself, or a temporary decompressed copy if it is compressed."""
-    with open_text_source(path) as source:
-        if isinstance(source, io.BufferedReader):  # not compressed
-            yield path
-            return
-        with tempfile.NamedTemporaryFile(dir=scratch_dir, prefix=".cw2v-phrases-",
-                                         suffix=".txt", delete=False) as plain:
-            try:
-                shutil.copyfileobj(source, plain, 1 << 20)
-            except BaseException:
-                os.unlink(plain.name)
-                raise
+    opener = _decompressor(path)
+    if opener is None:
+        yield path
+        return
+    with opener(path, "rb") as source, tempfile.NamedTemporaryFile(
+            dir=scratch_dir, prefix=".cw2v-phrases-", suffix=".txt", delete=False) as plain:
+        try:
+            shutil.copyfileobj(source, plain, 1 << 20)
+        except BaseException:
+            plain.close()
+            os.unlink(plain.name)
+            raise
     try:
         yield plain.name
     finally:
