@@ -26,6 +26,7 @@ EXTRA_C_SOURCES = {
     "cw2v._kernels.counting": TEXT_C_SOURCES,
     "cw2v._kernels.filemode": TEXT_C_SOURCES,
     "cw2v._kernels.ngrams": ["src_c/ngrams.c"],
+    "cw2v._kernels.phrases": ["src_c/phrasecount.c", "src_c/phrasefile.c"],
 }
 
 if sys.platform == "win32":

@@ -5,6 +5,9 @@
     cw2v similar VECTORS WORD [WORD ...]
     cw2v analogy VECTORS A B C         A is to B as C is to ?
     cw2v evaluate VECTORS --analogies questions-words.txt --pairs wordsim353.tsv
+    cw2v phrases -train text.txt -output text-phrase.txt   word2phrase
+    cw2v plot VECTORS WORD [WORD ...] --output words.png
+    cw2v plot-loss MODEL_DIR --output loss.png
 
 `train` accepts word2vec.c's flags with its defaults and meanings, so existing
 scripts keep working, and every flag also as a --long-option.  VECTORS is a
@@ -211,9 +214,6 @@ def cmd_demo(args) -> int:
 
 def _train_settings(args) -> dict:
     """Word2Vec keywords from the flags, with word2vec.c's dependent defaults."""
-    if args.classes:
-        raise UsageError("-classes is not supported: cw2v writes word vectors only; cluster "
-                         "them with any k-means (e.g. scipy.cluster.vq.kmeans2)")
     if args.sg and args.cbow == 1:
         raise UsageError("--sg (skip-gram) contradicts -cbow 1; give one of them")
     sg = 1 if args.sg or args.cbow == 0 else 0
@@ -306,7 +306,11 @@ def cmd_train(args) -> int:
     raw = model.corpus_total_words * args.iter
     say(f"Trained {'skip-gram' if model.sg else 'CBOW'} on {raw} words in {seconds:.1f}s "
         f"({raw / max(seconds, 1e-9):,.0f} words/s)")
-    if args.output:
+    if args.output and args.classes:  # word2vec.c: classes instead of vectors
+        from cw2v.vectors.cluster import save_word_classes
+        save_word_classes(args.output, model.wv.index_to_key, model.wv.cluster(args.classes))
+        say(f"{len(model.wv)} words in {args.classes} classes written to {args.output}")
+    elif args.output:
         model.wv.save_word2vec_format(args.output, binary=bool(args.binary))
         say(f"{len(model.wv)} vectors of size {model.vector_size} written to {args.output} "
             f"({'binary' if args.binary else 'text'})")
@@ -460,7 +464,8 @@ def _add_train_flags(train):
     flag("debug", type=_COUNT, default=2, metavar="INT",
          help="0: warnings only, 1: summary, 2: progress (default), 3: progress and loss")
     flag("classes", type=_COUNT, default=0, metavar="INT",
-         help="word2vec.c's k-means word classes: not supported (only 0 is accepted)")
+         help="write 'word class' lines (K-means into INT classes, as word2vec.c) to -output "
+              "instead of the vectors (default 0: vectors)")
 
     modern = train.add_argument_group("cw2v options")
     modern.add_argument("--sg", action="store_true", help="skip-gram (the same as -cbow 0)")
@@ -564,8 +569,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--case-sensitive", action="store_true", dest="case_sensitive",
                           help="match test words case-sensitively (default: ignore case)")
 
-    from cw2v.commands import fasttext as fasttext_commands     # imports this module: here
-    fasttext_commands.add_commands(command)
+    # The other families' commands; imported here because they import this module.
+    from cw2v.commands import fasttext, phrases, plot
+    for module in (fasttext, phrases, plot):
+        module.register(command)
     return parser
 
 

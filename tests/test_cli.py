@@ -454,7 +454,7 @@ def test_unwritable_outputs_fail_before_any_work(corpus, tmp_path, capsys):
     (["-alpha", "0"], "-alpha"),
     (["-window", "-3"], "-window"),
     (["-foo", "1"], "-foo"),
-    (["-classes", "5"], "-classes is not supported"),
+    (["-classes", "-5"], "-classes"),
     (["-hs", "0", "-negative", "0"], "no output layer"),
     (["--sg", "-cbow", "1"], "contradicts"),
     ([], "nothing to write"),

@@ -10,6 +10,7 @@ import gzip
 import random
 import re
 import threading
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,8 @@ from hypothesis import strategies as st
 from cw2v._kernels.textfile import WordHash, range_stats, read_range, split_ranges
 from cw2v.vocab.counts import Counts
 
-KJV = Path(__file__).resolve().parent.parent / "cw2v" / "data" / "kjv.txt.gz"
+# The installed package's copy: the suite also runs against a wheel, away from the sources.
+KJV = Path(str(resources.files("cw2v").joinpath("data", "kjv.txt.gz")))
 WORD_RE = re.compile(rb"[^ \t\n\v\f\r]+")
 
 

@@ -20,7 +20,7 @@ LOSSES = ("ns", "hs", "softmax")
 _REAL = cli._number(float, 0.0)
 
 
-def add_commands(command):
+def register(command):
     """Register the commands with ``command(name, func, summary, description)`` of cw2v.cli."""
     for name, summary in (("skipgram", "train a fastText skip-gram model (fastText's flags)"),
                           ("cbow", "train a fastText CBOW model (fastText's flags)")):

@@ -753,6 +753,21 @@ class KeyedVectors(VectorAttributes, RowEditing):
             )
         return self.index_to_key
 
+    def cluster(self, n_classes, iterations=10):
+        """word2vec.c's word classes (K-means, see :mod:`cw2v.vectors.cluster`): an int64
+        class id in [0, n_classes) for each key, in index order."""
+        from cw2v.vectors.cluster import kmeans_classes
+        return kmeans_classes(self._vectors, n_classes, iterations)
+
+    def plot(self, words, path=None, ax=None, neighbours=0):
+        """The words' vectors projected to 2-D (PCA), labelled; see :func:`cw2v.vectors.plot.plot_words`.
+
+        Draws on ``ax`` (default: a new figure), saves to ``path`` if given
+        (PNG, SVG, PDF by its suffix), returns the matplotlib Axes.
+        """
+        from cw2v.vectors.plot import plot_words
+        return plot_words(self, words, path=path, ax=ax, neighbours=neighbours)
+
 
 def _scores(matrix, vector):
     """``matrix @ vector`` for one query: (n, K) float32 x (K,) -> (n,).
