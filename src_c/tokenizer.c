@@ -123,43 +123,57 @@ int cw2v_walk_end(cw2v_walk *w, const cw2v_sink *sink)
 
 /* ---- words into ids and counts ------------------------------------------- */
 
-/* The replacement of ill-formed bytes, in scratch: CW2V_OK, CW2V_ERR_UTF8
- * (strict), CW2V_ERR_NOMEM. */
-static int replaced(const char *bytes, size_t len, int strict, cw2v_buffer *scratch,
-                    size_t *out_len)
+/* The word bytes stand for, as a table keys it: the bytes themselves when
+ * they are well-formed UTF-8, else their replacement, written to scratch.
+ * Checked on every word: a table may hold a str token's lone surrogate
+ * (ill-formed on purpose), which bytes from a text must never match.
+ * CW2V_OK, CW2V_ERR_UTF8 (strict), CW2V_ERR_NOMEM. */
+static int canonical(const char **bytes, size_t *len, int strict, cw2v_buffer *scratch)
 {
     int rc;
+    if (cw2v_utf8_valid(*bytes, *len)) return CW2V_OK;
     if (strict) return CW2V_ERR_UTF8;
-    rc = cw2v_buffer_reserve(scratch, CW2V_UTF8_REPLACED_MAX(len));
+    rc = cw2v_buffer_reserve(scratch, CW2V_UTF8_REPLACED_MAX(*len));
     if (rc != CW2V_OK) return rc;
-    *out_len = cw2v_utf8_replace(bytes, len, scratch->data);
+    *len = cw2v_utf8_replace(*bytes, *len, scratch->data);
+    *bytes = scratch->data;
     return CW2V_OK;
 }
 
-/* Both functions look the bytes up first: a table holds only well-formed
- * words, so a hit needs no UTF-8 check, and misses are rare. */
 int32_t cw2v_find_word(const cw2v_wordhash *vocab, const char *bytes, size_t len, int strict,
                        cw2v_buffer *scratch)
 {
-    size_t fixed_len;
-    int rc;
-    const int32_t id = cw2v_wordhash_find(vocab, bytes, len);
-    if (id >= 0 || cw2v_utf8_valid(bytes, len)) return id;
-    rc = replaced(bytes, len, strict, scratch, &fixed_len);
-    if (rc != CW2V_OK) return rc;
-    return cw2v_wordhash_find(vocab, scratch->data, fixed_len);
+    const int rc = canonical(&bytes, &len, strict, scratch);
+    return rc == CW2V_OK ? cw2v_wordhash_find(vocab, bytes, len) : rc;
 }
 
-int cw2v_count_word(cw2v_wordhash *counts, const char *bytes, size_t len, int strict,
-                    cw2v_buffer *scratch)
+/* ---- counting ------------------------------------------------------------- */
+
+int cw2v_counting_word(void *counting, const char *bytes, size_t len)
 {
-    size_t fixed_len;
-    int rc;
-    if (cw2v_wordhash_add_known(counts, bytes, len, 1) >= 0) return CW2V_OK;
-    if (cw2v_utf8_valid(bytes, len)) return cw2v_wordhash_add(counts, bytes, len, 1);
-    rc = replaced(bytes, len, strict, scratch, &fixed_len);
+    cw2v_counting *c = (cw2v_counting *)counting;
+    cw2v_tally *t = c->tally;
+    int rc = canonical(&bytes, &len, c->strict, &t->scratch);
     if (rc != CW2V_OK) return rc;
-    return cw2v_wordhash_add(counts, scratch->data, fixed_len, 1);
+    if (cw2v_wordhash_add_known(t->table, bytes, len, 1) < 0) {
+        rc = cw2v_wordhash_add(t->table, bytes, len, 1);
+        if (rc != CW2V_OK) return rc;
+    }
+    t->words++;
+    return CW2V_OK;
+}
+
+int cw2v_counting_sentence_end(void *counting)
+{
+    cw2v_counting *c = (cw2v_counting *)counting;
+    c->tally->sentences++;
+    if (cw2v_tally_full(c->tally) || c->tally->sentences == c->report_at) return CW2V_PAUSE;
+    return CW2V_OK;
+}
+
+int cw2v_tally_full(const cw2v_tally *t)
+{
+    return t->max_words > 0 && cw2v_wordhash_size(t->table) > t->max_words;
 }
 
 /* ---- byte ranges of a file ---------------------------------------------------- */

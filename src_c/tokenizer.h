@@ -139,18 +139,40 @@ int cw2v_walk_end(cw2v_walk *w, const cw2v_sink *sink);
 
 /* ---- words into ids and counts ---------------------------------------------- */
 
-/* The id in vocab of the word bytes stand for: the bytes' own entry, else,
- * when they are ill-formed UTF-8, the entry of their replacement (scratch
- * holds it), else -1.  With strict, ill-formed bytes give CW2V_ERR_UTF8
- * instead; also CW2V_ERR_NOMEM. */
+/* The id in vocab of the word bytes stand for (their UTF-8 decoding with
+ * ill-formed bytes replaced, as utf8.h says; scratch holds a replacement),
+ * or -1 if vocab lacks it.  With strict, ill-formed bytes give
+ * CW2V_ERR_UTF8 instead; also CW2V_ERR_NOMEM. */
 int32_t cw2v_find_word(const cw2v_wordhash *vocab, const char *bytes, size_t len, int strict,
                        cw2v_buffer *scratch);
 
-/* Adds one to the count, in the counting-mode table counts, of the word
- * bytes stand for (the same word as cw2v_find_word finds), adding it if
- * new.  CW2V_OK, CW2V_ERR_UTF8 (strict), CW2V_ERR_NOMEM, CW2V_ERR_FULL. */
-int cw2v_count_word(cw2v_wordhash *counts, const char *bytes, size_t len, int strict,
-                    cw2v_buffer *scratch);
+/* ---- counting: a sink that adds words to a table --------------------------- */
+
+typedef struct cw2v_tally {
+    cw2v_wordhash *table;  /* counting mode; the tally does not own it */
+    cw2v_buffer scratch;   /* the replacement of an ill-formed word */
+    int64_t words;         /* words counted */
+    int64_t sentences;     /* sentences ended */
+    size_t max_words;      /* > 0: pause after a sentence that leaves more words */
+} cw2v_tally;
+
+/* One walk's way of counting into a tally: the ctx of a counting sink. */
+typedef struct cw2v_counting {
+    cw2v_tally *tally;
+    int strict;            /* ill-formed UTF-8 is CW2V_ERR_UTF8, not replaced */
+    int64_t report_at;     /* also pause when this many sentences are counted; < 0: never */
+} cw2v_counting;
+
+/* The sink functions (ctx: a cw2v_counting).  word adds one to the count of
+ * the word bytes stand for (the word cw2v_find_word finds), adding it if
+ * new: CW2V_OK, CW2V_ERR_UTF8, CW2V_ERR_NOMEM, CW2V_ERR_FULL.
+ * sentence_end returns CW2V_PAUSE when the table holds more than max_words
+ * words or report_at sentences are counted, else CW2V_OK. */
+int cw2v_counting_word(void *counting, const char *bytes, size_t len);
+int cw2v_counting_sentence_end(void *counting);
+
+/* Whether the table holds more words than max_words (> 0). */
+int cw2v_tally_full(const cw2v_tally *t);
 
 /* ---- byte ranges of a file ---------------------------------------------------- */
 

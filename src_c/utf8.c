@@ -39,13 +39,13 @@ static int sequence(const unsigned char *p, size_t n)
     return need;
 }
 
-int cw2v_utf8_valid(const char *bytes, size_t len)
+int cw2v_utf8_valid_from(const char *bytes, size_t len, size_t from)
 {
     const unsigned char *p = (const unsigned char *)bytes;
-    size_t i = 0;
+    size_t i = from;
     while (i < len) {
         int k;
-        if (p[i] < 0x80) {  /* most words are ASCII */
+        if (p[i] < 0x80) {
             i++;
             continue;
         }

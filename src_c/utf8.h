@@ -21,9 +21,19 @@
 extern "C" {
 #endif
 
-/* Whether bytes[0..len) is well-formed UTF-8 (no overlong forms, no
+/* Whether bytes[from..len) is well-formed UTF-8 (no overlong forms, no
  * surrogates, nothing past U+10FFFF). */
-int cw2v_utf8_valid(const char *bytes, size_t len);
+int cw2v_utf8_valid_from(const char *bytes, size_t len, size_t from);
+
+/* Whether bytes[0..len) is well-formed UTF-8.  Inline for the common
+ * case, a short ASCII word, which needs no call. */
+static inline int cw2v_utf8_valid(const char *bytes, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)bytes[i] >= 0x80) return cw2v_utf8_valid_from(bytes, len, i);
+    return 1;
+}
 
 /* Writes to out, which has room for CW2V_UTF8_REPLACED_MAX(len) bytes, the
  * UTF-8 of bytes.decode("utf-8", "replace"); returns its length. */

@@ -205,7 +205,7 @@ static int long_word_equal(const cw2v_wordhash *h, uint64_t at, const char *byte
 }
 
 /* The slot holding the word, or the empty slot where it would go. */
-static size_t probe(const cw2v_wordhash *h, uint64_t hash, uint64_t key, const char *bytes,
+static inline size_t probe(const cw2v_wordhash *h, uint64_t hash, uint64_t key, const char *bytes,
                     size_t len)
 {
     const uint32_t meta = make_meta(hash, len);

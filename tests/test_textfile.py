@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cw2v._kernels.textfile import WordHash, range_stats, read_range, split_ranges
+from cw2v._kernels.textfile import WordHash, range_stats, read_range, split_ranges, word_key
 from cw2v.vocab.counts import Counts
 
 # The installed package's copy: the suite also runs against a wheel, away from the sources.
@@ -34,6 +34,7 @@ def ref_range_sentences(data, start, end, vocab, max_len):
     A word belongs to the range holding its first byte; words are grouped by
     line; a group of more than max_len words (in the vocabulary or not) is
     cut after every max_len words; out-of-vocabulary words are then dropped.
+    vocab maps word keys (ill-formed UTF-8 replaced) to ids.
     """
     groups = collections.defaultdict(list)
     raw = 0
@@ -45,7 +46,8 @@ def ref_range_sentences(data, start, end, vocab, max_len):
     for line in sorted(groups):
         words = groups[line]
         for piece in range(0, len(words), max_len):
-            sentences.append([vocab[w] for w in words[piece:piece + max_len] if w in vocab])
+            keys = [word_key(w) for w in words[piece:piece + max_len]]
+            sentences.append([vocab[k] for k in keys if k in vocab])
     return sentences, raw
 
 
@@ -55,10 +57,11 @@ def as_lists(sentences):
 
 
 def make_vocab(words):
-    """(WordHash, dict bytes -> id) with ids in order of first appearance."""
+    """(WordHash, dict word key -> id) with ids in order of first appearance;
+    words that decode alike (ill-formed bytes replaced) are one word."""
     ids = {}
     for w in words:
-        ids.setdefault(w, len(ids))
+        ids.setdefault(word_key(w), len(ids))
     return WordHash(list(ids)), ids
 
 
@@ -75,7 +78,7 @@ def check_range(path, data, start, end, table, ids, max_len, buffer_size):
 def check_every_split(path, data, table, ids, max_len=10000, buffer_sizes=(1, 3, 1 << 20)):
     """Two ranges [0, k), [k, size) for every k: each matches the oracle, and
     together they read every word exactly once."""
-    all_ids = [ids[w] for w in data.split() if w in ids]
+    all_ids = [ids[word_key(w)] for w in data.split() if word_key(w) in ids]
     for buffer_size in buffer_sizes:
         for k in range(len(data) + 1):
             left, raw_left = check_range(path, data, 0, k, table, ids, max_len, buffer_size)

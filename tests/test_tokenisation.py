@@ -212,3 +212,15 @@ def test_last_break_is_the_rules_whitespace():
         block = b"ab" + bytes([byte]) + b"cd"
         assert last_break(block) == (3 if bytes([byte]).isspace() else 0), byte
     assert last_break(b"") == 0 and last_break(b"a b\nc") == 4
+
+
+def test_text_never_matches_a_token_lists_lone_surrogate(tmp_path):
+    # "\udcff" from a token list is keyed by its surrogatepass bytes ED B3 BF;
+    # the same bytes in a file are ill-formed UTF-8 and stand for U+FFFD x 3.
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"\xed\xb3\xbf ok\n")
+    counts = Counts().add_corpus([["\udcff"]]).merge(Counts().add_file(path))
+    assert counts.to_dict() == {"\udcff": 1, "\ufffd\ufffd\ufffd": 1, "ok": 1}
+    assert list(LineSentence(path)) == [["\ufffd\ufffd\ufffd", "ok"]]
+    (sentence,), _ = read_range(path, 0, None, WordHash(["\udcff", "ok"]))
+    assert sentence.tolist() == [1]

@@ -20,48 +20,13 @@ from libc.stdint cimport int32_t, int64_t
 from libc.string cimport memcpy
 
 from cw2v._kernels.textfile cimport (
-    CW2V_OK, CW2V_PAUSE, TextWalk, cw2v_buffer, cw2v_buffer_free,
-    cw2v_count_word, cw2v_pieces, cw2v_reader, cw2v_reader_close, cw2v_reader_open, cw2v_sink,
-    cw2v_walk_init, cw2v_walk_range, cw2v_wordhash, cw2v_wordhash_add, cw2v_wordhash_add_known,
-    cw2v_wordhash_free, cw2v_wordhash_get, cw2v_wordhash_keep, cw2v_wordhash_new,
-    cw2v_wordhash_size, path_bytes, status_error, utf8_key,
+    CW2V_OK, CW2V_PAUSE, TextWalk, cw2v_buffer_free, cw2v_counting, cw2v_counting_sentence_end,
+    cw2v_counting_word, cw2v_pieces, cw2v_reader, cw2v_reader_close, cw2v_reader_open, cw2v_sink,
+    cw2v_tally, cw2v_tally_full, cw2v_walk_init, cw2v_walk_range, cw2v_wordhash_add,
+    cw2v_wordhash_add_known, cw2v_wordhash_free, cw2v_wordhash_get, cw2v_wordhash_keep,
+    cw2v_wordhash_new, cw2v_wordhash_size, path_bytes, status_error, utf8_key,
 )
 from cw2v._kernels.tokens import as_token_list
-
-
-cdef struct Tally:
-    cw2v_wordhash *table
-    cw2v_buffer scratch
-    int64_t words         # words counted
-    int64_t sentences     # sentences ended
-    size_t max_words      # > 0: pause after a sentence that leaves more words
-
-
-cdef struct Counting:     # what a sink needs: the tally, how to take bad UTF-8, when to report
-    Tally *tally
-    int strict
-    int64_t report_at     # pause when this many sentences are counted (-1: never)
-
-
-cdef int _count_word(void *ctx, const char *bytes, size_t len) noexcept nogil:
-    cdef Counting *c = <Counting *>ctx
-    cdef int rc = cw2v_count_word(c.tally.table, bytes, len, c.strict, &c.tally.scratch)
-    if rc == CW2V_OK:
-        c.tally.words += 1
-    return rc
-
-
-cdef int _end_sentence(void *ctx) noexcept nogil:
-    cdef Counting *c = <Counting *>ctx
-    cdef Tally *t = c.tally
-    t.sentences += 1
-    if _too_full(t) or t.sentences == c.report_at:
-        return CW2V_PAUSE
-    return CW2V_OK
-
-
-cdef inline bint _too_full(const Tally *t) noexcept nogil:
-    return t.max_words and cw2v_wordhash_size(t.table) > t.max_words
 
 
 def _not_a_token(token):
@@ -77,7 +42,7 @@ cdef class CountTable:
     sentence that leaves the table holding more words.
     """
 
-    cdef Tally t
+    cdef cw2v_tally t
 
     def __cinit__(self):
         self.t.table = cw2v_wordhash_new(1 << 12)
@@ -121,14 +86,14 @@ cdef class CountTable:
         cdef const char *cpath = bpath
         cdef cw2v_reader reader
         cdef cw2v_pieces pieces
-        cdef Counting counting
+        cdef cw2v_counting counting
         cdef cw2v_sink sink
         cdef int rc
         if max_len < 1:
             raise ValueError(f"max_sentence_length must be >= 1, got {max_len}")
         pieces.max_len, pieces.by_line, pieces.words = max_len, 1, 0
         counting.tally, counting.strict, counting.report_at = &self.t, 0, -1
-        sink.word, sink.sentence_end, sink.ctx = _count_word, _end_sentence, &counting
+        sink.word, sink.sentence_end, sink.ctx = cw2v_counting_word, cw2v_counting_sentence_end, &counting
         with nogil:
             rc = cw2v_reader_open(&reader, cpath, start, end)
         try:
@@ -177,7 +142,7 @@ cdef class CountTable:
             index += 1
             if progress_every > 0 and self.t.sentences % progress_every == 0 and progress is not None:
                 progress(self.t.sentences, self.t.words, len(self))
-            if _too_full(&self.t):
+            if cw2v_tally_full(&self.t):
                 on_full()
 
     # ------------------------------------------------------- combining
@@ -292,7 +257,7 @@ cdef class CountWalk(TextWalk):
     every ``progress_every``-th sentence of the table."""
 
     cdef CountTable table
-    cdef Counting counting
+    cdef cw2v_counting counting
     cdef object on_full, progress
     cdef int64_t progress_every
 
@@ -305,7 +270,7 @@ cdef class CountWalk(TextWalk):
         self.table = table
         self.counting.tally = &table.t
         self.counting.strict = strict
-        self.sink.word, self.sink.sentence_end = _count_word, _end_sentence
+        self.sink.word, self.sink.sentence_end = cw2v_counting_word, cw2v_counting_sentence_end
         self.sink.ctx = &self.counting
         self.on_full, self.progress = on_full, progress
         self.progress_every = progress_every if progress is not None else 0
@@ -314,10 +279,10 @@ cdef class CountWalk(TextWalk):
             self.counting.report_at = (table.t.sentences // progress_every + 1) * progress_every
 
     cdef int _paused(self) except -1:
-        cdef Tally *t = &self.table.t
+        cdef cw2v_tally *t = &self.table.t
         if t.sentences == self.counting.report_at:
             self.progress(t.sentences, t.words, len(self.table))
             self.counting.report_at += self.progress_every
-        if _too_full(t):
+        if cw2v_tally_full(t):
             self.on_full()
         return 0

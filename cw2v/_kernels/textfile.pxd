@@ -44,6 +44,7 @@ cdef extern from "utf8.h" nogil:
         size_t cap
 
     int cw2v_utf8_valid(const char *bytes, size_t len)
+    int cw2v_utf8_valid_from(const char *bytes, size_t len, size_t start)
     size_t cw2v_utf8_replace(const char *bytes, size_t len, char *out)
     size_t CW2V_UTF8_REPLACED_MAX(size_t len)
     int cw2v_buffer_reserve(cw2v_buffer *b, size_t n)
@@ -91,8 +92,22 @@ cdef extern from "tokenizer.h" nogil:
 
     int32_t cw2v_find_word(const cw2v_wordhash *vocab, const char *bytes, size_t len, int strict,
                            cw2v_buffer *scratch)
-    int cw2v_count_word(cw2v_wordhash *counts, const char *bytes, size_t len, int strict,
-                        cw2v_buffer *scratch)
+
+    ctypedef struct cw2v_tally:
+        cw2v_wordhash *table
+        cw2v_buffer scratch
+        int64_t words
+        int64_t sentences
+        size_t max_words
+
+    ctypedef struct cw2v_counting:
+        cw2v_tally *tally
+        int strict
+        int64_t report_at
+
+    int cw2v_counting_word(void *counting, const char *bytes, size_t len)
+    int cw2v_counting_sentence_end(void *counting)
+    int cw2v_tally_full(const cw2v_tally *t)
 
     # Only the public field is declared; Cython takes the size from C.
     ctypedef struct cw2v_reader:

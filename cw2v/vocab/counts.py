@@ -99,6 +99,9 @@ class Counts:
     :meth:`counts` (aligned, in order of first appearance), ``raw_words``,
     ``n_sentences``, ``len()``, ``in`` and ``counts[word]`` (0 if absent);
     build the vocabulary with ``Vocabulary.from_counts(counts, ...)``.
+
+    One thread at a time fills a Counts (file counting releases the GIL):
+    to count in parallel, count each shard into its own Counts and merge.
     """
 
     def __init__(self, max_vocab_size: Optional[int] = None, trim_rule: Optional[TrimRule] = None):
