@@ -24,6 +24,7 @@ EXTRA_C_SOURCES = {
     "cw2v._kernels.filemode": ["src_c/tokenizer.c", "src_c/wordhash.c"],
     "cw2v._kernels.cooccur": ["src_c/cooccur.c", "src_c/cooccur_runs.c", "src_c/tokenizer.c",
                               "src_c/wordhash.c"],
+    "cw2v._kernels.glove": ["src_c/glove_adagrad.c"],
 }
 
 if sys.platform == "win32":
