@@ -22,6 +22,7 @@ ONLY = {m for m in os.environ.get("CW2V_ONLY", "").split(",") if m}
 EXTRA_C_SOURCES = {
     "cw2v._kernels.textfile": ["src_c/tokenizer.c", "src_c/wordhash.c"],
     "cw2v._kernels.filemode": ["src_c/tokenizer.c", "src_c/wordhash.c"],
+    "cw2v._kernels.ngrams": ["src_c/ngrams.c"],
     "cw2v._kernels.cooccur": ["src_c/cooccur.c", "src_c/cooccur_runs.c", "src_c/tokenizer.c",
                               "src_c/wordhash.c"],
     "cw2v._kernels.glove": ["src_c/glove_adagrad.c"],

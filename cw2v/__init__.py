@@ -9,12 +9,15 @@ pure-Python fallback: if they are missing, importing cw2v fails loudly.
 """
 __version__ = "0.1.0"
 
+# Every extension module; a missing one fails the import with the fix.
+COMPILED_MODULES = ("train", "tokens", "textfile", "filemode", "ngrams", "score")
+
 
 def _import_compiled_modules():
     """Import every compiled module first, so a missing one fails here with the fix."""
     import importlib
     import os
-    for name in ("train", "tokens", "textfile", "filemode"):
+    for name in COMPILED_MODULES:
         module = f"cw2v._kernels.{name}"
         try:
             importlib.import_module(module)
@@ -40,7 +43,8 @@ _import_compiled_modules()
 from cw2v.io.corpus import LineSentence, PathLineSentences, Text8Corpus
 from cw2v.vectors.keyedvectors import KeyedVectors
 from cw2v.vocab.vocabulary import Vocabulary
-from cw2v.models.word2vec import Callback, TrainingDivergedError, Word2Vec
+from cw2v.models.word2vec import Word2Vec
+from cw2v.train.base import Callback, TrainingDivergedError
 
 __all__ = [
     "Word2Vec", "KeyedVectors", "Vocabulary", "LineSentence", "Text8Corpus",

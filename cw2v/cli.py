@@ -9,7 +9,7 @@
 `train` accepts word2vec.c's flags with its defaults and meanings, so existing
 scripts keep working, and every flag also as a --long-option.  VECTORS is a
 word2vec.c file (text or binary, told apart by its content; GloVe's header-less
-text too; .gz/.bz2 transparent) or a directory saved by Word2Vec.save or
+text too; gzip, bzip2 and xz transparent) or a directory saved by Word2Vec.save or
 KeyedVectors.save.
 
 Exit status: 0 on success, 1 for a failed command (missing or corrupt file,
@@ -19,9 +19,7 @@ interrupted.  Errors are one line on stderr; results go to stdout.
 from __future__ import annotations
 
 import argparse
-import bz2
 import contextlib
-import gzip
 import json
 import logging
 import math
@@ -31,9 +29,10 @@ import textwrap
 import time
 from importlib import resources
 
+from cw2v.io.files import file_compression, open_input
+
 DEMO_CORPUS = "kjv.txt.gz"
 DEMO_QUERIES = ("god", "king", "water", "egypt", "sword", "david")
-COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".lzma")
 # word2vec.c's vocabulary files start with its sentence-end token; cw2v's
 # readers never produce it, so as a word it would only be noise.
 SENTENCE_END = "</s>"
@@ -59,18 +58,9 @@ def bundled_corpus_path() -> str:
 # ---------------------------------------------------------------- vectors files
 
 def _read_head(path: str, size: int = _SNIFF_BYTES) -> bytes:
-    """The first `size` bytes of a file, decompressed if it is gzip or bzip2."""
-    with open(path, "rb") as raw:
-        magic = raw.read(3)
-        raw.seek(0)
-        try:
-            if magic[:2] == b"\x1f\x8b":
-                return gzip.GzipFile(fileobj=raw).read(size)
-            if magic == b"BZh":
-                return bz2.BZ2File(raw).read(size)
-        except (OSError, EOFError) as exc:
-            raise ValueError(f"{path}: cannot decompress: {exc}") from None
-        return raw.read(size)
+    """The first `size` bytes of a file, decompressed if it is compressed."""
+    with open_input(path) as stream:
+        return stream.read(size)
 
 
 def _all_numbers(fields) -> bool:
@@ -286,8 +276,9 @@ def cmd_train(args) -> int:
     say = (lambda text: print(text, file=sys.stderr, flush=True)) if args.debug >= 1 \
         else (lambda text: None)
 
-    # The C file reader needs plain text; compressed corpora stream through Python.
-    file_mode = not args.train.lower().endswith(COMPRESSED_SUFFIXES)
+    # The C file reader needs plain text; compressed corpora (recognised by
+    # content, whatever their name) stream through Python.
+    file_mode = file_compression(args.train) is None
     corpus = None if file_mode else LineSentence(args.train)
     source = dict(corpus_file=args.train) if file_mode else dict(corpus_iterable=corpus)
     say(f"Starting training using file {args.train}")
@@ -434,7 +425,7 @@ def _add_train_flags(train):
 
     flag("train", required=True, metavar="FILE",
          help="training text: words separated by whitespace, one sentence per line "
-              "(.gz/.bz2/.xz are read too, more slowly)")
+              "(gzip, bzip2 and xz files are read too, more slowly)")
     flag("output", metavar="FILE", help="write the word vectors here")
     flag("size", "--vector-size", type=_POSITIVE_INT, default=100, dest="size", metavar="INT",
          help="size of the word vectors (default 100)")
@@ -489,7 +480,7 @@ def _add_train_flags(train):
 def _add_vectors_argument(parser):
     parser.add_argument("vectors", metavar="VECTORS",
                         help="word2vec.c text or binary file (told apart by content; GloVe's "
-                             "header-less text, .gz and .bz2 too) or a directory saved by "
+                             "header-less text, gzip, bzip2 and xz too) or a directory saved by "
                              "Word2Vec.save / KeyedVectors.save")
     parser.add_argument("--format", choices=VECTOR_FORMATS, default="auto",
                         help="format of a VECTORS file (default: detect)")

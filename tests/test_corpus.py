@@ -565,3 +565,26 @@ def test_id_batches_all_oov_yields_nothing_and_bad_arguments():
         list(iter_id_batches([["a"]], [("a", 0)]))
     with pytest.raises(TypeError):  # an unhashable token is an error, not silently OOV
         list(iter_id_batches([["a", ["nested"]]], {"a": 0}))
+
+
+@pytest.mark.parametrize("head", [b"BZh9", b"BZh91AY&S", b"BZh9 1AY&SY"])
+def test_plain_text_starting_with_a_bzip2_level_is_plain(tmp_path, head):
+    """Regression: 'BZh' and a digit used to be taken for bzip2 (OSError: Invalid data stream)."""
+    data = head + b" is the first word\nsecond line\n"
+    path = write(tmp_path / "c.txt", data)
+    assert list(LineSentence(path)) == reference_lines(data, 10000)
+    assert list(Text8Corpus(path)) == reference_text8(data, 10000)
+    assert list(PathLineSentences(tmp_path)) == reference_lines(data, 10000)
+    assert count_file_corpus(LineSentence(path)).words_and_counts()[0][0] == head.split()[0].decode()
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress])
+def test_damaged_compressed_corpus_is_a_value_error_naming_the_file(tmp_path, compress):
+    whole = compress(b"in the beginning\n" * 2000)
+    path = tmp_path / "c.txt"
+    path.write_bytes(whole[: len(whole) // 2])
+    for reader in (LineSentence(path), Text8Corpus(path), PathLineSentences(tmp_path)):
+        with pytest.raises(ValueError, match=f"{path}: cannot decompress"):
+            list(reader)
+    with pytest.raises(ValueError, match=f"{path}: cannot decompress"):
+        count_file_corpus(LineSentence(path))

@@ -90,13 +90,13 @@ def test_an_interrupted_epoch_stops_every_thread(tmp_path):
         raise Interrupt
 
     from cw2v.train import runner as training
-    original = training.train_epoch_file
+    original = training.run_epoch
 
     def with_interrupting_report(*args, **kwargs):
         kwargs.update(report=interrupt, report_delay=0.001)
         return original(*args, **kwargs)
 
-    training_fn = "cw2v.models.word2vec.train_epoch_file"
+    training_fn = "cw2v.models.word2vec.run_epoch"
     import unittest.mock as mock
     with mock.patch(training_fn, with_interrupting_report):
         with pytest.raises(Interrupt):

@@ -10,7 +10,7 @@ import pytest
 
 import cw2v
 from cw2v import Word2Vec
-from cw2v.models.word2vec import TrainingDivergedError
+from cw2v import TrainingDivergedError
 
 from synthetic import own_topic_share, topic_corpus  # noqa: E402  (tests/synthetic.py)
 
@@ -394,12 +394,12 @@ def test_queue_factor_sets_the_queue_size_and_word_count_warns(monkeypatch, capl
     from cw2v.train import runner as training
     sizes = []
 
-    class RecordingWorkers(training._Workers):
+    class RecordingRunner(training.JobRunner):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             sizes.append(self.jobs.maxsize)
 
-    monkeypatch.setattr(training, "_Workers", RecordingWorkers)
+    monkeypatch.setattr(training, "JobRunner", RecordingRunner)
     model = Word2Vec(vector_size=4, min_count=1, workers=2)
     model.build_vocab(topic_corpus(50))
     model.train(topic_corpus(50), total_examples=50, epochs=1)
@@ -430,13 +430,14 @@ class FailingTrainer:
 
 
 def run_iterable_epoch(trainer, report=None, report_delay=1.0):
-    from cw2v.train.runner import Schedule, train_epoch_iterable
+    from cw2v.io.corpus import iter_id_batches
+    from cw2v.train.runner import BatchJob, run_epoch
     corpus = topic_corpus(50)
     vocab = {w: i for i, w in enumerate(sorted({w for s in corpus for w in s}))}
-    return train_epoch_iterable(trainer, corpus, vocab, epoch=0, units_before=0.0,
-                                schedule=Schedule(0.025, 0.0001, 50.0, False), workers=2,
-                                seed=1, batch_words=10, max_sentence_length=1000,
-                                report=report, report_delay=report_delay)
+    jobs = (BatchJob(b.ids, b.sentence_ends, 0.025, 0.025, i, b.raw_words, b.n_sentences)
+            for i, b in enumerate(iter_id_batches(corpus, vocab, batch_words=10)))
+    return run_epoch(trainer, jobs, epoch=0, threads=2, seed=1, report=report,
+                     report_delay=report_delay)
 
 
 def test_a_worker_error_reaches_the_caller():

@@ -18,11 +18,8 @@ corpus into int32 id arrays for the training kernels. Both loops are compiled
 """
 from __future__ import annotations
 
-import bz2
 import codecs
-import gzip
 import itertools
-import lzma
 import os
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
@@ -30,6 +27,7 @@ from typing import Callable, Iterable, Iterator, List, NamedTuple, Optional, Tup
 import numpy as np
 
 from cw2v._kernels.tokens import IdBatcher, TextCounter, TextIds, not_a_sentence_error
+from cw2v.io.files import open_input
 
 PathType = Union[str, "os.PathLike[str]"]
 
@@ -48,7 +46,6 @@ __all__ = [
     "iter_checked",
     "IdBatch",
     "iter_id_batches",
-    "open_text_source",
     "count_file_corpus",
 ]
 
@@ -68,32 +65,6 @@ class CorpusDecodeError(ValueError):
             f"invalid UTF-8 in {self.path!r} at byte offset {self.offset}{where}: {reason};"
             " pass unicode_errors='replace' to substitute U+FFFD for undecodable bytes instead"
         )
-
-
-# How each compressed format begins (bzip2: "BZh" and a block-size digit).
-_COMPRESSION_MAGIC = ((b"\x1f\x8b", gzip.open), (b"\xfd7zXZ\x00", lzma.open))
-_COMPRESSED_FILES = (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)
-
-
-def open_text_source(path: PathType):
-    """Open ``path`` for binary reading, decompressing gzip, bzip2 and xz files.
-
-    The format is recognised by the file's first bytes, not its name, so a
-    renamed ``.gz`` is still decompressed and a plain file named ``.gz`` is
-    read as it is; only legacy ``.lzma`` files, which have no magic number,
-    go by their suffix.
-    """
-    name = os.fspath(path)
-    with open(name, "rb") as f:
-        head = f.read(6)
-    for magic, opener in _COMPRESSION_MAGIC:
-        if head.startswith(magic):
-            return opener(name, "rb")
-    if len(head) >= 4 and head.startswith(b"BZh") and head[3:4].isdigit() and head[3:4] != b"0":
-        return bz2.open(name, "rb")
-    if name.lower().endswith(".lzma"):
-        return lzma.open(name, "rb")
-    return open(name, "rb")
 
 
 def _checked_path(source) -> str:
@@ -150,8 +121,8 @@ def _decoded_blocks(path, unicode_errors: str) -> Iterator[str]:
     """
     carry: List[bytes] = []  # reads since the last whitespace byte: a token cut short
     offset = 0  # offset in the stream of the next byte to decode
-    with open_text_source(path) as fin:
-        compressed = isinstance(fin, _COMPRESSED_FILES)
+    with open_input(path) as fin:
+        compressed = fin.compression is not None
         while True:
             block = fin.read(_BLOCK_BYTES)
             if block:

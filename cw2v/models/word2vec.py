@@ -19,70 +19,28 @@ from __future__ import annotations
 
 import logging
 import math
-import numbers
-import os
-import time
-from typing import List, Optional
+from typing import Optional
 
 import numpy as np
 
-from cw2v.io import bundle as persist
-from cw2v._kernels.textfile import FileSentences, WordHash, scan_file, split_ranges
+from cw2v._kernels.textfile import WordHash, split_ranges
 from cw2v._kernels.train import Trainer
-from cw2v.io.corpus import DEFAULT_MAX_SENTENCE_LENGTH, check_corpus
-from cw2v.vocab.huffman import build_huffman
+from cw2v.io.corpus import DEFAULT_MAX_SENTENCE_LENGTH, iter_id_batches
+from cw2v.train.base import EmbeddingModel, check_alpha_order, check_int, check_real
+from cw2v.train.progress import EpochProgress, progress_bar
+from cw2v.train.runner import BatchJob, RangeJob, Schedule, run_epoch
+from cw2v.models import word2vec_queries
+from cw2v.vectors.attributes import carry_attributes
 from cw2v.vectors.keyedvectors import KeyedVectors
+from cw2v.vocab.huffman import build_huffman
 from cw2v.vocab.sampling import build_noise_table, keep_thresholds
-from cw2v.train.runner import Schedule, train_epoch_file, train_epoch_iterable
-from cw2v.vocab.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
 
 MODEL_KIND = "cw2v.Word2Vec"
 
 
-class TrainingDivergedError(ArithmeticError):
-    """The weights became NaN or infinite: training diverged (alpha too large?)."""
-
-
-class Callback:
-    """Base class for training callbacks; override any of the four hooks."""
-
-    def on_train_begin(self, model):
-        pass
-
-    def on_epoch_begin(self, model):
-        pass
-
-    def on_epoch_end(self, model):
-        pass
-
-    def on_train_end(self, model):
-        pass
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_alpha_order(start_name, start, end_name, end):
-    if end > start:
-        raise ValueError(f"{end_name}={end} is above {start_name}={start}: the learning rate "
-                         f"decays from {start_name} down to {end_name}, so pass "
-                         f"{end_name} <= {start_name}")
-
-
-def _check_real(name, value, minimum, strict=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
-            or value < minimum or (strict and value == minimum):
-        bound = f"> {minimum}" if strict else f">= {minimum}"
-        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
-    return float(value)
-
-
-class Word2Vec:
+class Word2Vec(EmbeddingModel):
     """Word2vec embeddings: CBOW or skip-gram, with negative sampling,
     hierarchical softmax and/or the exact full softmax.
 
@@ -123,6 +81,18 @@ class Word2Vec:
     ``model.diverged``; from then on save() and train() refuse the model.
     """
 
+    KIND = MODEL_KIND
+    _PARAMS = ("vector_size", "alpha", "min_alpha", "window", "shrink_windows", "min_count",
+               "max_vocab_size", "max_final_vocab", "sample", "seed", "workers", "sg", "hs",
+               "negative", "ns_exponent", "cbow_mean", "epochs", "sorted_vocab", "batch_words",
+               "compute_loss", "comment", "softmax", "shared_negatives", "max_sentence_length",
+               "report_delay")
+    # Parameters whose value bool() would accept whatever it is: checked on load.
+    _FLAGS = ("shrink_windows", "sg", "hs", "cbow_mean", "sorted_vocab", "compute_loss",
+              "softmax", "shared_negatives")
+    # Parameters added after the first release: a model saved before lacks them.
+    _NEWER_PARAMS = ("comment",)
+
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
                  min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=3,
                  min_alpha=0.0001, sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1,
@@ -131,36 +101,26 @@ class Word2Vec:
                  max_final_vocab=None, shrink_windows=True, *, softmax=False,
                  shared_negatives=False, max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH,
                  progress=False, report_delay=1.0):
-        self.vector_size = _check_int("vector_size", vector_size, 1)
-        self.alpha = _check_real("alpha", alpha, 0.0, strict=True)
-        self.min_alpha = _check_real("min_alpha", min_alpha, 0.0)
-        _check_alpha_order("alpha", self.alpha, "min_alpha", self.min_alpha)
-        self.window = _check_int("window", window, 1)
+        super().__init__(vector_size=vector_size, min_count=min_count,
+                         max_vocab_size=max_vocab_size, max_final_vocab=max_final_vocab,
+                         seed=seed, workers=workers, epochs=epochs, sorted_vocab=sorted_vocab,
+                         trim_rule=trim_rule, callbacks=callbacks, compute_loss=compute_loss,
+                         max_sentence_length=max_sentence_length, progress=progress,
+                         report_delay=report_delay)
+        self.alpha = check_real("alpha", alpha, 0.0, strict=True)
+        self.min_alpha = check_real("min_alpha", min_alpha, 0.0)
+        check_alpha_order("alpha", self.alpha, "min_alpha", self.min_alpha)
+        self.window = check_int("window", window, 1)
         self.shrink_windows = bool(shrink_windows)
-        self.min_count = _check_int("min_count", min_count, 0)
-        self.max_vocab_size = None if max_vocab_size is None else _check_int(
-            "max_vocab_size", max_vocab_size, 1)
-        self.max_final_vocab = None if max_final_vocab is None else _check_int(
-            "max_final_vocab", max_final_vocab, 1)
-        self.sample = _check_real("sample", sample, 0.0)
-        self.seed = _check_int("seed", seed, 0)
-        self.workers = _check_int("workers", workers, 1)
+        self.sample = check_real("sample", sample, 0.0)
         self.sg = int(bool(sg))
         self.hs = int(bool(hs))
-        self.negative = _check_int("negative", negative, 0)
-        self.ns_exponent = _check_real("ns_exponent", ns_exponent, -math.inf)
+        self.negative = check_int("negative", negative, 0)
+        self.ns_exponent = check_real("ns_exponent", ns_exponent, -math.inf)
         self.cbow_mean = int(bool(cbow_mean))
-        self.epochs = _check_int("epochs", epochs, 1)
-        self.sorted_vocab = bool(sorted_vocab)
-        self.batch_words = _check_int("batch_words", batch_words, 1)
-        self.compute_loss = bool(compute_loss)
-        self.callbacks = tuple(callbacks)
-        self.trim_rule = trim_rule
+        self.batch_words = check_int("batch_words", batch_words, 1)
         self.softmax = bool(softmax)
         self.shared_negatives = bool(shared_negatives)
-        self.max_sentence_length = _check_int("max_sentence_length", max_sentence_length, 1)
-        self.progress = bool(progress)
-        self.report_delay = _check_real("report_delay", report_delay, 0.0)
         if hashfxn is not hash:
             logger.warning("hashfxn is ignored: cw2v draws the initial vectors from a generator "
                            "seeded by seed alone, without hashing words")
@@ -182,33 +142,10 @@ class Word2Vec:
         if self.softmax and self.negative:
             logger.warning("softmax=True with negative=%i trains both output layers; pass "
                            "negative=0 for the full softmax alone", self.negative)
-
-        self.vocab: Optional[Vocabulary] = None
-        self.wv = KeyedVectors(self.vector_size)
         self.w_out_ns: Optional[np.ndarray] = None
         self.w_out_hs: Optional[np.ndarray] = None
         self.w_out_softmax: Optional[np.ndarray] = None
-        self.loss_history: List[float] = []
-        # One dict per epoch trained: loss, predictions, raw_words, words_seen
-        # (in-vocabulary), words_trained (after subsampling), seconds, ...
-        self.training_history: List[dict] = []
-        self.epochs_trained = 0
-        self.train_count = 0
-        # Set when training raised TrainingDivergedError: the weights hold
-        # NaN or inf, and save() and train() refuse the model.
-        self.diverged = False
-        self.corpus_count = 0
-        self.corpus_total_words = 0
-
-        if sentences is not None and corpus_file is not None:
-            raise TypeError("pass sentences or corpus_file, not both")
-        if sentences is not None or corpus_file is not None:
-            if sentences is not None:
-                check_corpus(sentences, passes_needed=1 + self.epochs)
-            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
-            self.train(sentences, corpus_file=corpus_file, total_examples=self.corpus_count,
-                       total_words=self.corpus_total_words, epochs=self.epochs,
-                       compute_loss=self.compute_loss, callbacks=self.callbacks)
+        self._fit_if_given(sentences, corpus_file)
 
     # gensim's names for the output matrices.
     @property
@@ -219,104 +156,7 @@ class Word2Vec:
     def syn1(self):
         return self.w_out_hs
 
-    # ------------------------------------------------------------------ vocabulary
-
-    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False,
-                    progress_per=10000, keep_raw_vocab=False, trim_rule=None, **kwargs):
-        """Scan a corpus, select the vocabulary and (re)allocate the weights.
-
-        With ``update=True`` new words are added to a trained model: old words
-        keep their rows, new rows are initialised, and training continues.
-
-        ``corpus_file`` is counted in C, except when both ``trim_rule`` and
-        ``max_vocab_size`` are set: the rule is then consulted at every
-        pruning round as in iterable mode, by counting the file's lines as
-        iterable mode counts a corpus (the same vocabulary as
-        ``corpus_iterable=FileSentences(path)``; several times slower).
-
-        ``keep_raw_vocab`` is accepted for gensim compatibility and changes
-        nothing: cw2v never keeps the counts of the words it drops (gensim's
-        ``raw_vocab``); the kept words' counts are in ``model.vocab.counts``.
-        To choose the vocabulary again with other settings, scan again.
-        """
-        if kwargs.pop("sentences", None) is not None:
-            raise TypeError("build_vocab takes corpus_iterable (gensim 4's name), not sentences")
-        if kwargs:
-            raise TypeError(f"unexpected keyword arguments: {sorted(kwargs)}")
-        if keep_raw_vocab:
-            logger.warning("keep_raw_vocab=True has no effect: cw2v keeps no raw_vocab (the "
-                           "kept words' counts are in model.vocab.counts)")
-        # One pass: the vocabulary scan checks an iterable corpus itself, without
-        # losing the sentence it inspects, so only a file is checked here.
-        corpus = self._corpus(corpus_iterable, corpus_file, passes_needed=1,
-                              check_iterable=False)
-        trim_rule = self.trim_rule if trim_rule is None else trim_rule
-        if update and self.vocab is None:
-            raise ValueError("build_vocab(update=True) needs a model with a vocabulary: "
-                             "call build_vocab(corpus) first")
-        old_size = len(self.vocab) if update else 0
-        if corpus_file is not None and trim_rule is not None and self.max_vocab_size is not None:
-            # The rule must be consulted at every pruning round: count the file's
-            # lines (split as file mode splits them) as iterable mode counts a corpus.
-            corpus, corpus_file = FileSentences(corpus), None
-        if corpus_file is not None:
-            # Count the file in C (GIL released), with the tokenizer file-mode training uses.
-            scan = scan_file(corpus, max_vocab_size=self.max_vocab_size)
-            if scan.raw_tokens == 0:
-                raise ValueError(f"corpus_file {corpus!r} holds no words")
-            logger.info("collected %i distinct words from %i raw words and %i lines of %s",
-                        len(scan.counts), scan.raw_tokens, scan.n_sentences, corpus)
-            if update:
-                self.vocab.update(scan.counts, min_count=self.min_count, trim_rule=trim_rule,
-                                  sorted_vocab=self.sorted_vocab)
-            else:
-                self.vocab = Vocabulary.from_counts(
-                    scan.counts, min_count=self.min_count, max_final_vocab=self.max_final_vocab,
-                    trim_rule=trim_rule, sorted_vocab=self.sorted_vocab)
-            self.vocab.raw_word_count = scan.raw_tokens
-            self.vocab.corpus_count = scan.n_sentences
-        elif update:
-            self.vocab.update(corpus, min_count=self.min_count, trim_rule=trim_rule,
-                              sorted_vocab=self.sorted_vocab)
-        else:
-            self.vocab = Vocabulary.scan(
-                corpus, min_count=self.min_count, max_vocab_size=self.max_vocab_size,
-                max_final_vocab=self.max_final_vocab, trim_rule=trim_rule,
-                sorted_vocab=self.sorted_vocab, progress_per=progress_per)
-        if update:
-            logger.info("vocabulary update: %i new words, %i in all",
-                        len(self.vocab) - old_size, len(self.vocab))
-        self._adopt_vocabulary(self.vocab, old_size)
-
-    def build_vocab_from_freq(self, word_freq, corpus_count=None, trim_rule=None, update=False):
-        """Build the vocabulary from a ``{word: count}`` mapping instead of a corpus scan."""
-        vocab = Vocabulary.from_counts(word_freq, min_count=self.min_count,
-                                       max_final_vocab=self.max_final_vocab,
-                                       trim_rule=self.trim_rule if trim_rule is None else trim_rule,
-                                       sorted_vocab=self.sorted_vocab,
-                                       corpus_count=corpus_count or 0)
-        if update:
-            if self.vocab is None:
-                raise ValueError("build_vocab_from_freq(update=True) needs a model with a "
-                                 "vocabulary: build one first")
-            old_size = len(self.vocab)
-            self.vocab.update(dict(zip(vocab.index_to_key, vocab.counts.tolist())),
-                              min_count=self.min_count, sorted_vocab=self.sorted_vocab)
-            self._adopt_vocabulary(self.vocab, old_size)
-        else:
-            self._adopt_vocabulary(vocab, 0)
-
-    def build_vocab_from_vocabulary(self, vocab: Vocabulary):
-        """Use a ready :class:`~cw2v.Vocabulary` (e.g. read from a -save-vocab file)."""
-        if not isinstance(vocab, Vocabulary) or len(vocab) == 0:
-            raise TypeError("build_vocab_from_vocabulary needs a non-empty cw2v.Vocabulary")
-        self._adopt_vocabulary(vocab, 0)
-
-    def _adopt_vocabulary(self, vocab, old_size):
-        self.vocab = vocab
-        self.corpus_count = vocab.corpus_count
-        self.corpus_total_words = vocab.raw_word_count
-        self._allocate_weights(old_size)
+    # ------------------------------------------------------------------ weights
 
     def _allocate_weights(self, old_size):
         """Input rows uniform in +-0.5/K (word2vec.c), output rows zero; old rows kept."""
@@ -325,8 +165,13 @@ class Word2Vec:
         rng = np.random.default_rng([self.seed, old_size])
         new_rows = (rng.random((V - old_size, K), dtype=np.float32) - np.float32(0.5)) / np.float32(K)
         w_in = new_rows if old_size == 0 else np.concatenate([self.wv.vectors[:old_size], new_rows])
+        old_wv = self.wv
         self.wv = KeyedVectors.from_arrays(self.vocab.index_to_key, np.ascontiguousarray(w_in),
                                            counts=self.vocab.counts)
+        if old_size:
+            carry_attributes(old_wv, self.wv)   # user attributes and lock factors stay per word
+        # gensim keeps each word's subsampling threshold as a vector attribute.
+        self.wv.expandos["sample_int"] = keep_thresholds(self.vocab.counts, self.sample)
 
         def grown(matrix, rows):
             fresh = np.zeros((rows, K), dtype=np.float32)
@@ -340,6 +185,38 @@ class Word2Vec:
         # gensim does the same.  Old rows are kept as a warm start.
         self.w_out_hs = grown(self.w_out_hs, max(V - 1, 0)) if self.hs else None
         self.w_out_softmax = grown(self.w_out_softmax, V) if self.softmax else None
+
+    def _matrices(self):
+        named = {"wv.vectors": self.wv.vectors, "w_out_ns": self.w_out_ns,
+                 "w_out_hs": self.w_out_hs, "w_out_softmax": self.w_out_softmax}
+        return {k: v for k, v in named.items() if v is not None}
+
+    def _saved_arrays(self):
+        arrays = self._matrices()
+        arrays["w_in"] = arrays.pop("wv.vectors")
+        return arrays
+
+    def _restore_weights(self, arrays, damaged):
+        keys, V, K = self.vocab.index_to_key, len(self.vocab), self.vector_size
+        if "w_in" not in arrays:
+            raise damaged("it lacks the array 'w_in'")
+        try:
+            self.wv = KeyedVectors.from_arrays(keys, arrays["w_in"], counts=self.vocab.counts)
+        except (ValueError, TypeError) as err:
+            raise damaged(f"the vocabulary or input vectors are inconsistent ({err})") from None
+        if self.wv.vectors.shape != (V, K):
+            raise damaged(f"w_in has shape {self.wv.vectors.shape}, expected ({V}, {K})")
+        for name, on, rows in (("w_out_ns", self.negative, V), ("w_out_hs", self.hs, V - 1),
+                               ("w_out_softmax", self.softmax, V)):
+            matrix = arrays.get(name)
+            if not on:
+                if matrix is not None:
+                    raise damaged(f"it holds {name} but its parameters turn that layer off")
+                continue
+            if matrix is None or matrix.shape != (rows, K):
+                shape = None if matrix is None else matrix.shape
+                raise damaged(f"{name} should have shape ({rows}, {K}), found {shape}")
+            setattr(self, name, matrix)
 
     # ------------------------------------------------------------------ training
 
@@ -370,14 +247,9 @@ class Word2Vec:
             raise TypeError("train takes corpus_iterable (gensim 4's name), not sentences")
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {sorted(kwargs)}")
-        if self.vocab is None or len(self.wv) == 0:
-            raise RuntimeError("the model has no vocabulary: call build_vocab(corpus) before "
-                               "train(), or pass the corpus to Word2Vec(...)")
-        if self.diverged:
-            raise TrainingDivergedError("this model's training diverged (its weights hold NaN "
-                                        "or inf); train a fresh model with a lower alpha")
-        epochs = self.epochs if epochs is None else _check_int("epochs", epochs, 1)
-        queue_factor = _check_int("queue_factor", queue_factor, 1)
+        self._check_trainable()
+        epochs = self.epochs if epochs is None else check_int("epochs", epochs, 1)
+        queue_factor = check_int("queue_factor", queue_factor, 1)
         if word_count:
             logger.warning("word_count=%r is ignored (as in gensim 4): the learning rate "
                            "starts at start_alpha; pass start_alpha to resume elsewhere",
@@ -385,10 +257,10 @@ class Word2Vec:
         if total_examples is None and total_words is None:
             raise ValueError("give total_examples (sentences) or total_words (raw tokens) per "
                              "epoch, e.g. total_examples=model.corpus_count")
-        start_alpha = self.alpha if start_alpha is None else _check_real(
+        start_alpha = self.alpha if start_alpha is None else check_real(
             "start_alpha", start_alpha, 0.0, strict=True)
-        end_alpha = self.min_alpha if end_alpha is None else _check_real("end_alpha", end_alpha, 0.0)
-        _check_alpha_order("start_alpha", start_alpha, "end_alpha", end_alpha)
+        end_alpha = self.min_alpha if end_alpha is None else check_real("end_alpha", end_alpha, 0.0)
+        check_alpha_order("start_alpha", start_alpha, "end_alpha", end_alpha)
         compute_loss = self.compute_loss if compute_loss is None else bool(compute_loss)
         report_delay = self.report_delay if report_delay is None else float(report_delay)
         callbacks = self.callbacks if callbacks is None else tuple(callbacks)
@@ -398,104 +270,76 @@ class Word2Vec:
             total_words = self.corpus_total_words
         by_words = total_words is not None
         per_epoch = total_words if by_words else total_examples
-        per_epoch = _check_int("total_words" if by_words else "total_examples", per_epoch, 1)
+        per_epoch = check_int("total_words" if by_words else "total_examples", per_epoch, 1)
         schedule = Schedule(start_alpha, end_alpha, float(per_epoch) * epochs, by_words)
         trainer = self._make_trainer(compute_loss)
         if corpus_file is not None:
-            file_vocab = WordHash(self.wv.index_to_key)
-            file_ranges = split_ranges(corpus, self.workers)
-        self.compute_loss = compute_loss
-        self.running_training_loss = 0.0
-
-        for cb in callbacks:
-            _call(cb, "on_train_begin", self)
+            jobs_of_epoch = self._file_jobs(corpus, schedule, per_epoch)
+        else:
+            jobs_of_epoch = self._batch_jobs(corpus, schedule, per_epoch)
         logger.info("training %s on %i words, vector_size=%i, %i epochs, %i workers, "
                     "window=%i, sample=%g, negative=%i, hs=%i, softmax=%s",
                     "skip-gram" if self.sg else "CBOW", len(self.wv), self.vector_size, epochs,
                     self.workers, self.window, self.sample, self.negative, self.hs, self.softmax)
-        trained_words = raw_words = 0
-        started = time.perf_counter()
-        for epoch in range(epochs):
-            for cb in callbacks:
-                _call(cb, "on_epoch_begin", self)
-            bar = _progress_bar(self.progress, epoch, per_epoch, by_words)
-            report = _Reporter(schedule, per_epoch, epoch, epochs, compute_loss, bar)
-            common = dict(epoch=epoch, units_before=float(per_epoch) * epoch, schedule=schedule,
-                          seed=self.seed + self.train_count,
-                          max_sentence_length=self.max_sentence_length, report=report,
-                          report_delay=report_delay)
-            if corpus_file is not None:
-                result = train_epoch_file(trainer, file_vocab, corpus, file_ranges,
-                                          units_per_epoch=float(per_epoch),
-                                          expected_raw_words=per_epoch, **common)
-            else:
-                # A pass that yields nothing after one that did means the
-                # corpus cannot be restarted: an error, not an empty epoch.
-                earlier = (self.training_history[-1]["sentences"] if epoch else
-                           self.corpus_count)
-                result = train_epoch_iterable(trainer, corpus, self.wv.key_to_index,
-                                              workers=self.workers,
-                                              earlier_pass_sentences=earlier,
-                                              queue_size=queue_factor * self.workers,
-                                              batch_words=self.batch_words, **common)
-            report.close(result)
-            tally = result.tally
-            trained_words += tally.words_trained
-            raw_words += tally.raw_words
-            self._check_finite(epoch)
-            self.loss_history.append(tally.loss if compute_loss else float("nan"))
-            self.training_history.append({
-                "epoch": self.epochs_trained + 1, "loss": tally.loss if compute_loss else None,
-                "predictions": tally.predictions, "raw_words": tally.raw_words,
-                "words_seen": tally.words_seen, "words_trained": tally.words_trained,
-                "sentences": tally.sentences, "seconds": result.seconds,
-                "mode": "file" if corpus_file is not None else "iterable",
-                "workers": self.workers})
-            self.running_training_loss = tally.loss
-            self.epochs_trained += 1
-            self.wv.invalidate_norms()
-            self._warn_if_totals_differ(tally, per_epoch, by_words, epoch)
-            for cb in callbacks:
-                _call(cb, "on_epoch_end", self)
-        self.train_count += 1
-        elapsed = time.perf_counter() - started
-        logger.info("training on %i raw words (%i effective) took %.1fs, %.0f effective words/s",
-                    raw_words, trained_words, elapsed, trained_words / max(elapsed, 1e-9))
-        for cb in callbacks:
-            _call(cb, "on_train_end", self)
-        return trained_words, raw_words
 
-    def get_latest_training_loss(self):
-        """The loss of the last epoch trained: the summed negative log-likelihood of
-        its predictions, in float64 (0.0 with compute_loss=False, and from the
-        start of a train() call until its first epoch ends).
+        def train_one_epoch(epoch):
+            units_before = float(per_epoch) * epoch
+            progress = EpochProgress(
+                epoch=epoch, epochs=epochs, per_epoch=per_epoch,
+                units=lambda tally: schedule.units(tally.raw_words, tally.sentences),
+                alpha=lambda done: schedule.alpha(units_before + done),
+                compute_loss=compute_loss,
+                bar=progress_bar(self.progress, epoch, per_epoch,
+                                 "words" if by_words else "sentences"))
+            result = run_epoch(trainer, jobs_of_epoch(epoch), epoch=epoch, threads=self.workers,
+                               seed=self.seed + self.train_count,
+                               queue_size=queue_factor * self.workers, report=progress,
+                               report_delay=report_delay)
+            progress.close(result)
+            self._warn_if_totals_differ(result.tally, per_epoch, by_words, epoch)
+            return result
 
-        Not gensim's figure: gensim returns a float32 running total since the
-        start of the current train() call, so a gensim callback that
-        subtracts the previous value to get an epoch's loss gets wrong numbers
-        here; use this value as the epoch's loss directly (in
-        ``on_epoch_end``), or read ``model.loss_history`` (one entry per
-        epoch, NaN for epochs trained without compute_loss).
+        return self._train_epochs(epochs, train_one_epoch, callbacks=callbacks,
+                                  compute_loss=compute_loss,
+                                  mode="file" if corpus_file is not None else "iterable")
+
+    def _batch_jobs(self, corpus, schedule, per_epoch):
+        """Iterable mode: the jobs of an epoch are batches of id sentences, in corpus order."""
+        def jobs(epoch):
+            units_done = float(per_epoch) * epoch
+            # A pass that yields nothing after one that did means the corpus
+            # cannot be restarted: an error, not an empty epoch.
+            earlier = self.training_history[-1]["sentences"] if epoch else self.corpus_count
+            batches = iter_id_batches(corpus, self.wv.key_to_index, batch_words=self.batch_words,
+                                      earlier_pass_sentences=earlier,
+                                      max_sentence_length=self.max_sentence_length)
+            for index, batch in enumerate(batches):
+                units_after = units_done + schedule.units(batch.raw_words, batch.n_sentences)
+                yield BatchJob(batch.ids, batch.sentence_ends, schedule.alpha(units_done),
+                               schedule.alpha(units_after), stream=(epoch << 40) + index,
+                               raw_words=batch.raw_words, sentences=batch.n_sentences)
+                units_done = units_after
+        return jobs
+
+    def _file_jobs(self, path, schedule, per_epoch):
+        """File mode: the jobs of an epoch are one byte range of the file per worker.
+
+        Every range runs the epoch's whole learning-rate span in parallel, each
+        at the pace of its own share of the file's raw words.
         """
-        return self.running_training_loss if hasattr(self, "running_training_loss") else 0.0
+        vocab_hash = WordHash(self.wv.index_to_key)
+        ranges = split_ranges(path, self.workers)
+        file_size = max(ranges[-1][1], 1)
 
-    def _corpus(self, corpus_iterable, corpus_file, passes_needed, check_iterable=True):
-        if (corpus_iterable is None) == (corpus_file is None):
-            raise TypeError("pass exactly one of corpus_iterable and corpus_file")
-        if corpus_file is not None:
-            path = os.fspath(corpus_file)
-            if not os.path.isfile(path):
-                raise FileNotFoundError(f"corpus_file {path!r} does not exist or is not a file")
-            with open(path, "rb") as f:
-                magic = f.read(6)
-            if magic.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")):
-                raise ValueError(f"corpus_file {path!r} is compressed; file mode reads plain "
-                                 f"text only. Decompress it, or pass "
-                                 f"LineSentence({path!r}) as the corpus instead")
-            return path
-        if not check_iterable:
-            return corpus_iterable
-        return check_corpus(corpus_iterable, passes_needed=passes_needed)
+        def jobs(epoch):
+            alpha_begin = schedule.alpha(float(per_epoch) * epoch)
+            alpha_end = schedule.alpha(float(per_epoch) * (epoch + 1))
+            for index, (start, end) in enumerate(ranges):
+                share = round(per_epoch * (end - start) / file_size)
+                yield RangeJob(vocab_hash, path, start, end, alpha_begin, alpha_end,
+                               max(share, 1), stream=(epoch << 40) + index,
+                               max_sentence_length=self.max_sentence_length)
+        return jobs
 
     def _make_trainer(self, compute_loss):
         counts = self.vocab.counts
@@ -517,26 +361,13 @@ class Word2Vec:
             kwargs["w_out_sm"] = self.w_out_softmax
         return Trainer(self.wv.vectors, **kwargs)
 
-    def _check_finite(self, epoch):
-        for name, matrix in self._matrices().items():
-            if not np.isfinite(matrix).all():
-                self.diverged = True
-                raise TrainingDivergedError(
-                    f"{name} holds NaN or infinite values after epoch {epoch + 1}: training "
-                    f"diverged. Lower the learning rate (alpha={self.alpha}) and train a "
-                    f"fresh model; this one is unusable and will not be saved.")
-
-    def _warn_if_totals_differ(self, tally, per_epoch, by_words, epoch):
+    @staticmethod
+    def _warn_if_totals_differ(tally, per_epoch, by_words, epoch):
         seen = tally.raw_words if by_words else tally.sentences
         if epoch == 0 and seen != per_epoch:
             logger.warning("the epoch had %i %s but %i were announced: the learning-rate "
                            "schedule assumes the announced total", seen,
                            "raw words" if by_words else "sentences", per_epoch)
-
-    def _matrices(self):
-        named = {"wv.vectors": self.wv.vectors, "w_out_ns": self.w_out_ns,
-                 "w_out_hs": self.w_out_hs, "w_out_softmax": self.w_out_softmax}
-        return {k: v for k, v in named.items() if v is not None}
 
     # ------------------------------------------------------------------ access
 
@@ -553,216 +384,30 @@ class Word2Vec:
                              f"(negative={self.negative}, softmax={self.softmax})")
         return KeyedVectors.from_arrays(self.wv.index_to_key, matrix, counts=self.vocab.counts)
 
+    # ------------------------------------------------------------------ gensim's queries
+
+    def predict_output_word(self, context_words_list, topn=10, *, layer=None):
+        """The ``topn`` most probable centre words given context words, with probabilities.
+
+        See :func:`cw2v.models.word2vec_queries.predict_output_word`.
+        """
+        return word2vec_queries.predict_output_word(self, context_words_list, topn=topn, layer=layer)
+
+    def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2, report_delay=1):
+        """Log-probability of each sentence under the hierarchical softmax (float64 array).
+
+        See :func:`cw2v.models.word2vec_queries.score`.
+        """
+        return word2vec_queries.score(self, sentences, total_sentences=total_sentences, chunksize=chunksize,
+                                      queue_factor=queue_factor, report_delay=report_delay)
+
+    def estimate_memory(self, vocab_size=None, report=None):
+        """Bytes cw2v allocates for ``vocab_size`` words, by array.
+
+        See :func:`cw2v.models.word2vec_queries.estimate_memory`.
+        """
+        return word2vec_queries.estimate_memory(self, vocab_size=vocab_size, report=report)
+
     def __repr__(self):
         return (f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, "
                 f"{'sg' if self.sg else 'cbow'}, alpha={self.alpha}>")
-
-    # ------------------------------------------------------------------ persistence
-
-    _PARAMS = ("vector_size", "alpha", "min_alpha", "window", "shrink_windows", "min_count",
-               "max_vocab_size", "max_final_vocab", "sample", "seed", "workers", "sg", "hs",
-               "negative", "ns_exponent", "cbow_mean", "epochs", "sorted_vocab", "batch_words",
-               "compute_loss", "comment", "softmax", "shared_negatives", "max_sentence_length",
-               "report_delay")
-
-    def save(self, path):
-        """Save the whole model (atomically) as a directory of .npy arrays and JSON metadata.
-
-        Loads back with ``Word2Vec.load(path, mmap='r')`` sharing memory
-        between processes; loading runs no pickled code.
-        """
-        if self.vocab is None:
-            raise ValueError("nothing to save: the model has no vocabulary yet")
-        if self.diverged:
-            raise TrainingDivergedError("this model's training diverged (its weights hold NaN "
-                                        "or inf); it will not be saved")
-        self._check_finite(self.epochs_trained - 1)
-        meta = {
-            "kind": MODEL_KIND,
-            "params": {name: getattr(self, name) for name in self._PARAMS},
-            "loss_history": [None if math.isnan(x) else x for x in self.loss_history],
-            "training_history": self.training_history,
-            "epochs_trained": self.epochs_trained,
-            "train_count": self.train_count,
-            "corpus_count": self.corpus_count,
-            "corpus_total_words": self.corpus_total_words,
-            "vocab_stats": {"raw_word_count": self.vocab.raw_word_count,
-                            "retained_word_count": self.vocab.retained_word_count,
-                            "distinct_count": self.vocab.distinct_count,
-                            "corpus_count": self.vocab.corpus_count,
-                            "min_count": self.vocab.min_count,
-                            "effective_min_count": self.vocab.effective_min_count},
-        }
-        words, word_offsets = persist.pack_strings(self.vocab.index_to_key)
-        arrays = {"counts": self.vocab.counts, "w_in": self.wv.vectors,
-                  "words": words, "word_offsets": word_offsets}
-        for name in ("w_out_ns", "w_out_hs", "w_out_softmax"):
-            if getattr(self, name) is not None:
-                arrays[name] = getattr(self, name)
-        persist.save_bundle(path, meta, arrays)
-
-    # Parameters whose value bool() would accept whatever it is: checked on load.
-    _FLAGS = ("shrink_windows", "sg", "hs", "cbow_mean", "sorted_vocab", "compute_loss",
-              "softmax", "shared_negatives")
-    # Parameters added after the first release: a model saved before lacks them.
-    _NEWER_PARAMS = ("comment",)
-    _VOCAB_STATS = ("raw_word_count", "retained_word_count", "distinct_count", "corpus_count",
-                    "min_count", "effective_min_count")
-    _COUNTERS = ("epochs_trained", "train_count", "corpus_count", "corpus_total_words")
-
-    @classmethod
-    def load(cls, path, mmap=None):
-        """Load a model saved by :meth:`save`; ``mmap='r'`` maps the arrays read-only.
-
-        A damaged bundle (missing or unknown keys, values of the wrong type,
-        arrays that do not fit the parameters) raises ValueError naming the
-        path and the problem.
-        """
-        meta, arrays = persist.load_bundle(path, mmap=mmap)
-        where = os.fspath(path)
-        if meta.get("kind") != MODEL_KIND:
-            raise ValueError(f"{where!r} holds a {meta.get('kind')!r}, not a "
-                             f"cw2v Word2Vec model; for vectors use KeyedVectors.load")
-        for name in ("counts", "w_in", "words", "word_offsets"):
-            if name not in arrays:
-                raise ValueError(f"{where!r} is missing the array {name!r}")
-        cls._check_meta(where, meta)
-
-        def damaged(problem):
-            return ValueError(f"{where!r} is damaged: {problem}; re-save the model or retrain it")
-
-        try:
-            model = cls(**meta["params"])
-        except (ValueError, TypeError, NotImplementedError) as err:
-            raise damaged(f"a saved parameter is invalid ({err})") from None
-        try:
-            keys = persist.unpack_strings(arrays["words"], arrays["word_offsets"])
-            model.vocab = Vocabulary(keys, arrays["counts"], **meta["vocab_stats"])
-            model.wv = KeyedVectors.from_arrays(keys, arrays["w_in"], counts=model.vocab.counts)
-        except (ValueError, TypeError) as err:
-            raise damaged(f"the vocabulary or input vectors are inconsistent ({err})") from None
-        V, K = len(keys), model.vector_size
-        if model.wv.vectors.shape != (V, K):
-            raise damaged(f"w_in has shape {model.wv.vectors.shape}, expected ({V}, {K})")
-        for name, on, rows in (("w_out_ns", model.negative, V), ("w_out_hs", model.hs, V - 1),
-                               ("w_out_softmax", model.softmax, V)):
-            matrix = arrays.get(name)
-            if not on:
-                if matrix is not None:
-                    raise damaged(f"it holds {name} but its parameters turn that layer off")
-                continue
-            if matrix is None or matrix.shape != (rows, K):
-                shape = None if matrix is None else matrix.shape
-                raise damaged(f"{name} should have shape ({rows}, {K}), found {shape}")
-            setattr(model, name, matrix)
-        model.loss_history = [float("nan") if x is None else x for x in meta["loss_history"]]
-        model.training_history = list(meta["training_history"])
-        model.epochs_trained = meta["epochs_trained"]
-        model.train_count = meta["train_count"]
-        model.corpus_count = meta["corpus_count"]
-        model.corpus_total_words = meta["corpus_total_words"]
-        if model.loss_history and not math.isnan(model.loss_history[-1]):
-            model.running_training_loss = model.loss_history[-1]    # else 0.0, as after train()
-        return model
-
-    @classmethod
-    def _check_meta(cls, where, meta):
-        """ValueError naming `where` and the problem unless meta.json has the keys
-        and types save() writes (values are checked by the constructor)."""
-        def problem(text):
-            return ValueError(f"{where!r} is damaged: its meta.json {text}; re-save the model "
-                              f"or retrain it")
-
-        def is_int(x):
-            return isinstance(x, int) and not isinstance(x, bool)
-
-        def is_number(x):
-            return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-        required = ("params", "vocab_stats", "loss_history", "training_history") + cls._COUNTERS
-        missing = [key for key in required if key not in meta]
-        if missing:
-            raise problem(f"lacks {missing}")
-        params = meta["params"]
-        if not isinstance(params, dict):
-            raise problem(f"has params of type {type(params).__name__}, not an object")
-        unknown = sorted(set(params) - set(cls._PARAMS))
-        if unknown:
-            raise problem(f"has unknown parameters {unknown}")
-        missing = [name for name in cls._PARAMS
-                   if name not in params and name not in cls._NEWER_PARAMS]
-        if missing:
-            raise problem(f"lacks the parameters {missing}")
-        for name in cls._FLAGS:
-            if params[name] not in (0, 1):       # True, False, 0 and 1 all compare so
-                raise problem(f"has {name}={params[name]!r}, not true/false")
-        stats = meta["vocab_stats"]
-        if not isinstance(stats, dict) or not set(stats) <= set(cls._VOCAB_STATS) \
-                or not all(v is None or is_int(v) for v in stats.values()):
-            raise problem(f"has vocab_stats {stats!r}, not an object of integers with "
-                          f"keys among {list(cls._VOCAB_STATS)}")
-        for name in cls._COUNTERS:
-            if not is_int(meta[name]) or meta[name] < 0:
-                raise problem(f"has {name}={meta[name]!r}, not an integer >= 0")
-        losses = meta["loss_history"]
-        if not isinstance(losses, list) or not all(x is None or is_number(x) for x in losses):
-            raise problem("has a loss_history that is not a list of numbers")
-        history = meta["training_history"]
-        if not isinstance(history, list) or not all(isinstance(e, dict) for e in history):
-            raise problem("has a training_history that is not a list of objects")
-
-
-def _call(callback, hook, model):
-    method = getattr(callback, hook, None)
-    if method is not None:
-        method(model)
-
-
-def _progress_bar(enabled, epoch, per_epoch, by_words):
-    if not enabled:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        raise ImportError("progress=True needs tqdm: pip install tqdm") from None
-    return tqdm(total=per_epoch, desc=f"epoch {epoch + 1}",
-                unit="words" if by_words else "sentences", unit_scale=True)
-
-
-class _Reporter:
-    """Logs (and draws) an epoch's progress from the running totals."""
-
-    def __init__(self, schedule, per_epoch, epoch, epochs, compute_loss, bar):
-        self.schedule, self.per_epoch = schedule, per_epoch
-        self.epoch, self.epochs = epoch, epochs
-        self.compute_loss, self.bar = compute_loss, bar
-        self.shown = 0
-
-    def _units(self, tally):
-        return self.schedule.units(tally.raw_words, tally.sentences)
-
-    def __call__(self, report):
-        tally = report.tally
-        done = self._units(tally)
-        loss = (f", loss {tally.loss / tally.predictions:.4f}/prediction"
-                if self.compute_loss and tally.predictions else "")
-        logger.info("epoch %i/%i: %.1f%% done, %.0f words/s, alpha %.6f%s",
-                    self.epoch + 1, self.epochs, 100.0 * done / self.per_epoch,
-                    tally.raw_words / max(report.seconds, 1e-9), report.alpha, loss)
-        self._advance(done)
-
-    def _advance(self, done):
-        if self.bar is not None:
-            self.bar.update(max(done - self.shown, 0))
-            self.shown = done
-
-    def close(self, report):
-        tally = report.tally
-        self._advance(self._units(tally))
-        if self.bar is not None:
-            self.bar.close()
-        loss = f", loss {tally.loss:.6g} ({tally.loss / max(tally.predictions, 1):.4f}/prediction)" \
-            if self.compute_loss else ""
-        logger.info("epoch %i/%i: %i raw words (%i effective) in %.1fs, %.0f raw words/s%s",
-                    self.epoch + 1, self.epochs, tally.raw_words, tally.words_trained,
-                    report.seconds, tally.raw_words / max(report.seconds, 1e-9), loss)

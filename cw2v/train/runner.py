@@ -1,15 +1,17 @@
-"""Worker threads: one epoch of training, fed from an iterable or read from a file.
+"""The job runner: worker threads that train jobs, shared by every model family.
 
-Iterable mode: the calling thread is the producer.  It turns sentences into
-id batches (cw2v.io.corpus.iter_id_batches), gives each batch its learning-rate
-span and its own random stream, and puts it on a bounded queue; `workers`
-threads take batches and train each one entirely with the GIL released.
+A job is a unit of work one thread runs with the GIL released: a batch of
+sentences (iterable mode), a byte range of a text file (file mode), and
+whatever else a family defines (a slice of GloVe's pairs, a shard of a
+distributed corpus).  A job carries everything that fixes what it computes
+(its learning-rate span and its random stream), decided by the producer in
+corpus order before any thread sees it: which thread runs a job changes only
+the order of updates, never what the job computes.
 
-Every batch's learning rates and random stream are fixed by the producer, in
-corpus order, before any thread sees it: which thread trains a batch changes
-only the order of updates, never what the batch computes.  Workers never
-share a counter: each sums what its own batches return into its own tally,
-and the epoch's totals are summed after the threads have joined.
+Workers never share a counter: each sums what its own jobs return into its
+own Tally, and the epoch's totals are summed after the threads have joined.
+
+    jobs (producer, corpus order) -> bounded queue -> N threads -> Tally each
 """
 import logging
 import queue
@@ -17,8 +19,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, List, Optional
-
-from cw2v.io.corpus import iter_id_batches
 
 logger = logging.getLogger(__name__)
 
@@ -62,64 +62,106 @@ class Schedule:
         return raw_words if self.by_words else sentences
 
 
+# ---------------------------------------------------------------------- jobs
+
 @dataclass
-class Job:
-    ids: object
-    sentence_ends: object
+class BatchJob:
+    """Sentences already turned into word ids (cw2v.io.corpus.iter_id_batches)."""
+    ids: object                 # int32 (n,)
+    sentence_ends: object       # int32 (n_sentences,), cumulative
     alpha_begin: float
     alpha_end: float
     stream: int
     raw_words: int
     sentences: int
 
+    def run(self, trainer, state, seed: int) -> Tally:
+        loss, predictions, trained = trainer.train_batch(
+            state, self.ids, self.sentence_ends, self.alpha_begin, self.alpha_end, seed,
+            self.stream)
+        return Tally(loss, predictions, trained, len(self.ids), self.raw_words, self.sentences)
+
+    def progress(self, state) -> Optional[Tally]:
+        return None             # short: counted when it is done
+
 
 @dataclass
-class EpochReport:
-    """Totals of one epoch, passed to the progress callback while it runs."""
-    epoch: int
-    tally: Tally = field(default_factory=Tally)
-    alpha: float = 0.0
-    seconds: float = 0.0
+class RangeJob:
+    """The byte range [start, end) of a text file, read and trained in C.
+
+    The learning rate falls from alpha_begin to alpha_end at the pace of the
+    range's raw words, expected_raw_words being its share of the file.
+    """
+    vocab_hash: object          # cw2v._kernels.textfile.WordHash of the vocabulary
+    path: str
+    start: int
+    end: int
+    alpha_begin: float
+    alpha_end: float
+    expected_raw_words: int
+    stream: int
+    max_sentence_length: int
+
+    def run(self, trainer, state, seed: int) -> Tally:
+        from cw2v._kernels.filemode import train_file_range
+        result = train_file_range(trainer, state, self.vocab_hash, self.path, self.start,
+                                  self.end, self.alpha_begin, self.alpha_end,
+                                  self.expected_raw_words, seed, self.stream,
+                                  self.max_sentence_length)
+        return Tally(*result)
+
+    def progress(self, state) -> Optional[Tally]:
+        # Read while the thread writes them: a snapshot, good enough for progress.
+        return Tally(loss=state.loss, predictions=state.predictions,
+                     raw_words=state.raw_words_read, words_trained=state.words_trained)
+
+    @staticmethod
+    def stop(state) -> None:
+        state.request_stop()
 
 
-class _Workers:
-    """`workers` threads training jobs from a bounded queue."""
+# -------------------------------------------------------------------- runner
 
-    def __init__(self, trainer, n_workers: int, seed: int, queue_size: int):
+class JobRunner:
+    """`n_threads` threads running jobs from a bounded queue.
+
+    ``trainer.new_worker()`` gives each thread its scratch state once; a job's
+    ``run(trainer, state, seed)`` returns its Tally.
+    """
+
+    def __init__(self, trainer, n_threads: int, seed: int, queue_size: int):
         self.trainer = trainer
         self.seed = seed
-        self.jobs: "queue.Queue[Optional[Job]]" = queue.Queue(maxsize=queue_size)
-        self.tallies = [Tally() for _ in range(n_workers)]
+        self.jobs: "queue.Queue" = queue.Queue(maxsize=queue_size)
+        self.tallies = [Tally() for _ in range(n_threads)]
+        self.running: List[Optional[tuple]] = [None] * n_threads
         self.errors: List[BaseException] = []
-        self.threads = [threading.Thread(target=self._run, args=(tally,), daemon=True,
+        self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True,
                                          name=f"cw2v-worker-{i}")
-                        for i, tally in enumerate(self.tallies)]
+                        for i in range(n_threads)]
+        self._closed = False
         for t in self.threads:
             t.start()
 
-    def _run(self, tally: Tally) -> None:
-        state = self.trainer.new_worker()
+    def _run(self, i: int) -> None:
         try:
+            state = self.trainer.new_worker()
             while True:
                 job = self.jobs.get()
                 if job is None:
                     return
-                loss, predictions, trained = self.trainer.train_batch(
-                    state, job.ids, job.sentence_ends, job.alpha_begin, job.alpha_end,
-                    self.seed, job.stream)
-                tally.loss += loss
-                tally.predictions += predictions
-                tally.words_trained += trained
-                tally.words_seen += len(job.ids)
-                tally.raw_words += job.raw_words
-                tally.sentences += job.sentences
+                self.running[i] = (job, state)
+                done = job.run(self.trainer, state, self.seed)
+                self.running[i] = None
+                self.tallies[i].add(done)
         except BaseException as exc:       # re-raised in the producer
+            self.running[i] = None
             self.errors.append(exc)
             # Keep draining so the producer never blocks on a full queue.
             while self.jobs.get() is not None:
                 pass
 
-    def put(self, job: Job) -> None:
+    def put(self, job) -> None:
         while True:
             self.raise_if_failed()
             try:
@@ -128,32 +170,47 @@ class _Workers:
             except queue.Full:
                 continue
 
-    def finish(self) -> Tally:
-        """Let the workers train what is queued, join them; raise a worker's error."""
-        self._join()
-        self.raise_if_failed()
-        return self.progress()
+    def close(self) -> None:
+        """No more jobs: each thread ends once the queue is empty."""
+        if not self._closed:
+            self._closed = True
+            for _ in self.threads:
+                self.jobs.put(None)
 
-    def abandon(self) -> None:
-        """Drop the queued jobs and join the workers, raising nothing: for when the
-        producer fails, so that its exception is the one that propagates."""
+    def join(self, timeout: Optional[float] = None) -> bool:
+        """Wait up to `timeout` seconds for every thread; True once all have ended."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for t in self.threads:
+            t.join(None if deadline is None else max(deadline - time.monotonic(), 0.0))
+            if t.is_alive():
+                return False
+        return True
+
+    def stop(self) -> None:
+        """Drop the queued jobs, ask running ones to stop, join, raising nothing: for
+        when the producer fails, so that its exception is the one that propagates."""
         try:
             while True:
                 self.jobs.get_nowait()
         except queue.Empty:
             pass
-        self._join()
-
-    def _join(self) -> None:
+        for entry in list(self.running):
+            if entry is not None and hasattr(entry[0], "stop"):
+                entry[0].stop(entry[1])
+        # The drain may have taken the end markers of an earlier close(): put them back.
         for _ in self.threads:
             self.jobs.put(None)
-        for t in self.threads:
-            t.join()
+        self._closed = True
+        self.join()
 
     def progress(self) -> Tally:
         total = Tally()
         for tally in self.tallies:
             total.add(tally)
+        for entry in list(self.running):
+            partial = entry[0].progress(entry[1]) if entry is not None else None
+            if partial is not None:
+                total.add(partial)
         return total
 
     def raise_if_failed(self) -> None:
@@ -161,114 +218,50 @@ class _Workers:
             raise self.errors[0]
 
 
-def train_epoch_iterable(trainer, corpus: Iterable, key_to_index: dict, *, epoch: int,
-                         units_before: float, schedule: Schedule, workers: int, seed: int,
-                         batch_words: int, max_sentence_length: int,
-                         report: Optional[Callable[[EpochReport], None]] = None,
-                         report_delay: float = 1.0, queue_size: int = 0,
-                         earlier_pass_sentences: int = 0) -> EpochReport:
-    """Train one pass over `corpus` with `workers` threads; returns the epoch's totals.
+@dataclass
+class EpochReport:
+    """Totals of one epoch, passed to the progress callback while it runs."""
+    epoch: int
+    tally: Tally = field(default_factory=Tally)
+    seconds: float = 0.0
 
-    units_before: work units (raw words or sentences) of the epochs before this one.
-    queue_size: batches the queue holds (default 2 * workers, gensim's).
+
+def run_epoch(trainer, jobs: Iterable, *, epoch: int, threads: int, seed: int,
+              queue_size: int = 0,
+              report: Optional[Callable[[EpochReport], None]] = None,
+              report_delay: float = 1.0) -> EpochReport:
+    """Run every job of one epoch on `threads` threads; returns the epoch's totals.
+
+    `jobs` is consumed lazily, in order, by the calling thread (the producer).
+    `report` is called about every `report_delay` seconds with the totals so
+    far.  If the producer or a report fails (or Ctrl-C), the running jobs are
+    asked to stop and the threads joined before the exception propagates, so no
+    weight changes after this function has returned.
     """
     started = time.perf_counter()
-    pool = _Workers(trainer, workers, seed, queue_size=queue_size or 2 * workers)
-    units_done = units_before
+    runner = JobRunner(trainer, threads, seed, queue_size=queue_size or 2 * threads)
+    epoch_report = EpochReport(epoch=epoch)
     next_report = started + report_delay
-    epoch_report = EpochReport(epoch=epoch)
-    batch_index = 0
+
+    def maybe_report():
+        nonlocal next_report
+        if report is not None and time.perf_counter() >= next_report:
+            epoch_report.tally = runner.progress()
+            epoch_report.seconds = time.perf_counter() - started
+            report(epoch_report)
+            next_report = time.perf_counter() + report_delay
+
     try:
-        for batch in iter_id_batches(corpus, key_to_index, batch_words=batch_words,
-                                     earlier_pass_sentences=earlier_pass_sentences,
-                                     max_sentence_length=max_sentence_length):
-            units_after = units_done + schedule.units(batch.raw_words, batch.n_sentences)
-            pool.put(Job(batch.ids, batch.sentence_ends, schedule.alpha(units_done),
-                         schedule.alpha(units_after), stream=(epoch << 40) + batch_index,
-                         raw_words=batch.raw_words, sentences=batch.n_sentences))
-            units_done = units_after
-            batch_index += 1
-            if report is not None and time.perf_counter() >= next_report:
-                epoch_report.tally = pool.progress()
-                epoch_report.alpha = schedule.alpha(units_done)
-                epoch_report.seconds = time.perf_counter() - started
-                report(epoch_report)
-                next_report = time.perf_counter() + report_delay
+        for job in jobs:
+            runner.put(job)
+            maybe_report()
+        runner.close()
+        while not runner.join(timeout=report_delay if report is not None else None):
+            maybe_report()
+        runner.raise_if_failed()
     except BaseException:
-        pool.abandon()
+        runner.stop()
         raise
-    epoch_report.tally = pool.finish()
-    epoch_report.alpha = schedule.alpha(units_done)
-    epoch_report.seconds = time.perf_counter() - started
-    return epoch_report
-
-
-def train_epoch_file(trainer, vocab_hash, path: str, ranges, *, epoch: int,
-                     units_before: float, units_per_epoch: float, schedule: Schedule,
-                     expected_raw_words: int, seed: int, max_sentence_length: int,
-                     report: Optional[Callable[[EpochReport], None]] = None,
-                     report_delay: float = 1.0) -> EpochReport:
-    """Train one pass over a text file: one thread per byte range, no Python in the loop.
-
-    Every range runs the epoch's whole learning-rate span in parallel, each
-    at the pace of its own share of the file's raw words.
-    """
-    from cw2v._kernels.filemode import train_file_range
-
-    started = time.perf_counter()
-    file_size = max(ranges[-1][1], 1)
-    alpha_begin = schedule.alpha(units_before)
-    alpha_end = schedule.alpha(units_before + units_per_epoch)
-    workers = [trainer.new_worker() for _ in ranges]
-    results: List[Optional[tuple]] = [None] * len(ranges)
-    errors: List[BaseException] = []
-
-    def run(i, start, end):
-        try:
-            share = round(expected_raw_words * (end - start) / file_size)
-            results[i] = train_file_range(trainer, workers[i], vocab_hash, path, start, end,
-                                          alpha_begin, alpha_end, max(share, 1), seed,
-                                          (epoch << 40) + i, max_sentence_length)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, a, b), daemon=True,
-                                name=f"cw2v-file-worker-{i}")
-               for i, (a, b) in enumerate(ranges)]
-    for t in threads:
-        t.start()
-    epoch_report = EpochReport(epoch=epoch)
-    try:
-        while True:
-            alive = [t for t in threads if t.is_alive()]
-            if not alive:
-                break
-            alive[0].join(timeout=report_delay)
-            if report is not None and alive[0].is_alive():
-                # Read while the threads write them: a snapshot, good enough for progress.
-                raw = sum(w.raw_words_read for w in workers)
-                epoch_report.tally = Tally(loss=sum(w.loss for w in workers),
-                                           predictions=sum(w.predictions for w in workers),
-                                           raw_words=raw,
-                                           words_trained=sum(w.words_trained for w in workers))
-                epoch_report.alpha = schedule.alpha(units_before + units_per_epoch * raw
-                                                    / max(expected_raw_words, 1))
-                epoch_report.seconds = time.perf_counter() - started
-                report(epoch_report)
-    except BaseException:
-        # Interrupted (Ctrl-C) or the report failed: stop the threads before
-        # leaving, so no weight changes once train() has returned.
-        for w in workers:
-            w.request_stop()
-        for t in threads:
-            t.join()
-        raise
-    if errors:
-        raise errors[0]
-    tally = Tally()
-    for loss, predictions, trained, seen, raw, sentences in results:
-        tally.add(Tally(loss, predictions, trained, seen, raw, sentences))
-    epoch_report.tally = tally
-    epoch_report.alpha = alpha_end
+    epoch_report.tally = runner.progress()
     epoch_report.seconds = time.perf_counter() - started
     return epoch_report

@@ -26,19 +26,16 @@ Selection rules, applied in this order:
 """
 from __future__ import annotations
 
-import bz2
-import gzip
 import logging
-import lzma
 import os
-import tempfile
 from collections.abc import Mapping
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from cw2v._kernels.tokens import TextCounter, TokenCounter
-from cw2v.io.corpus import count_file_corpus, iter_checked, open_text_source
+from cw2v.io.corpus import count_file_corpus, iter_checked
+from cw2v.io.files import atomic_write, open_input
 
 logger = logging.getLogger(__name__)
 
@@ -347,8 +344,8 @@ class Vocabulary:
         follow in index order.
 
         UTF-8, compressed when the name ends in ``.gz``, ``.bz2``, ``.xz``
-        or ``.lzma``, atomic (temp file + rename). A word that is empty or
-        holds a space, tab, newline or carriage return cannot be represented
+        or ``.lzma``, atomic (``cw2v.io.files.atomic_write``). A word that is
+        empty or holds a space, tab, newline or carriage return cannot be represented
         in this format (word2vec.c splits on those): ValueError naming the
         word. Other whitespace (U+00A0, vertical tab, ...) is written as it is.
         """
@@ -364,8 +361,8 @@ class Vocabulary:
                     " in the word2vec vocab format (one 'word count' per line)"
                 )
             lines.append(f"{word} {count}\n")
-        path = os.fspath(path)
-        _atomic_write(path, _compressed_by_suffix(path, "".join(lines).encode("utf-8")))
+        with atomic_write(path) as out:
+            out.write("".join(lines).encode("utf-8"))
 
     @classmethod
     def load_word2vec_vocab(cls, path: Union[str, os.PathLike], min_count: int = 5,
@@ -376,7 +373,7 @@ class Vocabulary:
 
         One ``word count`` pair per line, separated by spaces or tabs (blank
         lines and a trailing ``\\r`` ignored; gzip, bzip2 and xz files
-        decompressed, see ``cw2v.io.corpus.open_text_source``); selection as in
+        decompressed, see ``cw2v.io.files.open_input``); selection as in
         :meth:`from_counts`. As in word2vec.c, only ASCII spaces and tabs
         separate: a word may hold other whitespace such as U+00A0.
 
@@ -393,7 +390,7 @@ class Vocabulary:
         path = os.fspath(path)
         counts = {}
         sentence_end_count = None
-        with open_text_source(path) as fin:
+        with open_input(path) as fin:
             for line_no, raw_line in enumerate(fin, start=1):
                 try:
                     line = raw_line.decode("utf-8", unicode_errors)
@@ -483,40 +480,3 @@ def _count_corpus(corpus, max_vocab_size: Optional[int], trim_rule: Optional[Tri
                     max_vocab_size, len(words) - len(counter), floor, len(counter))
         floor += 1
     return counter, floor
-
-
-def _compressed_by_suffix(path: str, data: bytes) -> bytes:
-    """``data`` compressed as ``path``'s suffix says (.gz, .bz2, .xz, .lzma), else as it is.
-
-    What ``cw2v.io.corpus.open_text_source`` reads back. gzip gets mtime 0 so
-    the same vocabulary always gives the same bytes.
-    """
-    lower = path.lower()
-    if lower.endswith(".gz"):
-        return gzip.compress(data, mtime=0)
-    if lower.endswith(".bz2"):
-        return bz2.compress(data)
-    if lower.endswith(".xz"):
-        return lzma.compress(data)
-    if lower.endswith(".lzma"):
-        return lzma.compress(data, format=lzma.FORMAT_ALONE)
-    return data
-
-
-def _atomic_write(path: str, data: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        # mkstemp creates the file 0600; give it the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
