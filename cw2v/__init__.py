@@ -10,7 +10,7 @@ pure-Python fallback: if they are missing, importing cw2v fails loudly.
 __version__ = "0.1.0"
 
 # Every extension module; a missing one fails the import with the fix.
-COMPILED_MODULES = ("train", "tokens", "textfile", "filemode", "ngrams", "score")
+COMPILED_MODULES = ("train", "tokens", "textfile", "filemode", "ngrams", "score", "cooccur", "glove")
 
 
 def _import_compiled_modules():
