@@ -41,7 +41,7 @@ def reference_step(s, pair, variant, eta, clip):
     diff = w @ c + s["word_biases"][i] + s["context_biases"][j] - pair["log_x"]
     fdiff = pair["weight"] * diff
     g_w, g_c = np.clip(fdiff * c, -clip, clip), np.clip(fdiff * w, -clip, clip)
-    if variant == "adagrad":
+    if variant == "paper":
         s["word_gradsq"][i] += g_w ** 2
         s["context_gradsq"][j] += g_c ** 2
         s["word_vectors"][i] = w - eta * g_w / np.sqrt(s["word_gradsq"][i])
@@ -64,7 +64,7 @@ def reference_step(s, pair, variant, eta, clip):
     return 0.5 * fdiff * diff
 
 
-@pytest.mark.parametrize("variant", ["adagrad", "stanford"])
+@pytest.mark.parametrize("variant", ["paper", "stanford"])
 @pytest.mark.parametrize("clip", [100.0, 0.05])
 def test_one_step_matches_numpy(variant, clip):
     state = make_state()
@@ -81,7 +81,7 @@ def test_one_step_matches_numpy(variant, clip):
         assert np.abs(expected["word_vectors"] - make_state()["word_vectors"]).max() > 0
 
 
-@pytest.mark.parametrize("variant", ["adagrad", "stanford"])
+@pytest.mark.parametrize("variant", ["paper", "stanford"])
 def test_a_slice_follows_the_order_step_by_step(variant):
     state = make_state(vocab=7, k=4, seed=3)
     expected = {name: a.astype(np.float64) for name, a in state.items()}
@@ -100,8 +100,8 @@ def test_slices_add_up_to_the_whole_epoch():
     rng = np.random.default_rng(5)
     pairs = make_pairs(rng.integers(0, 6, 50), rng.integers(0, 6, 50), rng.uniform(1, 9, 50))
     whole, parts = make_state(), make_state()
-    loss = trainer(whole, pairs, "adagrad").train_slice(0, 1, 0, 0, 50)[0]
-    split = trainer(parts, pairs, "adagrad")
+    loss = trainer(whole, pairs, "paper").train_slice(0, 1, 0, 0, 50)[0]
+    split = trainer(parts, pairs, "paper")
     loss_parts = split.train_slice(0, 1, 0, 0, 17)[0] + split.train_slice(0, 1, 0, 17, 50)[0]
     assert loss == pytest.approx(loss_parts, rel=1e-12)    # summed in two groups
     for name in whole:
@@ -132,7 +132,7 @@ def test_a_pair_with_a_nonfinite_diff_is_skipped():
     state["word_vectors"][1, 0] = np.inf
     pairs = make_pairs([1, 0], [3, 3], [5.0, 5.0])
     before = {name: a.copy() for name, a in state.items()}
-    loss, trained, skipped = trainer(state, pairs, "adagrad").train_slice(0, 1, 0, 0, 2, False)
+    loss, trained, skipped = trainer(state, pairs, "paper").train_slice(0, 1, 0, 0, 2, False)
     assert (trained, skipped) == (1, 1) and np.isfinite(loss)
     np.testing.assert_array_equal(state["word_vectors"][1], before["word_vectors"][1])
     np.testing.assert_array_equal(state["word_gradsq"][1], before["word_gradsq"][1])
@@ -152,9 +152,9 @@ def test_bad_arguments_are_refused():
     state = make_state()
     pairs = make_pairs([0], [6], [1.0])
     with pytest.raises(ValueError, match="0..5"):
-        trainer(state, pairs, "adagrad")
+        trainer(state, pairs, "paper")
     with pytest.raises(ValueError, match="variant"):
         trainer(state, make_pairs([0], [1], [1.0]), "sgd")
-    good = trainer(state, make_pairs([0], [1], [1.0]), "adagrad")
+    good = trainer(state, make_pairs([0], [1], [1.0]), "paper")
     with pytest.raises(ValueError, match="slice"):
         good.train_slice(0, 1, 0, 0, 2)

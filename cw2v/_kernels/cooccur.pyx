@@ -102,6 +102,7 @@ cdef class PairCounter:
     cdef readonly int64_t dense_product
     cdef readonly bint symmetric
     cdef readonly bint merged
+    cdef int next_worker
 
     def __cinit__(self, int32_t vocab_size, int32_t window, bint symmetric=True,
                   bint distance_weighting=True, int workers=1, int64_t dense_entries=0,
@@ -157,6 +158,13 @@ cdef class PairCounter:
     def weight_units(self, int32_t distance):
         """What one pair at this distance adds, in units (0 outside 1..window)."""
         return cw2v_cooc_weight_units(self.layout, distance)
+
+    def new_worker(self):
+        """The next unused worker index (the job runner asks once per thread)."""
+        if self.next_worker >= self.workers:
+            raise RuntimeError(f"all {self.workers} workers of this PairCounter are in use")
+        self.next_worker += 1
+        return self.next_worker - 1
 
     cdef cw2v_cooc_counter *_counter(self, int worker) except NULL:
         if self.merged:

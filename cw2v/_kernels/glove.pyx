@@ -12,7 +12,7 @@ parameter has its own AdaGrad accumulator G, which starts at 1.
 
 Two updates, chosen by ``variant``:
 
-* ``adagrad`` (the paper's "AdaGrad, initial learning rate 0.05"): G += g^2,
+* ``paper`` (the paper's "AdaGrad, initial learning rate 0.05"): G += g^2,
   then theta -= eta g / sqrt(G), for vectors and biases alike.
 * ``stanford``: what Stanford's ``glove.c`` does.  It accumulates the
   squared *scaled* gradient, (eta g)^2, and steps with the accumulator as it
@@ -56,7 +56,7 @@ cdef packed struct Pair:
 # One training pair: 16 bytes, so a pair never straddles a cache line.
 PAIR_DTYPE = np.dtype([("row", "<i4"), ("col", "<i4"), ("log_x", "<f4"), ("weight", "<f4")])
 
-VARIANTS = ("adagrad", "stanford")
+VARIANTS = ("paper", "stanford")
 
 cdef enum:
     AHEAD = 16              # pairs whose record is fetched ahead of use
@@ -251,10 +251,11 @@ cdef class AdaGradTrainer:
     cdef readonly str variant
     cdef public bint stop_requested
     cdef int64_t[::1] progress
+    cdef int next_worker
 
     def __init__(self, word_vectors, context_vectors, word_biases, context_biases,
                  word_gradsq, context_gradsq, word_bias_gradsq, context_bias_gradsq,
-                 pairs, *, float learning_rate, float gradient_clip, str variant="adagrad",
+                 pairs, *, float learning_rate, float gradient_clip, str variant="paper",
                  int workers=1):
         cdef float[:, :] w = word_vectors
         cdef float[:, :] c = context_vectors
@@ -311,10 +312,16 @@ cdef class AdaGradTrainer:
         self.variant = variant
         self.progress = np.zeros(max(workers, 1), dtype=np.int64)
 
-    def pairs_done(self):
-        """Pairs trained so far in the current epoch, summed over workers
-        (updated every few tens of thousands of pairs; for progress reports)."""
-        return int(np.asarray(self.progress).sum())
+    def new_worker(self):
+        """The next worker index, for its progress slot (the job runner asks once per
+        thread; indices wrap around, so a trainer serves several epochs)."""
+        self.next_worker += 1
+        return (self.next_worker - 1) % self.progress.shape[0]
+
+    def progress_of(self, int worker):
+        """Pairs worker ``worker`` has trained in its current slice (updated every
+        few tens of thousands of pairs while it runs; for progress reports)."""
+        return self.progress[worker]
 
     def train_slice(self, int worker, uint64_t seed, uint64_t epoch, int64_t begin, int64_t end,
                     bint shuffle=True):
