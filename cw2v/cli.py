@@ -528,6 +528,9 @@ def build_parser() -> argparse.ArgumentParser:
                "by -save-vocab), as in word2vec.c.  Progress goes to stderr.")
     _add_train_flags(train)
 
+    from cw2v.commands.glove import add_glove_command
+    add_glove_command(command)
+
     similar = command("similar", cmd_similar, "nearest neighbours of words",
                       "Print the words closest (cosine similarity) to each WORD.",
                       epilog="example:\n  cw2v similar vectors.bin king queen --topn 5")

@@ -1,0 +1,1 @@
+"""Subcommands of the ``cw2v`` command line that live in their own modules."""
