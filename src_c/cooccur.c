@@ -20,8 +20,10 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PREFETCH_FOR_WRITE(p) __builtin_prefetch((p), 1, 3)
+#define PREFETCH_FOR_READ(p) __builtin_prefetch((p), 0, 3)
 #else
 #define PREFETCH_FOR_WRITE(p) ((void)(p))
+#define PREFETCH_FOR_READ(p) ((void)(p))
 #endif
 
 /* Row i of the dense block holds columns [begin, end), entry j at base + j. */
@@ -55,6 +57,7 @@ struct cw2v_cooc_counter {
     size_t n_slots, used;       /* sorted into a run once used = n_slots / 2 */
     int shift;                  /* slot of a key: (key * GOLDEN) >> shift */
     cw2v_run_list runs;
+    int64_t *run_rows;          /* entries of the runs in each row (vocab_size), for the merge */
     int32_t *history;           /* the last `window` ids of the line, a ring ending at head */
     int32_t head;
     int64_t line_len;
@@ -218,6 +221,8 @@ static int table_to_run(cw2v_cooc_counter *c)
     if (sorted == NULL)
         return CW2V_ERR_NOMEM;
     rc = cw2v_runs_add(&c->runs, sorted, n, &c->sys_errno);
+    for (i = 0; i < n; i++)
+        c->run_rows[CW2V_COOC_ROW(sorted[i].key)]++;
     c->runs_made++;
     table_clear(c);
     return rc;
@@ -265,8 +270,9 @@ cw2v_cooc_counter *cw2v_cooc_counter_new(const cw2v_cooc_layout *layout, size_t 
     c->dense = (int64_t *)cw2v_big_alloc(dense_bytes(layout));
     c->slots = (cw2v_cooc_entry *)cw2v_big_alloc(c->n_slots * sizeof(cw2v_cooc_entry));
     c->history = (int32_t *)calloc((size_t)layout->window, sizeof(int32_t));
+    c->run_rows = (int64_t *)calloc((size_t)layout->vocab_size, sizeof(int64_t));
     if (cw2v_runs_init(&c->runs, spill_prefix, tag) != CW2V_OK || c->dense == NULL
-        || c->slots == NULL || c->history == NULL) {
+        || c->slots == NULL || c->history == NULL || c->run_rows == NULL) {
         cw2v_cooc_counter_free(c);
         return NULL;
     }
@@ -282,6 +288,7 @@ void cw2v_cooc_counter_free(cw2v_cooc_counter *c)
     cw2v_big_free(c->dense, dense_bytes(c->layout));
     cw2v_big_free(c->slots, c->n_slots * sizeof(cw2v_cooc_entry));
     free(c->history);
+    free(c->run_rows);
     free(c);
 }
 
@@ -480,13 +487,16 @@ int cw2v_cooc_reduce(cw2v_cooc_counter **counters, int n)
         cw2v_cooc_counter *c = counters[t];
         if (c->dense != NULL) {
             for (k = 0; k < size; k++)
-                c0->dense[k] += c->dense[k];
+                if (c->dense[k] != 0) /* leaves c0's untouched pages unallocated */
+                    c0->dense[k] += c->dense[k];
             cw2v_big_free(c->dense, dense_bytes(c->layout));
             c->dense = NULL;
         }
         rc = cw2v_runs_take(&c0->runs, &c->runs);
         if (rc != CW2V_OK)
             return rc;
+        for (k = 0; k < c0->layout->vocab_size; k++)
+            c0->run_rows[k] += c->run_rows[k];
         c0->pairs += c->pairs;
         c0->pairs_dense += c->pairs_dense;
         c0->runs_made += c->runs_made;
@@ -495,82 +505,186 @@ int cw2v_cooc_reduce(cw2v_cooc_counter **counters, int n)
     return cw2v_runs_reduce(&c0->runs, CW2V_COOC_MERGE_FANIN, &c0->sys_errno);
 }
 
-int64_t cw2v_cooc_csr_capacity(const cw2v_cooc_counter *c)
+/* For each row of the CSR matrix, at most how many entries it holds: its
+ * nonzero dense cells (left of the diagonal too, under symmetric counting)
+ * plus its entries in the runs (a key in several runs is counted in each). */
+static int64_t *row_bounds(const cw2v_cooc_counter *c)
 {
     const cw2v_cooc_layout *layout = c->layout;
-    int64_t k, dense = 0, diagonal = 0;
-    int32_t i;
-    for (k = 0; k < layout->dense_size; k++)
-        dense += c->dense[k] != 0;
-    if (layout->symmetric) { /* off-diagonal dense entries appear twice */
-        for (i = 0; i < layout->vocab_size && layout->rows[i].end > i; i++)
-            diagonal += c->dense[layout->rows[i].base + i] != 0;
-        dense = 2 * dense - diagonal;
+    int64_t *bound = (int64_t *)malloc((size_t)layout->vocab_size * sizeof(int64_t));
+    int32_t i, j;
+    if (bound == NULL)
+        return NULL;
+    memcpy(bound, c->run_rows, (size_t)layout->vocab_size * sizeof(int64_t));
+    for (i = 0; i < layout->vocab_size; i++) {
+        const int64_t *row = c->dense + layout->rows[i].base;
+        for (j = layout->rows[i].begin; j < layout->rows[i].end; j++) {
+            if (row[j] != 0) {
+                bound[i]++;
+                if (layout->symmetric && j != i)
+                    bound[j]++;
+            }
+        }
     }
-    return dense + cw2v_runs_total(&c->runs);
+    return bound;
 }
 
-int cw2v_cooc_csr_fill(cw2v_cooc_counter *c, int64_t *indptr, void *indices, int index_bytes,
-                       double *data, int64_t capacity, int64_t *nnz)
+int cw2v_cooc_csr_plan(const cw2v_cooc_counter *c, int n_chunks, int64_t *chunk_rows,
+                       int64_t *chunk_room)
+{
+    const int32_t size = c->layout->vocab_size;
+    int64_t *bound, total = 0, done = 0;
+    int32_t r = 0;
+    int k;
+    if (n_chunks < 1)
+        return CW2V_ERR_ARG;
+    bound = row_bounds(c);
+    if (bound == NULL)
+        return CW2V_ERR_NOMEM;
+    for (r = 0; r < size; r++)
+        total += bound[r];
+    /* Chunk k ends at the first row where the bounds so far reach k+1 shares. */
+    chunk_rows[0] = 0;
+    r = 0;
+    for (k = 0; k < n_chunks; k++) {
+        int64_t room = 1; /* the branch-free fill may write one cell past its last entry */
+        while (r < size && (k == n_chunks - 1 || done * n_chunks < total * (k + 1))) {
+            done += bound[r];
+            room += bound[r];
+            r++;
+        }
+        chunk_rows[k + 1] = r;
+        chunk_room[k] = room;
+    }
+    free(bound);
+    return CW2V_OK;
+}
+
+/* Appends a dense cell to the CSR arrays, branch-free: a zero is written too
+ * but not kept (n only moves past nonzero cells), so the scan of a sparse
+ * block never mispredicts, which stalled the column gather. */
+#define PUT_DENSE(column, count)                                          \
+    do {                                                                  \
+        int64_t count_ = (count);                                         \
+        if (indices32 != NULL)                                            \
+            indices32[n] = (column);                                      \
+        else                                                              \
+            indices64[n] = (column);                                      \
+        data[n] = (double)count_ / unit;                                  \
+        n += count_ != 0;                                                 \
+    } while (0)
+
+/* Rows of the CSR matrix filled together: their cells left of the diagonal
+ * come from the same few entries of each dense row, read at once. */
+#define TILE 8
+#define GATHER_AHEAD 16 /* dense rows whose line is prefetched ahead */
+
+/* Left of the diagonal, rows r0..r1-1 take column r of the upper triangle:
+ * entries r0..r1-1 of each dense row col < r that reaches them, gathered as
+ * one short run per row into tile[col][r - r0]. */
+static void gather_tile(const cw2v_cooc_counter *c, int32_t r0, int32_t r1, int64_t *tile)
+{
+    const dense_row *rows = c->layout->rows;
+    int64_t limit = c->layout->dense_product / ((int64_t)r0 + 1); /* rows reaching r0 */
+    int32_t col, r, k;
+    if (limit > r1 - 1)
+        limit = r1 - 1;
+    for (col = 0; col < limit; col++) {
+        int32_t lo = col + 1 > r0 ? col + 1 : r0, hi = rows[col].end < r1 ? rows[col].end : r1;
+        /* One line per row, a different one each: ask for them early. */
+        if (col + GATHER_AHEAD < limit)
+            PREFETCH_FOR_READ(&c->dense[rows[col + GATHER_AHEAD].base + r0]);
+        for (k = 0; k < TILE; k++)
+            tile[(int64_t)col * TILE + k] = 0;
+        for (r = lo; r < hi; r++)
+            tile[(int64_t)col * TILE + (r - r0)] = c->dense[rows[col].base + r];
+    }
+}
+
+int cw2v_cooc_csr_fill_rows(cw2v_cooc_counter *c, int32_t row_begin, int32_t row_end,
+                            int64_t *indptr, void *indices, int index_bytes, double *data,
+                            int64_t room, int64_t *nnz, int *sys_errno)
 {
     const cw2v_cooc_layout *layout = c->layout;
     const dense_row *rows = layout->rows;
     const double unit = (double)layout->unit;
     int32_t *indices32 = index_bytes == 4 ? (int32_t *)indices : NULL;
     int64_t *indices64 = index_bytes == 8 ? (int64_t *)indices : NULL;
-    int64_t n = 0, mirrored, units;
-    int32_t r, col;
+    int64_t n = 0, mirrored, tile_rows = 0, *tile = NULL;
+    int32_t r, r0, r1, col;
     cw2v_cooc_entry e;
     int rc, have;
     cw2v_merger *m;
     if (indices32 == NULL && indices64 == NULL)
         return CW2V_ERR_ARG;
-    m = cw2v_merger_open(&c->runs, &rc, &c->sys_errno);
-    if (m == NULL)
+    if (layout->symmetric) {
+        /* The most rows any tile gathers (see gather_tile). */
+        tile_rows = layout->dense_product / ((int64_t)row_begin + 1);
+        tile_rows = tile_rows < row_end ? tile_rows : row_end;
+        tile = (int64_t *)malloc(((size_t)tile_rows + 1) * TILE * sizeof(int64_t));
+        if (tile == NULL)
+            return CW2V_ERR_NOMEM;
+    }
+    m = cw2v_merger_open(&c->runs, CW2V_COOC_KEY(row_begin, 0), &rc, sys_errno);
+    if (m == NULL) {
+        free(tile);
         return rc;
-#define PUT(column, count)                                 \
-    do {                                                   \
-        if (n == capacity) {                               \
-            have = CW2V_ERR_ARG;                           \
-            goto done;                                     \
-        }                                                  \
-        if (indices32 != NULL)                             \
-            indices32[n] = (column);                       \
-        else                                               \
-            indices64[n] = (column);                       \
-        data[n++] = (double)(count) / unit;                \
-    } while (0)
+    }
     have = cw2v_merger_next(m, &e);
-    for (r = 0; r < layout->vocab_size && have >= 0; r++) {
-        indptr[r] = n;
-        if (layout->symmetric) {
-            /* Left of the diagonal: column r of the upper triangle, rows
-             * col < r whose dense part reaches r ((col+1)(r+1) <= P).
-             * Consecutive r read neighbouring entries: cache friendly. */
-            mirrored = layout->dense_product / ((int64_t)r + 1);
-            if (mirrored > r)
-                mirrored = r;
-            for (col = 0; col < mirrored; col++) {
-                units = c->dense[rows[col].base + r];
-                if (units != 0)
-                    PUT(col, units);
+    for (r0 = row_begin; r0 < row_end && have >= 0; r0 += TILE) {
+        r1 = r0 + TILE < row_end ? r0 + TILE : row_end;
+        if (layout->symmetric)
+            gather_tile(c, r0, r1, tile);
+        for (r = r0; r < r1 && have >= 0; r++) {
+            indptr[r] = n;
+            if (layout->symmetric) {
+                mirrored = layout->dense_product / ((int64_t)r + 1);
+                mirrored = mirrored < r ? mirrored : r;
+                for (col = 0; col < mirrored; col++)
+                    PUT_DENSE(col, tile[(int64_t)col * TILE + (r - r0)]);
+            }
+            /* No bound check for dense cells: room counts each nonzero one,
+             * plus one, and a cell is written at n, which counts only the
+             * kept entries. */
+            for (col = rows[r].begin; col < rows[r].end; col++)
+                PUT_DENSE(col, c->dense[rows[r].base + col]);
+            /* The rare columns: right of every dense one. */
+            while (have == 1 && CW2V_COOC_ROW(e.key) == r) {
+                if (n + 1 >= room) {
+                    have = CW2V_ERR_ARG;
+                    break;
+                }
+                if (indices32 != NULL)
+                    indices32[n] = CW2V_COOC_COLUMN(e.key);
+                else
+                    indices64[n] = CW2V_COOC_COLUMN(e.key);
+                data[n++] = (double)e.units / unit;
+                have = cw2v_merger_next(m, &e);
             }
         }
-        for (col = rows[r].begin; col < rows[r].end; col++) {
-            units = c->dense[rows[r].base + col];
-            if (units != 0)
-                PUT(col, units);
-        }
-        /* The rare columns: right of every dense one. */
-        while (have == 1 && CW2V_COOC_ROW(e.key) == r) {
-            PUT(CW2V_COOC_COLUMN(e.key), e.units);
-            have = cw2v_merger_next(m, &e);
-        }
     }
-#undef PUT
-    indptr[layout->vocab_size] = n;
-done:
     cw2v_merger_close(m);
+    free(tile);
     *nnz = n;
     return have < 0 ? have : CW2V_OK;
+}
+
+int64_t cw2v_cooc_csr_join(int32_t vocab_size, int n_chunks, const int64_t *chunk_rows,
+                           const int64_t *chunk_start, const int64_t *chunk_nnz, int64_t *indptr,
+                           void *indices, int index_bytes, double *data)
+{
+    char *index_bytes_at = (char *)indices;
+    int64_t at = 0, r;
+    int k;
+    for (k = 0; k < n_chunks; k++) {
+        /* Chunks only move left, so a forward memmove is safe. */
+        memmove(index_bytes_at + at * index_bytes,
+                index_bytes_at + chunk_start[k] * index_bytes, (size_t)(chunk_nnz[k] * index_bytes));
+        memmove(data + at, data + chunk_start[k], (size_t)chunk_nnz[k] * sizeof(double));
+        for (r = chunk_rows[k]; r < chunk_rows[k + 1]; r++)
+            indptr[r] += at;
+        at += chunk_nnz[k];
+    }
+    indptr[vocab_size] = at;
+    return at;
 }

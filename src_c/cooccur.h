@@ -120,18 +120,33 @@ int64_t cw2v_cooc_runs(const cw2v_cooc_counter *counter);
  * counters[0] is used; the others may be freed. */
 int cw2v_cooc_reduce(cw2v_cooc_counter **counters, int n);
 
-/* After cw2v_cooc_reduce: at least the number of stored entries of the
- * CSR matrix (exact for the dense block, duplicates across runs counted). */
-int64_t cw2v_cooc_csr_capacity(const cw2v_cooc_counter *counter);
-
-/* After cw2v_cooc_reduce: writes the V x V CSR matrix in one pass over the
- * dense block and the runs.  indptr gets vocab_size + 1 offsets; indices
- * (index_bytes = 4 for int32 or 8 for int64) and data (the counts as
- * float64) have room for capacity entries, at least
- * cw2v_cooc_csr_capacity; *nnz gets the number written.  Columns are
- * sorted within each row. */
-int cw2v_cooc_csr_fill(cw2v_cooc_counter *counter, int64_t *indptr, void *indices,
-                       int index_bytes, double *data, int64_t capacity, int64_t *nnz);
+/* Writing the CSR matrix, after cw2v_cooc_reduce, in row chunks that
+ * threads fill at the same time:
+ *
+ * cw2v_cooc_csr_plan splits the rows into n_chunks ranges of similar work:
+ * chunk k is rows [chunk_rows[k], chunk_rows[k+1]) and needs room for
+ * chunk_room[k] entries (an upper bound: duplicates across runs are
+ * counted, plus one cell the fill may write past its last entry).
+ *
+ * cw2v_cooc_csr_fill_rows writes the rows [row_begin, row_end) into arrays
+ * with room entries: indices (index_bytes = 4 for int32 or 8 for int64)
+ * and data (the counts as float64), columns sorted within each row; it
+ * sets indptr[r] for its rows, counted from the start of its arrays, and
+ * *nnz.  Calls on disjoint row ranges may run in parallel (each reads the
+ * dense block and opens its own run files; errno goes to *sys_errno).
+ *
+ * cw2v_cooc_csr_join closes the gaps between the chunks, which were filled
+ * at offsets chunk_start[k] of the same arrays (in increasing order, each
+ * chunk_nnz[k] entries long): it moves them together, makes indptr global
+ * (vocab_size + 1 values) and returns the number of entries. */
+int cw2v_cooc_csr_plan(const cw2v_cooc_counter *counter, int n_chunks, int64_t *chunk_rows,
+                       int64_t *chunk_room);
+int cw2v_cooc_csr_fill_rows(cw2v_cooc_counter *counter, int32_t row_begin, int32_t row_end,
+                            int64_t *indptr, void *indices, int index_bytes, double *data,
+                            int64_t room, int64_t *nnz, int *sys_errno);
+int64_t cw2v_cooc_csr_join(int32_t vocab_size, int n_chunks, const int64_t *chunk_rows,
+                           const int64_t *chunk_start, const int64_t *chunk_nnz, int64_t *indptr,
+                           void *indices, int index_bytes, double *data);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,13 @@
 #endif
 
 #define READ_BUFFER_ENTRIES 8192 /* 128 KB per run being merged */
+
+/* Run files can pass 2 GB: seek with 64-bit offsets. */
+#if defined(_WIN32)
+#define seek_to(file, offset) _fseeki64((file), (offset), SEEK_SET)
+#else
+#define seek_to(file, offset) fseeko((file), (off_t)(offset), SEEK_SET)
+#endif
 #define MAX_DIGIT_BITS 12        /* radix buckets: 4096 write streams fit in L2 */
 
 /* ------------------------------------------------------------ big blocks */
@@ -296,12 +303,34 @@ static int cursor_refill(cursor *cur, int *sys_errno)
     return CW2V_OK;
 }
 
-static int cursor_open(cursor *cur, const cw2v_run *r, int *sys_errno)
+/* Reads the key of entry i of a run file; UINT64_MAX on error (*rc set). */
+static uint64_t file_key_at(FILE *file, int64_t i, int *rc, int *sys_errno)
 {
+    cw2v_cooc_entry e;
+    if (seek_to(file, i * (int64_t)sizeof e) != 0 || fread(&e, sizeof e, 1, file) != 1) {
+        *sys_errno = errno;
+        *rc = CW2V_ERR_IO;
+        return UINT64_MAX;
+    }
+    return e.key;
+}
+
+/* Opens a cursor on the first entry of the run whose key is >= first_key. */
+static int cursor_open(cursor *cur, const cw2v_run *r, uint64_t first_key, int *sys_errno)
+{
+    int64_t low = 0, high = r->length, mid;
+    int rc = CW2V_OK;
     memset(cur, 0, sizeof *cur);
     if (r->path == NULL) {
-        cur->entries = r->entries;
-        cur->len = r->length;
+        while (low < high) { /* lower bound */
+            mid = low + (high - low) / 2;
+            if (r->entries[mid].key < first_key)
+                low = mid + 1;
+            else
+                high = mid;
+        }
+        cur->entries = r->entries + low;
+        cur->len = r->length - low;
         return CW2V_OK;
     }
     cur->file = fopen(r->path, "rb");
@@ -309,10 +338,23 @@ static int cursor_open(cursor *cur, const cw2v_run *r, int *sys_errno)
         *sys_errno = errno;
         return CW2V_ERR_OPEN;
     }
+    while (first_key > 0 && low < high && rc == CW2V_OK) {
+        mid = low + (high - low) / 2;
+        if (file_key_at(cur->file, mid, &rc, sys_errno) < first_key)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    if (rc != CW2V_OK)
+        return rc;
+    if (seek_to(cur->file, low * (int64_t)sizeof(cw2v_cooc_entry)) != 0) {
+        *sys_errno = errno;
+        return CW2V_ERR_IO;
+    }
     cur->buffer = (cw2v_cooc_entry *)malloc(READ_BUFFER_ENTRIES * sizeof(cw2v_cooc_entry));
     if (cur->buffer == NULL)
         return CW2V_ERR_NOMEM;
-    cur->left = r->length;
+    cur->left = r->length - low;
     return cur->left > 0 ? cursor_refill(cur, sys_errno) : CW2V_OK;
 }
 
@@ -365,7 +407,8 @@ void cw2v_merger_close(cw2v_merger *m)
     free(m);
 }
 
-static cw2v_merger *merger_of(const cw2v_run *runs, int n, int *status, int *sys_errno)
+static cw2v_merger *merger_of(const cw2v_run *runs, int n, uint64_t first_key, int *status,
+                              int *sys_errno)
 {
     cw2v_merger *m = (cw2v_merger *)calloc(1, sizeof *m);
     int i;
@@ -381,7 +424,7 @@ static cw2v_merger *merger_of(const cw2v_run *runs, int n, int *status, int *sys
     }
     m->n = n;
     for (i = 0; i < n; i++) {
-        *status = cursor_open(&m->cursors[i], &runs[i], sys_errno);
+        *status = cursor_open(&m->cursors[i], &runs[i], first_key, sys_errno);
         if (*status != CW2V_OK) {
             cw2v_merger_close(m);
             return NULL;
@@ -397,9 +440,10 @@ static cw2v_merger *merger_of(const cw2v_run *runs, int n, int *status, int *sys
     return m;
 }
 
-cw2v_merger *cw2v_merger_open(const cw2v_run_list *list, int *status, int *sys_errno)
+cw2v_merger *cw2v_merger_open(const cw2v_run_list *list, uint64_t first_key, int *status,
+                              int *sys_errno)
 {
-    return merger_of(list->runs, (int)list->n, status, sys_errno);
+    return merger_of(list->runs, (int)list->n, first_key, status, sys_errno);
 }
 
 int cw2v_merger_next(cw2v_merger *m, cw2v_cooc_entry *out)
@@ -438,7 +482,7 @@ static int merge_round(cw2v_run_list *list, size_t k, int *sys_errno)
     rc = new_run(list, capacity, &merged, &out, sys_errno);
     if (rc != CW2V_OK)
         return rc;
-    m = merger_of(list->runs, (int)k, &rc, sys_errno);
+    m = merger_of(list->runs, (int)k, 0, &rc, sys_errno);
     while (m != NULL && rc == CW2V_OK && (got = cw2v_merger_next(m, &e)) == 1) {
         buffer[n_buffer++] = e;
         if (n_buffer == sizeof buffer / sizeof buffer[0]) {

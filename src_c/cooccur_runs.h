@@ -11,8 +11,8 @@
  * file is deleted when its run is dropped or merged away).  Memory blocks
  * come from cw2v_big_alloc and go back through cw2v_big_free.
  *
- * Threads: nothing here is shared; a run list or a merger is used by one
- * thread at a time.  Errors are the CW2V_ERR_* codes of wordhash.h, with
+ * Threads: a run list is changed by one thread at a time; once complete,
+ * any number of mergers (one per thread) may read it at once.  Errors are the CW2V_ERR_* codes of wordhash.h, with
  * errno in *sys_errno when the system failed.
  */
 #ifndef CW2V_COOCCUR_RUNS_H
@@ -81,9 +81,12 @@ int cw2v_runs_reduce(cw2v_run_list *list, size_t max_runs, int *sys_errno);
 /* Entries in all runs, duplicates included (a bound on the merged keys). */
 int64_t cw2v_runs_total(const cw2v_run_list *list);
 
-/* The merged stream of a list's runs. */
+/* The merged stream of a list's runs, from their first key >= first_key
+ * (a binary search in each run).  Several mergers may read one list at
+ * once (each opens its own files). */
 typedef struct cw2v_merger cw2v_merger;
-cw2v_merger *cw2v_merger_open(const cw2v_run_list *list, int *status, int *sys_errno);
+cw2v_merger *cw2v_merger_open(const cw2v_run_list *list, uint64_t first_key, int *status,
+                              int *sys_errno);
 /* The next key with its summed units: 1, 0 at the end, or an error < 0. */
 int cw2v_merger_next(cw2v_merger *m, cw2v_cooc_entry *out);
 void cw2v_merger_close(cw2v_merger *m);

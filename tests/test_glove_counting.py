@@ -231,3 +231,29 @@ def test_bad_input_is_refused(tmp_path):
     counter.csr_arrays()
     with pytest.raises(ValueError, match="merged"):
         counter.count_batch(0, np.array([0], dtype=np.int32), np.array([1], dtype=np.int32))
+
+
+@pytest.mark.parametrize("spill", [False, True])
+def test_row_chunks_filled_in_any_order_give_the_same_matrix(tmp_path, spill):
+    path, vocab, _ = big_corpus(tmp_path)
+    spill_dir = None
+    if spill:
+        spill_dir = tmp_path / "runs"
+        spill_dir.mkdir()
+    whole = count_file(path, vocab, 6, dense_entries=3000, table_slots=256)
+
+    counter = PairCounter(len(vocab), 6, workers=2, dense_entries=3000, table_slots=256,
+                          spill_dir=None if spill_dir is None else str(spill_dir),
+                          max_word_count=10 ** 6)
+    table, size = WordHash(vocab), os.path.getsize(path)
+    counter.count_range(0, table, path, 0, size // 2)
+    counter.count_range(1, table, path, size // 2, -1)
+    plan = counter.merge(7)
+    assert plan.chunk_rows[0] == 0 and plan.chunk_rows[-1] == len(vocab)
+    assert np.all(np.diff(plan.chunk_rows) >= 0)
+    for chunk in reversed(range(plan.chunks)):
+        counter.fill_chunk(plan, chunk)
+    chunked = counter.finish(plan)
+    for a, b in zip(whole[:3], chunked[:3]):
+        np.testing.assert_array_equal(a, b)
+    assert spill_dir is None or os.listdir(spill_dir) == []

@@ -46,9 +46,14 @@ cdef extern from "cooccur.h" nogil:
     int64_t cw2v_cooc_pairs_dense(const cw2v_cooc_counter *counter)
     int64_t cw2v_cooc_runs(const cw2v_cooc_counter *counter)
     int cw2v_cooc_reduce(cw2v_cooc_counter **counters, int n)
-    int64_t cw2v_cooc_csr_capacity(const cw2v_cooc_counter *counter)
-    int cw2v_cooc_csr_fill(cw2v_cooc_counter *counter, int64_t *indptr, void *indices,
-                           int index_bytes, double *data, int64_t capacity, int64_t *nnz)
+    int cw2v_cooc_csr_plan(const cw2v_cooc_counter *counter, int n_chunks, int64_t *chunk_rows,
+                           int64_t *chunk_room)
+    int cw2v_cooc_csr_fill_rows(cw2v_cooc_counter *counter, int32_t row_begin, int32_t row_end,
+                                int64_t *indptr, void *indices, int index_bytes, double *data,
+                                int64_t room, int64_t *nnz, int *sys_errno)
+    int64_t cw2v_cooc_csr_join(int32_t vocab_size, int n_chunks, const int64_t *chunk_rows,
+                               const int64_t *chunk_start, const int64_t *chunk_nnz,
+                               int64_t *indptr, void *indices, int index_bytes, double *data)
 
 
 def dense_product_for(int32_t vocab_size, bint symmetric, int64_t max_entries):
@@ -160,11 +165,11 @@ cdef class PairCounter:
         return cw2v_cooc_weight_units(self.layout, distance)
 
     def new_worker(self):
-        """The next unused worker index (the job runner asks once per thread)."""
-        if self.next_worker >= self.workers:
-            raise RuntimeError(f"all {self.workers} workers of this PairCounter are in use")
+        """A worker index for a runner thread (the runner asks once per thread;
+        indices wrap around, so a second pass over the threads, such as the
+        merge's, gets them again)."""
         self.next_worker += 1
-        return self.next_worker - 1
+        return (self.next_worker - 1) % self.workers
 
     cdef cw2v_cooc_counter *_counter(self, int worker) except NULL:
         if self.merged:
@@ -229,51 +234,111 @@ cdef class PairCounter:
                 "dense_product": self.dense_product, "dense_entries": self.dense_entries,
                 "unit": self.unit}
 
-    def csr_arrays(self):
-        """Merge all workers' counts: ``(indptr, indices, data, stats)`` of the
-        V x V CSR matrix (float64 data; int32 indices and indptr unless there
-        are 2**31 entries or more) and :meth:`stats` as counting ended.
-
-        Consumes the counter: it cannot count any more afterwards.
-        """
+    def merge(self, int n_chunks=1):
+        """End counting and plan the CSR matrix in ``n_chunks`` row chunks of
+        similar work: returns a :class:`CsrPlan` whose chunks
+        :meth:`fill_chunk` writes (in parallel threads if wanted) before
+        :meth:`finish`.  The counter cannot count any more afterwards."""
         cdef int rc
-        cdef int w
-        cdef cw2v_cooc_counter *c
-        cdef int64_t capacity, nnz = 0
-        cdef int64_t[::1] indptr_view
-        cdef double *data_ptr
-        cdef void *indices_ptr
-        cdef int index_bytes
-        stats = self.stats()
-        self._counter(0)
+        cdef cw2v_cooc_counter *c = self._counter(0)
+        cdef int64_t[::1] rows_view, room_view
+        if n_chunks < 1:
+            raise ValueError(f"n_chunks must be >= 1, got {n_chunks}")
         self.merged = True
-        c = self.counters[0]
         with nogil:
             rc = cw2v_cooc_reduce(self.counters, self.workers)
-            capacity = cw2v_cooc_csr_capacity(c)
         if rc != 0:
             raise _counter_error(rc, c)
-        index_dtype = np.int32 if capacity < 2 ** 31 else np.int64
-        indptr = np.empty(self.vocab_size + 1, dtype=np.int64)
-        # Room for every entry of the runs; the untouched end never gets memory
-        # and is given back by the resize below.
-        indices = np.empty(max(capacity, 1), dtype=index_dtype)
-        data = np.empty(max(capacity, 1), dtype=np.float64)
-        indptr_view = indptr
-        indices_ptr = <void *>(<size_t>indices.ctypes.data)
-        data_ptr = <double *>(<size_t>data.ctypes.data)
-        index_bytes = indices.itemsize
+        chunk_rows = np.zeros(n_chunks + 1, dtype=np.int64)
+        chunk_room = np.zeros(n_chunks, dtype=np.int64)
+        rows_view, room_view = chunk_rows, chunk_room
         with nogil:
-            rc = cw2v_cooc_csr_fill(c, &indptr_view[0], indices_ptr, index_bytes, data_ptr,
-                                    capacity, &nnz)
+            rc = cw2v_cooc_csr_plan(c, n_chunks, &rows_view[0], &room_view[0])
         if rc != 0:
             raise _counter_error(rc, c)
+        return CsrPlan(self.vocab_size, chunk_rows, chunk_room, self.stats())
+
+    def fill_chunk(self, plan, int chunk):
+        """Write chunk ``chunk`` of the plan's rows into its arrays (GIL released;
+        different chunks may be written by different threads at once)."""
+        cdef cw2v_cooc_counter *c
+        cdef int64_t[::1] indptr = plan.indptr
+        cdef int64_t begin = plan.chunk_rows[chunk], end = plan.chunk_rows[chunk + 1]
+        cdef int64_t start = plan.chunk_start[chunk], room = plan.chunk_room[chunk], nnz = 0
+        cdef int index_bytes = plan.indices.itemsize
+        cdef char *indices = <char *><size_t>plan.indices.ctypes.data
+        cdef double *data = <double *><size_t>plan.data.ctypes.data
+        cdef int rc, sys_errno = 0
+        if not self.merged or self.counters[0] == NULL:
+            raise ValueError("fill_chunk needs a plan from merge() on this PairCounter")
+        c = self.counters[0]
+        with nogil:
+            rc = cw2v_cooc_csr_fill_rows(c, <int32_t>begin, <int32_t>end, &indptr[0],
+                                         indices + start * index_bytes, index_bytes, data + start,
+                                         room, &nnz, &sys_errno)
+        if rc != 0:
+            if sys_errno:
+                raise OSError(sys_errno, f"while reading the co-occurrence spill files: "
+                                         f"{os.strerror(sys_errno)}")
+            raise _counter_error(rc, c)
+        plan.chunk_nnz[chunk] = nnz
+        return nnz
+
+    def finish(self, plan):
+        """The CSR arrays once every chunk is written: ``(indptr, indices, data,
+        stats)`` (float64 data; int32 indices and indptr below 2**31 entries);
+        frees the counts and deletes the run files."""
+        cdef int64_t[::1] indptr = plan.indptr
+        cdef const int64_t[::1] rows = plan.chunk_rows, starts = plan.chunk_start
+        cdef const int64_t[::1] nnz = plan.chunk_nnz
+        cdef char *indices = <char *><size_t>plan.indices.ctypes.data
+        cdef double *data = <double *><size_t>plan.data.ctypes.data
+        cdef int index_bytes = plan.indices.itemsize, w
+        cdef int64_t total
+        if (plan.chunk_nnz < 0).any():
+            raise ValueError("fill every chunk of the plan before finish()")
+        with nogil:
+            total = cw2v_cooc_csr_join(self.vocab_size, <int>rows.shape[0] - 1, &rows[0],
+                                       &starts[0], &nnz[0], &indptr[0], indices, index_bytes,
+                                       data)
         for w in range(self.workers):     # free the memory and the run files now
             cw2v_cooc_counter_free(self.counters[w])
             self.counters[w] = NULL
-        indices.resize(nnz, refcheck=False)
-        data.resize(nnz, refcheck=False)
-        return indptr.astype(index_dtype, copy=False), indices, data, stats
+        plan.indices.resize(max(total, 0), refcheck=False)
+        plan.data.resize(max(total, 0), refcheck=False)
+        return plan.indptr.astype(plan.indices.dtype, copy=False), plan.indices, plan.data, \
+            plan.stats
+
+    def csr_arrays(self):
+        """merge, fill_chunk and finish in one call, in this thread."""
+        plan = self.merge(1)
+        self.fill_chunk(plan, 0)
+        return self.finish(plan)
+
+
+class CsrPlan:
+    """Row chunks of a merged count matrix and the arrays they are written into.
+
+    chunk k is rows [chunk_rows[k], chunk_rows[k+1]); it is written at
+    offset chunk_start[k] of ``indices`` and ``data``, with room for
+    chunk_room[k] entries, and fill_chunk records its length in chunk_nnz[k].
+    """
+
+    def __init__(self, vocab_size, chunk_rows, chunk_room, stats):
+        self.chunk_rows, self.chunk_room, self.stats = chunk_rows, chunk_room, stats
+        self.chunk_start = np.zeros(len(chunk_room), dtype=np.int64)
+        np.cumsum(chunk_room[:len(chunk_room) - 1], out=self.chunk_start[1:])
+        self.chunk_nnz = np.full(len(chunk_room), -1, dtype=np.int64)
+        total = int(chunk_room.sum())
+        # Room for every entry of the runs; the untouched end never gets memory
+        # and is given back when finish() shrinks the arrays.
+        self.indices = np.empty(total, dtype=np.int32 if total < 2 ** 31 else np.int64)
+        self.data = np.empty(total, dtype=np.float64)
+        self.indptr = np.zeros(vocab_size + 1, dtype=np.int64)
+
+    @property
+    def chunks(self):
+        return len(self.chunk_room)
 
 
 cdef void _check_batch(const int32_t[::1] ids, const int32_t[::1] ends, int32_t vocab_size) except *:

@@ -34,6 +34,8 @@ UNBOUNDED_TABLE_BYTES = 64 << 20
 # Python, the vocabulary, the merge's read buffers), and the dense block's part.
 BOUNDED_SHARE = 0.7
 DENSE_SHARE = 0.6
+# Row chunks of the merge per worker: enough for the threads to even out.
+MERGE_CHUNKS_PER_WORKER = 4
 
 
 def counter_sizes(memory, workers, vocab_size, symmetric):
@@ -87,6 +89,20 @@ class PairRangeJob:
         return None
 
 
+@dataclass
+class MergeChunkJob:
+    """One row chunk of the merged matrix (cw2v._kernels.cooccur.CsrPlan), written in C."""
+    plan: object
+    chunk: int
+
+    def run(self, counter, worker, seed) -> Tally:
+        counter.fill_chunk(self.plan, self.chunk)
+        return Tally()
+
+    def progress(self, worker):
+        return None
+
+
 def count_cooccurrence(corpus_iterable=None, corpus_file=None, *, index_to_key, max_word_count,
                        window=10, symmetric=True, distance_weighting=True, workers=1,
                        memory=None, temp_dir=None, batch_words=10000,
@@ -124,7 +140,11 @@ def count_cooccurrence(corpus_iterable=None, corpus_file=None, *, index_to_key, 
                                              max_sentence_length=max_sentence_length))
         result = run_epoch(counter, jobs, epoch=0, threads=workers, seed=0, report=report,
                            report_delay=report_delay)
-        indptr, indices, data, stats = counter.csr_arrays()
+        # The merge, in row chunks of similar work, by the same threads.
+        plan = counter.merge(MERGE_CHUNKS_PER_WORKER * workers if workers > 1 else 1)
+        run_epoch(counter, [MergeChunkJob(plan, k) for k in range(plan.chunks)], epoch=0,
+                  threads=workers, seed=0)
+        indptr, indices, data, stats = counter.finish(plan)
     matrix = sp.csr_matrix((data, indices, indptr), shape=(vocab_size, vocab_size), copy=False)
     matrix.has_sorted_indices = True
     stats.update(raw_words=result.tally.raw_words, sentences=result.tally.sentences,
