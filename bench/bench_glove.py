@@ -183,7 +183,8 @@ def print_report(stanford, cw2v, bounded, quality, markdown):
     rows = []
     for name, step in stanford["steps"].items():
         rows.append([f"Stanford {name}", f"{step['seconds']:.1f}", f"{step['max_rss_mb']:.0f}"])
-    rows.append(["Stanford, all four", f"{stanford['seconds']:.1f}", f"{stanford['max_rss_mb']:.0f}"])
+    rows.append(["Stanford, all four", f"{stanford['seconds']:.1f}",
+                 f"{stanford['max_rss_mb']:.0f}"])
     for phase, seconds in cw2v["seconds"].items():
         rows.append([f"cw2v {phase}", f"{seconds:.1f}", ""])
     rows.append(["cw2v, all", f"{sum(cw2v['seconds'].values()):.1f}",

@@ -678,8 +678,8 @@ int64_t cw2v_cooc_csr_join(int32_t vocab_size, int n_chunks, const int64_t *chun
     int k;
     for (k = 0; k < n_chunks; k++) {
         /* Chunks only move left, so a forward memmove is safe. */
-        memmove(index_bytes_at + at * index_bytes,
-                index_bytes_at + chunk_start[k] * index_bytes, (size_t)(chunk_nnz[k] * index_bytes));
+        memmove(index_bytes_at + at * index_bytes, index_bytes_at + chunk_start[k] * index_bytes,
+                (size_t)(chunk_nnz[k] * index_bytes));
         memmove(data + at, data + chunk_start[k], (size_t)chunk_nnz[k] * sizeof(double));
         for (r = chunk_rows[k]; r < chunk_rows[k + 1]; r++)
             indptr[r] += at;

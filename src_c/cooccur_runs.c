@@ -232,7 +232,8 @@ static int run_close(cw2v_run_list *list, cw2v_run *r, FILE *out, int rc, int *s
         rc = CW2V_ERR_IO;
     }
     if (rc == CW2V_OK && r->entries != NULL)
-        r->bytes = cw2v_big_shrink(r->entries, r->bytes, (size_t)r->length * sizeof(cw2v_cooc_entry));
+        r->bytes = cw2v_big_shrink(r->entries, r->bytes,
+                                   (size_t)r->length * sizeof(cw2v_cooc_entry));
     if (rc == CW2V_OK)
         rc = append(list, r);
     if (rc != CW2V_OK)

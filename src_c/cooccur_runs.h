@@ -12,8 +12,9 @@
  * come from cw2v_big_alloc and go back through cw2v_big_free.
  *
  * Threads: a run list is changed by one thread at a time; once complete,
- * any number of mergers (one per thread) may read it at once.  Errors are the CW2V_ERR_* codes of wordhash.h, with
- * errno in *sys_errno when the system failed.
+ * any number of mergers (one per thread) may read it at once.  Errors are
+ * the CW2V_ERR_* codes of wordhash.h, with errno in *sys_errno when the
+ * system failed.
  */
 #ifndef CW2V_COOCCUR_RUNS_H
 #define CW2V_COOCCUR_RUNS_H

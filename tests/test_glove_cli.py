@@ -2,6 +2,7 @@
 import gzip
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,7 +33,7 @@ def test_stanford_flags_give_stanford_files(tmp_path, capsys):
                             "-memory", 0.001, "-save-vocab", tmp_path / "vocab.txt",
                             "-save-cooccurrence", tmp_path / "cooc.bin"], capsys)
     assert status == 0, err
-    assert (tmp_path / "vocab.txt").read_bytes() == open(os.path.join(DATA, "vocab.txt"), "rb").read()
+    assert (tmp_path / "vocab.txt").read_bytes() == Path(DATA, "vocab.txt").read_bytes()
     vocab = read_vocab(tmp_path / "vocab.txt")
     ours = read_cooccurrence(tmp_path / "cooc.bin", len(vocab))
     stanford = read_cooccurrence(os.path.join(DATA, "cooccurrence.bin"), len(vocab))

@@ -341,7 +341,8 @@ class CsrPlan:
         return len(self.chunk_room)
 
 
-cdef void _check_batch(const int32_t[::1] ids, const int32_t[::1] ends, int32_t vocab_size) except *:
+cdef void _check_batch(const int32_t[::1] ids, const int32_t[::1] ends,
+                       int32_t vocab_size) except *:
     cdef Py_ssize_t k, n = ids.shape[0]
     cdef int32_t previous = 0
     for k in range(ends.shape[0]):

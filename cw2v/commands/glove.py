@@ -82,30 +82,45 @@ def add_glove_command(command):
     return parser
 
 
+# The files the command can write: argument name and what it is, for messages.
+OUTPUTS = (("output", "vectors file"), ("save_vocab", "vocabulary file"),
+           ("save_cooccurrence", "co-occurrence file"), ("save_model", "model directory"))
+
+
+def _progress_printer(level):
+    """print to stderr from verbosity 1 on, else nothing."""
+    def say(text):
+        if level >= 1:
+            print(text, file=sys.stderr, flush=True)
+    return say
+
+
+def _corpus_source(path, line_reader):
+    """corpus_file= for plain text (read by the C threads); compressed text is streamed
+    through ``line_reader`` (LineSentence), whatever its name says."""
+    from cw2v.io.files import file_compression
+    if file_compression(path) is None:
+        return {"corpus_file": path}
+    return {"corpus_iterable": line_reader(path)}
+
+
 def cmd_glove(args) -> int:
     from cw2v import LineSentence
-    from cw2v.io.files import file_compression
     from cw2v.io.stanford import write_cooccurrence, write_vocab
     from cw2v.models.glove import GloVe
 
     _require_file(args.train, "training file")
-    if not (args.output or args.save_model or args.save_vocab or args.save_cooccurrence):
+    outputs = {name: getattr(args, name) for name, _ in OUTPUTS if getattr(args, name)}
+    if not outputs:
         raise UsageError("nothing to write: give -output FILE (and/or -save-vocab, "
                          "-save-cooccurrence, --save-model)")
     if args.header and args.binary:
         raise UsageError("--header is for the text output; -binary 1 files always have one")
-    for path, what, directory in ((args.output, "vectors file", False),
-                                  (args.save_vocab, "vocabulary file", False),
-                                  (args.save_cooccurrence, "co-occurrence file", False),
-                                  (args.save_model, "model directory", True)):
-        if path:
-            _require_writable(path, what, directory)
-    say = (lambda text: print(text, file=sys.stderr, flush=True)) if args.debug >= 1 \
-        else (lambda text: None)
-    # The C reader takes plain text; compressed files stream through Python.
-    file_mode = file_compression(args.train) is None
-    source = dict(corpus_file=args.train) if file_mode else \
-        dict(corpus_iterable=LineSentence(args.train))
+    for name, what in OUTPUTS:
+        if name in outputs:
+            _require_writable(outputs[name], what, directory=name == "save_model")
+    say = _progress_printer(args.debug)
+    source = _corpus_source(args.train, LineSentence)
     model = GloVe(vector_size=args.size, window=args.window, min_count=args.min_count,
                   max_final_vocab=args.max_vocab, symmetric=bool(args.symmetric),
                   distance_weighting=bool(args.distance_weighting), x_max=args.x_max,
@@ -115,10 +130,10 @@ def cmd_glove(args) -> int:
     started = time.perf_counter()
     try:
         model.build_vocab(**source)
-    except ValueError as exc:
-        if args.train in str(exc):
-            raise
-        raise CommandError(f"training file {args.train!r}: {exc}") from None
+    except ValueError as exc:       # name the file, unless the message already does
+        named = exc if args.train in str(exc) else \
+            CommandError(f"training file {args.train!r}: {exc}")
+        raise named from None
     say(f"Vocabulary: {len(model.wv)} words of {model.corpus_total_words} tokens "
         f"({time.perf_counter() - started:.1f}s)")
     if args.save_vocab:

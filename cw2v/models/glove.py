@@ -31,7 +31,7 @@ from cw2v._kernels.glove import VARIANTS, AdaGradTrainer, pairs_from_csr
 from cw2v.io.corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from cw2v.models.glove_counting import count_cooccurrence
 from cw2v.train.base import EmbeddingModel, check_int, check_real
-from cw2v.train.progress import progress_bar
+from cw2v.train.progress import EpochProgress, progress_bar
 from cw2v.train.runner import Tally, run_epoch
 from cw2v.vectors import countbased
 from cw2v.vectors.keyedvectors import KeyedVectors
@@ -271,8 +271,9 @@ class GloVe(EmbeddingModel):
             max_sentence_length=self.max_sentence_length, report_delay=self.report_delay)
         stats = self.count_stats
         logger.info("counted %i word pairs (%.1f%% in the dense blocks) into %i nonzero counts "
-                    "in %.1fs", stats["pairs"], 100.0 * stats["dense_pairs"] / max(stats["pairs"], 1),
-                    stats["nonzeros"], stats["seconds"])
+                    "in %.1fs", stats["pairs"],
+                    100.0 * stats["dense_pairs"] / max(stats["pairs"], 1), stats["nonzeros"],
+                    stats["seconds"])
         return self.cooccurrence
 
     @classmethod
@@ -347,10 +348,10 @@ class GloVe(EmbeddingModel):
         pairs = pairs_from_csr(counts.indptr, counts.indices, counts.data, self.x_max, self.alpha)
         word = [self._view(0, c) for c in ("vectors", "bias", "gradsq", "bias_gradsq")]
         context = [self._view(1, c) for c in ("vectors", "bias", "gradsq", "bias_gradsq")]
-        return AdaGradTrainer(word[0], context[0], word[1], context[1], word[2], context[2], word[3],
-                        context[3], pairs, learning_rate=self.learning_rate,
-                        gradient_clip=self.gradient_clip, variant=self.update,
-                        workers=self.workers)
+        return AdaGradTrainer(word[0], context[0], word[1], context[1], word[2], context[2],
+                              word[3], context[3], pairs, learning_rate=self.learning_rate,
+                              gradient_clip=self.gradient_clip, variant=self.update,
+                              workers=self.workers)
 
     # ------------------------------------------------------------------ count-based vectors
 
@@ -388,25 +389,20 @@ def _checked_counts(matrix, size):
     return counts
 
 
-class _EpochProgress:
-    """Logs an epoch's pairs per second and cost per pair; draws a tqdm bar if asked."""
+class _EpochProgress(EpochProgress):
+    """An epoch's progress in pairs: pairs per second and cost per pair, a tqdm bar if asked."""
 
     def __init__(self, epoch, epochs, n_pairs, bar):
-        self.epoch, self.epochs, self.n_pairs = epoch, epochs, n_pairs
-        self.bar = progress_bar(bar, epoch, n_pairs, "pairs")
-        self.shown = 0
+        super().__init__(epoch=epoch, epochs=epochs, per_epoch=n_pairs,
+                         units=lambda tally: tally.predictions, alpha=None, compute_loss=True,
+                         bar=progress_bar(bar, epoch, n_pairs, "pairs"))
 
     def __call__(self, report):
         done = report.tally.predictions
         logger.info("epoch %i/%i: %.1f%% of the pairs, %.0f pairs/s", self.epoch + 1,
-                    self.epochs, 100.0 * done / max(self.n_pairs, 1),
+                    self.epochs, 100.0 * done / max(self.per_epoch, 1),
                     done / max(report.seconds, 1e-9))
         self._advance(done)
-
-    def _advance(self, done):
-        if self.bar is not None:
-            self.bar.update(max(done - self.shown, 0))
-            self.shown = done
 
     def close(self, report):
         tally = report.tally
