@@ -10,7 +10,14 @@ the counts are the same either way (exact integer arithmetic).
 
 Iterable mode sees sentences cut at ``max_sentence_length`` in-vocabulary
 words (as every cw2v reader does): no window crosses such a cut.  File mode
-follows each line whole, however long.
+follows each line whole, however long, across the byte ranges of the threads.
+
+Words are what cw2v's shared tokenizer reads (src_c/tokenizer.h): maximal runs
+of bytes other than ASCII whitespace.  Stanford's ``get_word`` differs on
+rare input only: it splits on space, tab and newline alone (a vertical tab
+or form feed stays inside a word), drops every carriage return even inside a
+word, and cuts words at 999 bytes.  On text without those the vocabulary and
+the counts are the same (tests/test_glove_stanford.py).
 """
 from __future__ import annotations
 
