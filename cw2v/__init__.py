@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 # import with the fix.
 # (blas_twins exposes the BLAS wrappers to the tests.)
 COMPILED_MODULES = ("train", "textfile", "tokens", "counting", "filemode", "ngrams", "score",
-                    "phrases", "blas_twins")
+                    "phrases", "cooccur", "glove", "blas_twins")
 
 
 def _import_compiled_modules():
@@ -51,11 +51,12 @@ from cw2v.vectors.fasttext_keyedvectors import FastTextKeyedVectors
 from cw2v.models.fasttext import FastText, load_facebook_model
 from cw2v.io.fasttext_bin import load_facebook_vectors, save_facebook_model
 from cw2v.models.phrases import FrozenPhrases, Phrases
+from cw2v.models.glove import GloVe
 from cw2v.train.base import Callback, TrainingDivergedError
 
 __all__ = [
     "Word2Vec", "FastText", "FastTextKeyedVectors", "load_facebook_model",
     "load_facebook_vectors", "save_facebook_model", "KeyedVectors", "Vocabulary", "LineSentence", "Text8Corpus",
-    "PathLineSentences", "Phrases", "FrozenPhrases", "Callback", "TrainingDivergedError",
+    "PathLineSentences", "Phrases", "FrozenPhrases", "GloVe", "Callback", "TrainingDivergedError",
     "__version__",
 ]

@@ -570,8 +570,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="match test words case-sensitively (default: ignore case)")
 
     # The other families' commands; imported here because they import this module.
-    from cw2v.commands import fasttext, phrases, plot
-    for module in (fasttext, phrases, plot):
+    from cw2v.commands import fasttext, glove, phrases, plot
+    for module in (fasttext, glove, phrases, plot):
         module.register(command)
     return parser
 

@@ -76,6 +76,9 @@ SIGNATURE_DIFFERENCES = {
     ("Word2Vec", "build_vocab_from_freq"),
     # FastText inherits both from Word2Vec, for the same reasons.
     ("FastText", "train"), ("FastText", "build_vocab_from_freq"),
+    # Phrases save a bundle directory, never a pickle: gensim's pickling options
+    # (separately, sep_limit, ignore, pickle_protocol) have nothing to act on.
+    ("Phrases", "save"), ("FrozenPhrases", "save"),
 }
 
 
