@@ -217,7 +217,7 @@ def main():
     parser.add_argument("--min-count", type=int, default=5)
     parser.add_argument("--iter", type=int, default=15)
     parser.add_argument("--x-max", type=float, default=100.0)
-    parser.add_argument("--update", default="paper", choices=("paper", "stanford"))
+    parser.add_argument("--update", default="stanford", choices=("stanford", "paper"))
     parser.add_argument("--memory-bound", type=float, default=0.5)
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--no-save", action="store_true")

@@ -11,7 +11,8 @@ from cw2v import KeyedVectors
 from cw2v.cli import main
 from cw2v.io.stanford import read_cooccurrence, read_vocab
 
-from synthetic import own_topic_share, topic_corpus
+from glove_corpora import noisy_topics
+from synthetic import own_topic_share
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "glove")
 CORPUS = os.path.join(DATA, "corpus.txt")
@@ -47,7 +48,7 @@ def test_stanford_flags_give_stanford_files(tmp_path, capsys):
 
 
 def test_planted_topics_binary_output_and_a_compressed_corpus(tmp_path, capsys):
-    text = "\n".join(" ".join(s) for s in topic_corpus()) + "\n"
+    text = "\n".join(" ".join(s) for s in noisy_topics()) + "\n"
     with gzip.open(tmp_path / "topics.txt.gz", "wt") as out:
         out.write(text)
     status, _, err = run(["glove", "-train", tmp_path / "topics.txt.gz", "-output",

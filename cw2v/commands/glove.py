@@ -73,8 +73,9 @@ def register(command):
     flag("--verbose", "--debug", dest="debug", type=_COUNT, default=2, metavar="INT",
          help="0: warnings only, 1: summary, 2: progress (default)")
     modern = parser.add_argument_group("cw2v options")
-    modern.add_argument("--update", choices=("paper", "stanford"), default="paper",
-                        help="AdaGrad as in the paper (default) or as Stanford's glove.c")
+    modern.add_argument("--update", choices=("stanford", "paper"), default="stanford",
+                        help="AdaGrad as Stanford's glove.c does it (default) or as the "
+                             "paper states it")
     modern.add_argument("--header", action="store_true",
                         help="start the text output with word2vec's 'count size' line")
     modern.add_argument("--save-model", dest="save_model", metavar="DIR",
