@@ -1,0 +1,230 @@
+"""cw2v.distributed.fit on a real local cluster: two worker processes of one thread each."""
+import logging
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip(
+    "distributed", reason="dask[distributed] is not installed; the cluster tests need it "
+                          "(pip install \"cw2v[dask]\" or the test extra)")
+
+import cw2v.distributed  # noqa: E402
+from cw2v import Word2Vec  # noqa: E402
+
+from synthetic import own_topic_share, topic_corpus  # noqa: E402  (tests/synthetic.py)
+
+SMALL = dict(vector_size=16, window=4, min_count=1, sample=0, seed=3)
+# One replica, one shard, one round, one thread: exactly the work of single-process
+# file mode with workers=1 (same range, random streams and learning rates).
+AS_ONE_PROCESS = dict(replicas=1, shards=1, rounds_per_epoch=1, threads=1)
+# Fixed replicas and one thread each: the result does not depend on timing or failures.
+REPRODUCIBLE = dict(replicas=2, shards=4, threads=1)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+def write_lines(path, sentences):
+    path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def topics(tmp_path_factory):
+    return write_lines(tmp_path_factory.mktemp("topics") / "topics.txt", topic_corpus())
+
+
+def assert_same_weights(a, b):
+    for (name, x), y in zip(a._matrices().items(), b._matrices().values()):
+        np.testing.assert_array_equal(x, y, err_msg=name)
+
+
+def counters(model):
+    return [(h["raw_words"], h["words_seen"], h["words_trained"], h["predictions"])
+            for h in model.training_history]
+
+
+# ---------------------------------------------------------------------- against one process
+
+@pytest.mark.parametrize("config", [dict(sg=1, negative=5), dict(sg=0, hs=1, negative=0)])
+def test_one_replica_reproduces_single_process_training(client, topics, config):
+    """Within float noise, not bit for bit: the replica trains exactly what
+    single-process file mode trains, and returns new - old; the driver adds that
+    to old in float32, which can differ from new in the last bit.  Output rows
+    start at zero, where old + (new - old) is exact, so after one epoch they are
+    identical; later the last-bit differences spread a little."""
+    kw = dict(SMALL, compute_loss=True, **config)
+    single = Word2Vec(corpus_file=topics, workers=1, epochs=1, **kw)
+    model = cw2v.distributed.fit(Word2Vec(epochs=1, **kw), topics, client, **AS_ONE_PROCESS)
+    assert counters(model) == counters(single)
+    assert model.loss_history == pytest.approx(single.loss_history, rel=1e-12)
+    output = "w_out_ns" if config["negative"] else "w_out_hs"
+    np.testing.assert_array_equal(getattr(model, output), getattr(single, output))
+    scale = np.abs(single.wv.vectors).max()
+    np.testing.assert_allclose(model.wv.vectors, single.wv.vectors, rtol=0,
+                               atol=2 * np.spacing(scale))
+
+    single = Word2Vec(corpus_file=topics, workers=1, epochs=3, **kw)
+    model = cw2v.distributed.fit(Word2Vec(epochs=3, **kw), topics, client, **AS_ONE_PROCESS)
+    assert counters(model) == counters(single)        # the random draws are the same
+    assert model.loss_history == pytest.approx(single.loss_history, rel=1e-5)
+    for (name, x), y in zip(model._matrices().items(), single._matrices().values()):
+        np.testing.assert_allclose(x, y, rtol=0, atol=1e-4, err_msg=name)
+
+
+def test_a_trained_model_continues_from_its_own_weights(client, topics):
+    """A model trained before is not at its seed's initial weights: the replicas
+    start from a snapshot of them, and the vocabulary is kept (only words counted)."""
+    kw = dict(SMALL, sg=1)
+    single = Word2Vec(corpus_file=topics, workers=1, epochs=1, **kw)
+    single.train(corpus_file=topics, total_words=single.corpus_total_words, epochs=1)
+    model = Word2Vec(corpus_file=topics, workers=1, epochs=1, **kw)
+    vocab = model.vocab
+    cw2v.distributed.fit(model, topics, client, **AS_ONE_PROCESS)
+    assert model.vocab is vocab and model.train_count == 2
+    assert counters(model) == counters(single)
+    np.testing.assert_allclose(model.wv.vectors, single.wv.vectors, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_two_replicas_learn_planted_topics_as_well_as_one_process(client, topics, sg):
+    kw = dict(SMALL, window=4, epochs=6, sg=sg, compute_loss=True)
+    single = Word2Vec(corpus_file=topics, workers=2, **kw)
+    reports = []
+    model = cw2v.distributed.fit(Word2Vec(**kw), topics, client, rounds_per_epoch=4,
+                                 on_round=reports.append)
+    assert {r.replicas for r in reports} == {2}
+    assert own_topic_share(model) >= min(own_topic_share(single) - 0.02, 0.95)
+    assert model.loss_history[-1] < model.loss_history[0]
+    assert [h["raw_words"] for h in model.training_history] == [15000] * 6
+    assert [h["mode"] for h in model.training_history] == ["distributed"] * 6
+
+
+def test_vocabulary_equals_single_process_build_vocab(client, tmp_path):
+    parts = [topic_corpus(n_sentences=n, seed=s) for n, s in ((300, 0), (40, 1), (200, 2))]
+    parts[1] = [s + ["rare", "日本"] for s in parts[1][:2]] + parts[1]
+    paths = [write_lines(tmp_path / f"part{i}.txt", p) for i, p in enumerate(parts)]
+    joined = write_lines(tmp_path / "all.txt", [s for p in parts for s in p])
+    single = Word2Vec(vector_size=8, min_count=3)
+    single.build_vocab(corpus_file=joined)
+    model = cw2v.distributed.fit(Word2Vec(vector_size=8, min_count=3, epochs=1), paths, client,
+                                 rounds_per_epoch=2)
+    assert model.vocab.index_to_key == single.vocab.index_to_key
+    np.testing.assert_array_equal(model.vocab.counts, single.vocab.counts)
+    for name in Word2Vec._VOCAB_STATS:
+        assert getattr(model.vocab, name) == getattr(single.vocab, name), name
+    assert (model.corpus_count, model.corpus_total_words) == \
+        (single.corpus_count, single.corpus_total_words)
+    assert model.training_history[0]["raw_words"] == single.corpus_total_words
+
+
+# ---------------------------------------------------------------------- checkpoints
+
+def test_resuming_from_a_checkpoint_gives_the_uninterrupted_model(client, topics, tmp_path):
+    kw = dict(SMALL, epochs=3, sg=1)
+    options = dict(REPRODUCIBLE, rounds_per_epoch=3, checkpoint_dir=str(tmp_path / "ckpt"),
+                   checkpoint_every=2)
+    calm = cw2v.distributed.fit(Word2Vec(**kw), topics, client, **REPRODUCIBLE,
+                                rounds_per_epoch=3)
+
+    class DriverCrash(Exception):
+        pass
+
+    def crash(report):
+        if report.version == 5:          # epoch 2, round 2: the last checkpoint is at 4
+            raise DriverCrash
+
+    with pytest.raises(DriverCrash):
+        cw2v.distributed.fit(Word2Vec(**kw), topics, client, on_round=crash, **options)
+    resumed = Word2Vec(**kw)
+    versions = []
+    cw2v.distributed.fit(resumed, topics, client, resume=True,
+                         on_round=lambda r: versions.append(r.version), **options)
+    assert versions == [5, 6, 7, 8, 9]
+    assert counters(resumed) == counters(calm)
+    assert [h["epoch"] for h in resumed.training_history] == [1, 2, 3]
+    assert resumed.train_count == 1
+    assert_same_weights(resumed, calm)
+
+
+# ---------------------------------------------------------------------- reports and errors
+
+def test_rounds_are_logged_with_speed_communication_and_bytes(client, topics, caplog):
+    reports = []
+    with caplog.at_level(logging.INFO, logger="cw2v.distributed.rounds"):
+        model = cw2v.distributed.fit(Word2Vec(epochs=2, **SMALL), topics, client,
+                                     rounds_per_epoch=3, on_round=reports.append)
+    assert len(reports) == 6 and [r.version for r in reports] == list(range(1, 7))
+    assert sum(r.raw_words for r in reports) == 2 * 15000
+    assert all(r.bytes_moved > 0 and 0 <= r.communication_share < 1 for r in reports)
+    lines = [r.getMessage() for r in caplog.records if "round" in r.getMessage()]
+    assert len(lines) == 6 and all("words/s" in m and "communication" in m and "MB moved" in m
+                                   for m in lines)
+    entry = model.training_history[0]
+    assert entry["rounds"] == 3 and entry["replicas"] == 2 and entry["bytes_moved"] > 0
+
+
+def test_bad_corpus_and_options_are_refused_before_any_work(client, tmp_path):
+    import gzip
+    packed = tmp_path / "c.txt.gz"
+    with gzip.open(packed, "wt") as f:
+        f.write("a b c\n")
+    with pytest.raises(ValueError, match="compressed"):
+        cw2v.distributed.fit(Word2Vec(), str(packed), client)
+    with pytest.raises(ValueError, match="URL"):
+        cw2v.distributed.fit(Word2Vec(), "s3://bucket/corpus.txt", client)
+    with pytest.raises(FileNotFoundError):
+        cw2v.distributed.fit(Word2Vec(), str(tmp_path / "missing.txt"), client)
+    with pytest.raises(TypeError, match="rounds"):
+        cw2v.distributed.fit(Word2Vec(), str(packed), client, rounds=3)
+    with pytest.raises(ValueError, match="average"):
+        cw2v.distributed.fit(Word2Vec(), str(packed), client, average="median")
+    with pytest.raises(ValueError, match="checkpoint_dir"):
+        cw2v.distributed.fit(Word2Vec(), str(packed), client, resume=True)
+
+
+# ---------------------------------------------------------------------- faults (last)
+
+def _kill_when_busy(client, killed):
+    """Kill (os._exit) the first worker seen running a round task."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for address, keys in client.processing().items():
+            if any(str(k).startswith("cw2v-round-") for k in keys):
+                try:
+                    client.run(os._exit, 1, workers=[address], on_error="ignore")
+                except Exception:   # the worker died before answering
+                    pass
+                killed.append(address)
+                return
+        time.sleep(0.005)
+
+
+def test_killing_a_worker_mid_epoch_loses_nothing(client, tmp_path):
+    """Last in this module: the killed worker's nanny restarts it, which takes seconds."""
+    path = write_lines(tmp_path / "c.txt", topic_corpus(n_sentences=8000))
+    kw = dict(SMALL, epochs=2, sg=1)
+    options = dict(REPRODUCIBLE, rounds_per_epoch=3)
+    killed = []
+
+    def kill_in_the_second_round(report):
+        if report.epoch == 0 and report.round == 0:
+            threading.Thread(target=_kill_when_busy, args=(client, killed)).start()
+
+    calm = cw2v.distributed.fit(Word2Vec(**kw), path, client, **options)
+    model = cw2v.distributed.fit(Word2Vec(**kw), path, client,
+                                 on_round=kill_in_the_second_round, **options)
+    assert len(killed) == 1
+    assert [h["raw_words"] for h in model.training_history] == [80000] * 2
+    assert counters(model) == counters(calm)
+    # Tasks are pure functions of (version, pieces, seed): the work of the
+    # dead worker ran again elsewhere and the model is the one without the kill.
+    assert_same_weights(model, calm)
