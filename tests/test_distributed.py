@@ -193,37 +193,53 @@ def test_bad_corpus_and_options_are_refused_before_any_work(client, tmp_path):
 
 # ---------------------------------------------------------------------- faults (last)
 
-def _kill_when_busy(client, killed):
-    """Kill (os._exit) the first worker seen running a round task."""
-    deadline = time.monotonic() + 30
+def _hold_the_next_round_task():
+    """In a worker process: the next round task stops (forever) once it has begun."""
+    from cw2v.distributed import replica
+
+    def held(self, task):
+        replica.held_task = task.version
+        threading.Event().wait()
+    replica.Replica.train = held
+
+
+def _held_task():
+    from cw2v.distributed import replica
+    return getattr(replica, "held_task", None)
+
+
+def _kill_while_busy(client, victim, killed):
+    """Kill (os._exit) ``victim`` once it is in the middle of a round task."""
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        for address, keys in client.processing().items():
-            if any(str(k).startswith("cw2v-round-") for k in keys):
-                try:
-                    client.run(os._exit, 1, workers=[address], on_error="ignore")
-                except Exception:   # the worker died before answering
-                    pass
-                killed.append(address)
-                return
-        time.sleep(0.005)
+        if client.run(_held_task, workers=[victim]).get(victim) is not None:
+            try:
+                client.run(os._exit, 1, workers=[victim], on_error="ignore")
+            except Exception:   # the worker died before answering
+                pass
+            killed.append(victim)
+            return
+        time.sleep(0.01)
 
 
 def test_killing_a_worker_mid_epoch_loses_nothing(client, tmp_path):
     """Last in this module: the killed worker's nanny restarts it, which takes seconds."""
-    path = write_lines(tmp_path / "c.txt", topic_corpus(n_sentences=8000))
+    path = write_lines(tmp_path / "c.txt", topic_corpus(n_sentences=4000))
     kw = dict(SMALL, epochs=2, sg=1)
     options = dict(REPRODUCIBLE, rounds_per_epoch=3)
     killed = []
 
     def kill_in_the_second_round(report):
         if report.epoch == 0 and report.round == 0:
-            threading.Thread(target=_kill_when_busy, args=(client, killed)).start()
+            victim = sorted(client.nthreads())[0]
+            client.run(_hold_the_next_round_task, workers=[victim])
+            threading.Thread(target=_kill_while_busy, args=(client, victim, killed)).start()
 
     calm = cw2v.distributed.fit(Word2Vec(**kw), path, client, **options)
     model = cw2v.distributed.fit(Word2Vec(**kw), path, client,
                                  on_round=kill_in_the_second_round, **options)
     assert len(killed) == 1
-    assert [h["raw_words"] for h in model.training_history] == [80000] * 2
+    assert [h["raw_words"] for h in model.training_history] == [40000] * 2
     assert counters(model) == counters(calm)
     # Tasks are pure functions of (version, pieces, seed): the work of the
     # dead worker ran again elsewhere and the model is the one without the kill.

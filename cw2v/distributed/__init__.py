@@ -80,6 +80,13 @@ def fit(model, corpus_file, client=None, **options):
     average : {"touched", "replicas", "sum"}, default "touched"
         How the replicas' deltas of a row combine: the mean over the
         replicas that changed it, the mean over all, or their sum.
+    alpha_scale : float, optional
+        The replicas' learning rates are the global schedule's times this
+        (default: the number of replicas of the round for the two means, 1
+        for the sum), so that a mean over N replicas moves a word as far as
+        one process training on the same words would.  With many replicas,
+        keep ``alpha * alpha_scale`` moderate (lower it, and use more
+        rounds per epoch).
     full_sync_every : int, default 0
         Every that many rounds, every replica replaces its weights by the
         driver's (a broadcast of the whole model).  Replicas apply the same

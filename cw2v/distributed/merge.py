@@ -12,9 +12,16 @@ sum into the round's update by one of the averaging rules:
   update; a frequent word, changed by all, gets the mean (as Spark's
   Word2Vec since 3.0).
 * ``"replicas"``: every row divided by the number of replicas of the round
-  (plain model averaging: rare words move less).
+  (plain model averaging).
 * ``"sum"``: no division (every replica's steps kept, as if they had run one
-  after the other; can overshoot on frequent words with many replicas).
+  after the other; frequent words, which settle within a round, overshoot).
+
+A mean moves a row about as far as one replica alone would: with N
+replicas, a word in all of them progresses N times slower than in one
+process.  So the driver multiplies the replicas' learning rate by N for the
+two means (``alpha_scale``): the mean of N deltas then moves a row as far as
+N replicas' steps taken one after the other would, while a row that settles
+within a round still lands on the mean of where the replicas put it.
 
 Everyone holding the model (the driver and each replica) applies the same
 update with the same float32 operation, ``matrix[rows] += values``, so they

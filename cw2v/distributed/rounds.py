@@ -23,6 +23,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import logging
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ class Options:
     replicas: Optional[int] = None
     threads: Optional[int] = None
     average: str = "touched"
+    alpha_scale: Optional[float] = None
     full_sync_every: int = 0
     checkpoint_dir: Optional[str] = None
     checkpoint_every: int = 0
@@ -105,6 +107,8 @@ def _options(model, given: dict) -> Options:
         opts.threads = check_int("threads", opts.threads, 1)
     if opts.average not in merge.RULES:
         raise ValueError(f"average must be one of {merge.RULES}, got {opts.average!r}")
+    if opts.alpha_scale is not None:
+        opts.alpha_scale = check_real("alpha_scale", opts.alpha_scale, 0.0, strict=True)
     opts.full_sync_every = check_int("full_sync_every", opts.full_sync_every, 0)
     opts.checkpoint_every = check_int("checkpoint_every", opts.checkpoint_every, 0)
     opts.retries = check_int("retries", opts.retries, 0)
@@ -127,7 +131,7 @@ def _corpus_paths(model, corpus_file) -> List[str]:
                              f"path every worker sees (NFS, Lustre, a mounted bucket); copy or "
                              f"mount the corpus there")
         # The same checks (exists, plain text) as single-process file mode.
-        checked.append(model._corpus(None, path, passes_needed=1))
+        checked.append(os.fsdecode(model._corpus(None, path, passes_needed=1)))
     return checked
 
 
@@ -268,7 +272,9 @@ class Driver:
         groups = shards.deal(layout.n_shards, n_groups)
         done = float(layout.words_per_epoch) * epoch + layout.words_before_round(round_)
         round_words = int(layout.slice_words[:, round_].sum())
-        alpha_begin, alpha_end = self.schedule.alpha(done), self.schedule.alpha(done + round_words)
+        scale = _alpha_scale(self.progress["alpha_scale"], self.progress["average"], len(groups))
+        alpha_begin = self.schedule.alpha(done) * scale
+        alpha_end = self.schedule.alpha(done + round_words) * scale
         reset = bool(opts.full_sync_every) and self.version > 0 \
             and self.version % opts.full_sync_every == 0
         tasks = [self._task(epoch, round_, g, alpha_begin, alpha_end, reset) for g in groups]
@@ -384,6 +390,13 @@ class _History(Callback):
         entry.update(self.driver.epoch_stats, threads_per_replica=self.driver.progress["threads"])
 
 
+def _alpha_scale(option: Optional[float], average: str, replicas: int) -> float:
+    """What the replicas' learning rates are multiplied by (see fit's alpha_scale)."""
+    if option is not None:
+        return option
+    return 1.0 if average == "sum" else float(replicas)
+
+
 def _recipe_bytes(recipe: Recipe) -> int:
     vocab = recipe.vocabulary
     return sum(len(w) + 60 for w in vocab.index_to_key) + vocab.counts.nbytes
@@ -443,7 +456,8 @@ def _fresh_start(client, model, opts: Options, paths):
              "start_alpha": start_alpha, "end_alpha": end_alpha, "threads": threads,
              "compute_loss": model.compute_loss if opts.compute_loss is None
              else bool(opts.compute_loss),
-             "seed": model.seed + model.train_count, "average": opts.average}
+             "seed": model.seed + model.train_count, "average": opts.average,
+             "alpha_scale": opts.alpha_scale}
     return layout, state
 
 
