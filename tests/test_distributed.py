@@ -222,11 +222,49 @@ def _kill_while_busy(client, victim, killed):
         time.sleep(0.01)
 
 
-def test_killing_a_worker_mid_epoch_loses_nothing(client, tmp_path):
-    """Last in this module: the killed worker's nanny restarts it, which takes seconds."""
-    path = write_lines(tmp_path / "c.txt", topic_corpus(n_sentences=4000))
+@pytest.fixture(scope="module")
+def calm(client, tmp_path_factory):
+    """A run without faults, to compare the faulty ones with: (path, keywords, options, model)."""
+    path = write_lines(tmp_path_factory.mktemp("calm") / "c.txt", topic_corpus(n_sentences=4000))
     kw = dict(SMALL, epochs=2, sg=1)
     options = dict(REPRODUCIBLE, rounds_per_epoch=3)
+    return path, kw, options, cw2v.distributed.fit(Word2Vec(**kw), path, client, **options)
+
+
+def assert_nothing_lost(model, calm_model):
+    assert [h["raw_words"] for h in model.training_history] == [40000] * 2
+    assert counters(model) == counters(calm_model)
+    # Tasks are pure functions of (version, pieces, seed): the work of the
+    # dead worker ran again elsewhere and the model is the one without the fault.
+    assert_same_weights(model, calm_model)
+
+
+def test_losing_the_last_update_with_its_worker_loses_nothing(client, calm, caplog):
+    """The worker holding the update replicas need next dies between two rounds."""
+    path, kw, options, calm_model = calm
+    client.wait_for_workers(2)
+    killed = []
+
+    def kill_the_holder(report):
+        if report.epoch == 0 and report.round == 0:
+            holders = {w for key, where in client.who_has().items()
+                       if str(key).startswith("Delta-") for w in where}
+            victim = sorted(holders)[0]
+            client.run(os._exit, 1, workers=[victim], on_error="ignore")
+            killed.append(victim)
+
+    with caplog.at_level(logging.INFO, logger="cw2v.distributed.rounds"):
+        model = cw2v.distributed.fit(Word2Vec(**kw), path, client, on_round=kill_the_holder,
+                                     **options)
+    assert len(killed) == 1
+    assert any("snapshot" in r.getMessage() for r in caplog.records)
+    assert_nothing_lost(model, calm_model)
+
+
+def test_killing_a_worker_mid_epoch_loses_nothing(client, calm):
+    """Last in this module: the killed worker's nanny restarts it, which takes seconds."""
+    path, kw, options, calm_model = calm
+    client.wait_for_workers(2)
     killed = []
 
     def kill_in_the_second_round(report):
@@ -235,12 +273,7 @@ def test_killing_a_worker_mid_epoch_loses_nothing(client, tmp_path):
             client.run(_hold_the_next_round_task, workers=[victim])
             threading.Thread(target=_kill_while_busy, args=(client, victim, killed)).start()
 
-    calm = cw2v.distributed.fit(Word2Vec(**kw), path, client, **options)
     model = cw2v.distributed.fit(Word2Vec(**kw), path, client,
                                  on_round=kill_in_the_second_round, **options)
     assert len(killed) == 1
-    assert [h["raw_words"] for h in model.training_history] == [40000] * 2
-    assert counters(model) == counters(calm)
-    # Tasks are pure functions of (version, pieces, seed): the work of the
-    # dead worker ran again elsewhere and the model is the one without the kill.
-    assert_same_weights(model, calm)
+    assert_nothing_lost(model, calm_model)

@@ -239,26 +239,29 @@ class Driver:
             allow_other_workers=True, retries=self.opts.retries, pure=False)
 
     def _train_and_merge(self, tasks: List[RoundTask], with_snapshot: bool) -> merge.Delta:
+        """The sum of the round's deltas; _Recoverable if data it needs was lost."""
         from distributed import wait
-        workers = sorted(self.client.nthreads())
-        futures = [self._submit(t, i, with_snapshot, workers) for i, t in enumerate(tasks)]
-        wait(futures)
-        behind = [i for i, f in enumerate(futures)
-                  if f.status == "error" and isinstance(f.exception(), ReplicaBehind)]
-        for i in behind:
-            futures[i] = self._submit(tasks[i], i, True, workers)
-        if behind:
-            logger.info("round %i: %i replica(s) start from a snapshot", self.version, len(behind))
-            wait(futures)
-        for f in futures:
-            if f.status == "cancelled":
-                raise _Recoverable(f"task {f.key} was {f.status}")
-            if f.status == "error":
-                error = f.exception()
-                if isinstance(error, ReplicaBehind):
-                    raise _Recoverable(str(error))
-                f.result()                              # raises the task's error
+        if self.previous is not None and self.previous.status != "finished":
+            logger.warning("the last update was lost with a worker: the replicas start round "
+                           "%i from a snapshot of the weights", self.version)
+            with_snapshot = True
         try:
+            workers = sorted(self.client.nthreads())
+            futures = [self._submit(t, i, with_snapshot, workers) for i, t in enumerate(tasks)]
+            wait(futures)
+            behind = [i for i, f in enumerate(futures)
+                      if f.status == "error" and isinstance(f.exception(), ReplicaBehind)]
+            for i in behind:
+                futures[i] = self._submit(tasks[i], i, True, workers)
+            if behind:
+                logger.info("round %i: %i replica(s) start from a snapshot", self.version,
+                            len(behind))
+                wait(futures)
+            for f in futures:
+                if f.status == "error":
+                    f.result()                          # raises the task's error
+                elif f.status != "finished":
+                    raise _Recoverable(f"task {f.key} was {f.status}")
             return _tree(self.client, futures, merge.combine).result()
         except (concurrent.futures.CancelledError, ReplicaBehind) as err:
             raise _Recoverable(f"{type(err).__name__}: {err}") from None
@@ -296,15 +299,15 @@ class Driver:
         self.version += 1
         for_replicas = merge.for_replicas(update)
         self.previous = self.client.scatter(for_replicas, hash=False)
-        self.sent_bytes += total.nbytes + for_replicas.nbytes
+        self.sent_bytes += for_replicas.nbytes
         report = RoundReport(epoch, round_, self.version, len(groups), total.tally.raw_words,
                              time.perf_counter() - started, total.compute_seconds,
                              self._moved_bytes() + self.sent_bytes, sends)
         return report, total.tally
 
     def _moved_bytes(self) -> int:
-        """Bytes workers sent since the last call (to each other and to the driver),
-        minus what the driver gathered (counted by the caller from sizes)."""
+        """Bytes workers sent since the last call, to each other and to the driver
+        (what the driver scatters is counted by the caller, from sizes)."""
         now = self.client.run(_outgoing_bytes, on_error="ignore") or {}
         moved = sum(max(0, n - self.worker_bytes.get(addr, 0)) for addr, n in now.items()
                     if isinstance(n, int))
