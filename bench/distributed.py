@@ -2,6 +2,7 @@
 
     python bench/distributed.py                                 # the issue's run (long)
     python bench/distributed.py --epochs 1 --limit-words 2000000 --rounds 2,4   # a quick check
+    python bench/distributed.py --components 67903              # the parts of one round
     python bench/distributed.py --show bench/results/FILE.json --markdown
 
 Runs, each in a fresh process, on the same file (the 100 MB corpus in lines
@@ -18,6 +19,11 @@ restrict_vocab=30000), and for the distributed runs the communication share
 of the round time (1 - longest replica's training time / round time, summed
 over rounds) and the mean bytes moved per round.  Both share the machine's
 cores, so "dist" also pays for the scheduler and driver processes.
+
+``--components ROWS`` times the parts of one round instead, for a model of
+ROWS words (two matrices of --vector-size columns, every row changed): a
+delta moved between two worker processes, to and from the driver, and the
+NumPy work around it; the figures behind an estimate for a larger cluster.
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 
 import common
@@ -38,7 +45,6 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE] 
 DEFAULT_CORPUS = "/work/shared/data/wiki-2015-100mb.txt.xz"
 DEFAULT_ANALOGIES = "/work/shared/data/questions-words.txt"
 RESTRICT_VOCAB = 30000
-RESULT_MARK = "@@distributed-result@@ "
 CONFIGS = {"sg-ns": dict(sg=1, hs=0), "cbow-ns": dict(sg=0, hs=0)}
 
 
@@ -100,15 +106,94 @@ def child_main(spec: dict) -> dict:
 
 
 def run_child(spec: dict) -> dict:
-    argv = [sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)]
-    done = common.run_process(argv)
-    record = dict(spec, process_seconds=done["seconds"], loadavg_after=list(os.getloadavg()))
-    lines = [ln for ln in done["stdout"].splitlines() if ln.startswith(RESULT_MARK)]
-    if done["returncode"] != 0 or not lines:
-        record["error"] = f"exit code {done['returncode']}: " + done["stderr"].strip()[-2000:]
-    else:
-        record.update(json.loads(lines[-1][len(RESULT_MARK):]))
+    """Run one spec in a fresh interpreter, which writes its result as JSON to a file."""
+    with tempfile.TemporaryDirectory() as folder:
+        result_path = os.path.join(folder, "result.json")
+        done = common.run_process([sys.executable, os.path.abspath(__file__), "--child",
+                                   json.dumps(spec), "--result", result_path])
+        record = dict(spec, process_seconds=done["seconds"], loadavg_after=list(os.getloadavg()))
+        try:
+            with open(result_path) as f:
+                record.update(json.load(f))
+        except (OSError, ValueError):
+            record["error"] = f"exit code {done['returncode']}: {done['stderr'].strip()[-2000:]}"
     return record
+
+
+# ---------------------------------------------------------------- the parts of a round
+
+def _dense_delta(rows: int, k: int):
+    """A delta touching every row of two (rows, k) matrices, as a round of sg-ns nearly does."""
+    import numpy as np
+    from cw2v.distributed import merge
+    rng = np.random.default_rng(0)
+    return merge.Delta({name: merge.RowDelta(np.arange(rows, dtype=np.int32),
+                                             rng.standard_normal((rows, k), dtype=np.float32),
+                                             np.ones(rows, dtype=np.int32))
+                        for name in ("w_in", "w_out")})
+
+
+def _nbytes(delta) -> int:
+    return delta.nbytes
+
+
+def _best(run, repeats=3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def measure_components(rows: int, k: int) -> dict:
+    """Seconds of each part of a round for a model of ``rows`` x ``k`` (two matrices),
+    best of 3: moving a delta through dask (worker to worker, to and from the
+    driver) on a local cluster of two processes, and the NumPy work around it."""
+    import numpy as np
+    from distributed import Client, LocalCluster, wait
+
+    from cw2v.distributed import merge
+    delta = _dense_delta(rows, k)
+    times = {"delta_mb": delta.nbytes / 1e6}
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
+        a, b = sorted(client.nthreads())
+        held = client.submit(_dense_delta, rows, k, workers=[a], pure=False)
+        tiny = client.submit(_dense_delta, 1, k, workers=[a], pure=False)
+        wait([held, tiny])
+        latency = _best(lambda: client.submit(_nbytes, tiny, workers=[b], pure=False).result())
+        times["task_latency_s"] = latency
+
+        def move_a_fresh_delta():
+            fresh = client.submit(_dense_delta, rows, k, workers=[a], pure=False)
+            wait(fresh)
+            started = time.perf_counter()
+            client.submit(_nbytes, fresh, workers=[b], pure=False).result()
+            return time.perf_counter() - started - latency
+        times["worker_to_worker_s"] = min(move_a_fresh_delta() for _ in range(3))
+        times["worker_to_driver_s"] = _best(lambda: held.result())
+        times["driver_to_worker_s"] = _best(lambda: client.scatter(delta, workers=[a], hash=False))
+    working = {name: np.ones((rows, k), dtype=np.float32) for name in ("w_in", "w_out")}
+    pristine = {name: m.copy() for name, m in working.items()}
+
+    def take():
+        for m in working.values():
+            m[::2] += 1.0
+        merge.take_changes(working, pristine)
+    times["take_changes_s"] = _best(take)
+    times["combine_s"] = _best(lambda: merge.combine(delta, delta))
+    times["average_s"] = _best(lambda: merge.average(delta, "touched"))
+    times["apply_s"] = _best(lambda: merge.apply(pristine, delta))
+    return times
+
+
+def format_components(times: dict) -> str:
+    mb = times["delta_mb"]
+    rows = [[name[:-2].replace("_", " "), f"{seconds:.3f}",
+             f"{mb / seconds:,.0f}" if name != "task_latency_s" and seconds > 0 else ""]
+            for name, seconds in times.items() if name.endswith("_s")]
+    return f"one delta of {mb:.0f} MB:\n" + common.render_table(["part", "seconds", "MB/s"], rows)
 
 
 # ---------------------------------------------------------------- table
@@ -150,25 +235,40 @@ def build_parser():
     p.add_argument("--rounds", default="4", help="rounds per epoch, comma-separated")
     p.add_argument("--average", default="touched", help="averaging rules, comma-separated")
     p.add_argument("--no-single", action="store_true", help="skip the single-process run")
+    p.add_argument("--components", type=int, metavar="ROWS", default=None,
+                   help="only time the parts of a round for a model of ROWS words (x2 matrices)")
     p.add_argument("--vector-size", type=int, default=100)
     p.add_argument("--out", default=None, help="results JSON path")
     p.add_argument("--no-save", action="store_true")
     p.add_argument("--markdown", action="store_true")
     p.add_argument("--show", metavar="RESULTS_JSON", help="print a saved table and exit")
     p.add_argument("--child", help=argparse.SUPPRESS)
+    p.add_argument("--result", help=argparse.SUPPRESS)
     return p
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.child:
-        print(RESULT_MARK + json.dumps(child_main(json.loads(args.child))), flush=True)
+        result = child_main(json.loads(args.child))
+        with open(args.result, "w") as f:
+            json.dump(result, f)
         return 0
     if args.show:
         with open(args.show) as f:
-            print(format_table(json.load(f)["runs"], args.markdown))
+            saved = json.load(f)
+        print(format_components(saved["components"]) if "components" in saved
+              else format_table(saved["runs"], args.markdown))
         return 0
     machine = common.machine_description()
+    if args.components:
+        times = measure_components(args.components, args.vector_size)
+        print(format_components(times))
+        if not args.no_save:
+            path = common.save_results("distributed-components", "distributed.py", machine,
+                                       vars(args), out=args.out, components=times)
+            print(f"saved {path}", file=sys.stderr)
+        return 0
     corpus, words = common.prepared_corpus(args.corpus, args.limit_words, tokens_per_line=1000)
     params = dict(CONFIGS[args.config], vector_size=args.vector_size, window=5, min_count=5,
                   sample=1e-3, negative=5, alpha=0.025, seed=1)

@@ -219,11 +219,11 @@ def test_a_round_task_is_pure_and_its_replica_follows_versions(tmp_path):
         for name, d in first.matrices.items():
             np.testing.assert_array_equal(d.rows, again.matrices[name].rows)
             np.testing.assert_array_equal(d.values, again.matrices[name].values)
-        # The replica started from the driver's initial weights, and moves as the driver does.
-        update = merge.average(first, "touched")
-        merge.apply(model._matrices(), update)
+        # The replica started from the driver's initial weights, and moves as the driver
+        # does: it averages the round's summed deltas by the same rule.
+        merge.apply(model._matrices(), merge.average(first, task.average))
         task.version = 1
-        replica.train_round(task, merge.for_replicas(update), None, None)
+        replica.train_round(task, first, None, None)
         held = replica._replicas[("test", "local")]
         for name, matrix in model._matrices().items():
             np.testing.assert_array_equal(held.pristine[name], matrix)

@@ -140,10 +140,3 @@ def apply(matrices: Mapping[str, np.ndarray], update: Delta) -> None:
     """matrices[name][rows] += values, in place, for each matrix of the update."""
     for name, d in update.matrices.items():
         matrices[name][d.rows] += d.values
-
-
-def for_replicas(update: Delta) -> Delta:
-    """The update as replicas need it: rows and values only (no tally, no touch counts)."""
-    empty = np.zeros(0, dtype=np.int32)
-    return Delta({name: RowDelta(d.rows, d.values, empty) for name, d in update.matrices.items()},
-                 replicas=update.replicas)

@@ -80,6 +80,7 @@ class RoundTask:
     alpha_end: float
     seed: int
     threads: int
+    average: str = "touched"    # how the previous round's summed deltas become its update
     reset: bool = False         # a full sync: take the snapshot even when up to date
 
 
@@ -144,8 +145,9 @@ def train_round(task: RoundTask, previous: Optional[merge.Delta], recipe: Option
                 snapshot: Optional[Snapshot]) -> merge.Delta:
     """Train one round's pieces on this worker's replica; returns its delta.
 
-    ``previous`` is the merged update of round ``task.version - 1`` (None in a
-    run's first round or after a snapshot); ``recipe`` and ``snapshot`` are
+    ``previous`` is the sum of the deltas of round ``task.version - 1`` (None in
+    a run's first round or after a snapshot), which the replica averages as
+    the driver does; ``recipe`` and ``snapshot`` are
     given when the replica may have to be built or reset.  Raises
     ReplicaBehind when it cannot reach ``task.version`` from these.
     """
@@ -153,7 +155,7 @@ def train_round(task: RoundTask, previous: Optional[merge.Delta], recipe: Option
     with _lock_for(key):
         replica = _replicas.get(key)
         if replica is not None and previous is not None and replica.version == task.version - 1:
-            replica.advance(previous)
+            replica.advance(merge.average(previous, task.average))
         if snapshot is not None:
             if snapshot.version != task.version:
                 raise ValueError(f"snapshot of version {snapshot.version} sent with a task of "
