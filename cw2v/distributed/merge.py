@@ -61,12 +61,15 @@ class Delta:
     """A round's changes, by matrix name, with what produced them.
 
     ``tally``: what the replicas trained; ``compute_seconds``: the longest
-    time one of them spent training; ``replicas``: how many were summed.
+    time one of them spent training, ``task_seconds`` the longest task
+    (catching up with the last update, training, taking the changes);
+    ``replicas``: how many were summed.
     """
     matrices: Dict[str, RowDelta]
     tally: Tally = field(default_factory=Tally)
     compute_seconds: float = 0.0
     replicas: int = 1
+    task_seconds: float = 0.0
 
     @property
     def nbytes(self) -> int:
@@ -76,29 +79,33 @@ class Delta:
         return self.nbytes + 500
 
 
-def changed_rows(working: np.ndarray, pristine: np.ndarray) -> np.ndarray:
-    """int32 ids of the rows where ``working`` differs from ``pristine`` (NaN counts as changed)."""
-    found = []
+def _changes(working: np.ndarray, pristine: np.ndarray) -> RowDelta:
+    """The rows where ``working`` differs from ``pristine`` (NaN counts), as deltas
+    new - old; resets ``working`` to ``pristine``.  Works on blocks of rows, so the
+    temporary memory stays small whatever the matrix."""
+    rows, values = [], []
     for begin in range(0, len(working), _ROW_BLOCK):
-        end = begin + _ROW_BLOCK
-        differs = (working[begin:end] != pristine[begin:end]).any(axis=1)
-        found.append(np.flatnonzero(differs).astype(np.int32) + np.int32(begin))
-    return np.concatenate(found) if found else np.zeros(0, dtype=np.int32)
+        block = working[begin:begin + _ROW_BLOCK]
+        diff = block - pristine[begin:begin + _ROW_BLOCK]
+        changed = np.flatnonzero(diff.any(axis=1))
+        rows.append(changed.astype(np.int32) + np.int32(begin))
+        values.append(diff if len(changed) == len(block) else diff[changed])
+        block[...] = pristine[begin:begin + _ROW_BLOCK]
+    if not rows:
+        return RowDelta(np.zeros(0, np.int32), np.zeros((0, working.shape[1]), np.float32),
+                        np.zeros(0, np.int32))
+    rows = np.concatenate(rows)
+    return RowDelta(rows, np.concatenate(values), np.ones(len(rows), dtype=np.int32))
 
 
 def take_changes(working: Mapping[str, np.ndarray], pristine: Mapping[str, np.ndarray]) -> Dict[str, RowDelta]:
     """The rows ``working`` changed since ``pristine``, as deltas; resets them in ``working``."""
-    out = {}
-    for name, matrix in working.items():
-        base = pristine[name]
-        rows = changed_rows(matrix, base)
-        values = matrix[rows] - base[rows]
-        matrix[rows] = base[rows]
-        out[name] = RowDelta(rows, values, np.ones(len(rows), dtype=np.int32))
-    return out
+    return {name: _changes(matrix, pristine[name]) for name, matrix in working.items()}
 
 
 def _sum_rows(a: RowDelta, b: RowDelta) -> RowDelta:
+    if np.array_equal(a.rows, b.rows):      # the usual case: both changed every row
+        return RowDelta(a.rows, a.values + b.values, a.touched + b.touched)
     rows = np.union1d(a.rows, b.rows).astype(np.int32)
     at_a, at_b = np.searchsorted(rows, a.rows), np.searchsorted(rows, b.rows)
     values = np.zeros((len(rows), a.values.shape[1]), dtype=np.float32)
@@ -117,7 +124,7 @@ def combine(a: Delta, b: Delta) -> Delta:
     tally.add(b.tally)
     matrices = {name: _sum_rows(a.matrices[name], b.matrices[name]) for name in a.matrices}
     return Delta(matrices, tally, max(a.compute_seconds, b.compute_seconds),
-                 a.replicas + b.replicas)
+                 a.replicas + b.replicas, max(a.task_seconds, b.task_seconds))
 
 
 def average(total: Delta, rule: str) -> Delta:
@@ -133,10 +140,14 @@ def average(total: Delta, rule: str) -> Delta:
         else:
             values = d.values
         out[name] = RowDelta(d.rows, values.astype(np.float32, copy=False), d.touched)
-    return Delta(out, total.tally, total.compute_seconds, total.replicas)
+    return Delta(out, total.tally, total.compute_seconds, total.replicas, total.task_seconds)
 
 
 def apply(matrices: Mapping[str, np.ndarray], update: Delta) -> None:
     """matrices[name][rows] += values, in place, for each matrix of the update."""
     for name, d in update.matrices.items():
-        matrices[name][d.rows] += d.values
+        matrix = matrices[name]
+        if len(d.rows) == len(matrix):          # every row: the same sums, without indexing
+            np.add(matrix, d.values, out=matrix)
+        else:
+            matrix[d.rows] += d.values

@@ -108,7 +108,10 @@ class Replica:
         """Apply the merged update of the current version (driver's operation, same order)."""
         merge.apply(self.pristine, update)
         for name, d in update.matrices.items():
-            self.working[name][d.rows] = self.pristine[name][d.rows]
+            if len(d.rows) == len(self.working[name]):
+                np.copyto(self.working[name], self.pristine[name])
+            else:
+                self.working[name][d.rows] = self.pristine[name][d.rows]
         self.version += 1
 
     def train(self, task: RoundTask) -> merge.Delta:
@@ -153,6 +156,7 @@ def train_round(task: RoundTask, previous: Optional[merge.Delta], recipe: Option
     """
     key = (task.run_id, _worker_name())
     with _lock_for(key):
+        started = time.perf_counter()
         replica = _replicas.get(key)
         if replica is not None and previous is not None and replica.version == task.version - 1:
             replica.advance(merge.average(previous, task.average))
@@ -169,7 +173,9 @@ def train_round(task: RoundTask, previous: Optional[merge.Delta], recipe: Option
             have = None if replica is None else replica.version
             raise ReplicaBehind(f"the replica on {key[1]} is at version {have}, the round "
                                 f"needs {task.version}")
-        return replica.train(task)
+        delta = replica.train(task)
+        delta.task_seconds = time.perf_counter() - started
+        return delta
 
 
 def drop_run(run_id: str) -> int:

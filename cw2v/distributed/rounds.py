@@ -303,6 +303,7 @@ class Driver:
             sends += 1
             try:
                 total_future, total = self._train_and_merge(tasks, self.previous is None or reset)
+                merged = time.perf_counter()
                 break
             except _Recoverable as err:
                 if sends >= _MAX_ATTEMPTS:
@@ -314,6 +315,9 @@ class Driver:
         merge.apply(self.matrices, merge.average(total, self.progress["average"]))
         self.version += 1
         self.previous = total_future
+        logger.debug("round %i: longest task %.2fs (training %.2fs), tasks to update on the "
+                     "driver %.2fs, applying it %.2fs", self.version, total.task_seconds,
+                     total.compute_seconds, merged - started, time.perf_counter() - merged)
         report = RoundReport(epoch, round_, self.version, len(groups), total.tally.raw_words,
                              time.perf_counter() - started, total.compute_seconds,
                              self._moved_bytes() + self.sent_bytes, sends)
