@@ -19,9 +19,16 @@ NATIVE = os.environ.get("CW2V_NATIVE") == "1"
 ONLY = {m for m in os.environ.get("CW2V_ONLY", "").split(",") if m}
 
 # Plain C helpers compiled into the extension that needs them.
+TEXT_C_SOURCES = ["src_c/tokenizer.c", "src_c/wordhash.c", "src_c/utf8.c"]
 EXTRA_C_SOURCES = {
-    "cw2v._kernels.textfile": ["src_c/tokenizer.c", "src_c/wordhash.c"],
-    "cw2v._kernels.filemode": ["src_c/tokenizer.c", "src_c/wordhash.c"],
+    "cw2v._kernels.textfile": TEXT_C_SOURCES,
+    "cw2v._kernels.tokens": TEXT_C_SOURCES,
+    "cw2v._kernels.counting": TEXT_C_SOURCES,
+    "cw2v._kernels.filemode": TEXT_C_SOURCES,
+    "cw2v._kernels.ngrams": ["src_c/ngrams.c"],
+    "cw2v._kernels.phrases": ["src_c/phrasecount.c", "src_c/phrasefile.c"],
+    "cw2v._kernels.cooccur": ["src_c/cooccur.c", "src_c/cooccur_runs.c"] + TEXT_C_SOURCES,
+    "cw2v._kernels.glove": ["src_c/glove_adagrad.c"],
 }
 
 if sys.platform == "win32":

@@ -1,6 +1,6 @@
 """Benchmark of cw2v's C text reader (cw2v._kernels.textfile).
 
-1. Vocabulary scan of a plain-text file: cw2v ``count_file`` against gensim's
+1. Vocabulary scan of a plain-text file: cw2v ``Counts.add_file`` against gensim's
    scan of the same file (``Word2Vec.scan_vocab(corpus_file=...)``, and the
    whole ``build_vocab``) and against ``collections.Counter`` over
    ``str.split()`` of each line. Each run is a fresh subprocess (so its peak
@@ -75,11 +75,11 @@ def prepare(corpus, cache):
 def child(method, path):
     """Run one vocabulary scan; print seconds, word counts and peak RSS."""
     if method == "cw2v":
-        from cw2v._kernels.textfile import count_file
+        from cw2v.vocab.counts import Counts
         t0 = time.perf_counter()
-        counts, raw, _ = count_file(path)
+        counts = Counts().add_file(path)
         seconds = time.perf_counter() - t0
-        distinct = len(counts)
+        raw, distinct = counts.raw_words, len(counts)
     elif method == "counter":
         t0 = time.perf_counter()
         counts = collections.Counter()
@@ -174,7 +174,8 @@ def main():
     if args.child:
         return child(*args.child)
 
-    from cw2v._kernels.textfile import WordHash, count_file
+    from cw2v._kernels.textfile import WordHash
+    from cw2v.vocab.counts import Counts
     if not args.no_gensim:
         import gensim  # noqa: F401  (fail early, not in the first child)
     methods = ["cw2v", "counter"] + ([] if args.no_gensim else ["gensim_scan", "gensim_build"])
@@ -196,7 +197,7 @@ def main():
             if runs[m][0]["distinct"] not in (None, runs["cw2v"][0]["distinct"]):
                 print(f"  !! {m} found {runs[m][0]['distinct']:,} distinct words")
 
-        counts = count_file(path)[0]
+        counts = Counts().add_file(path).to_dict()
         vocab = sorted((w for w, c in counts.items() if c >= 5), key=counts.get, reverse=True)
         table = WordHash(vocab)
         for read, what in (("range_stats", "the C reader loop of a training worker"),

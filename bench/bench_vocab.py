@@ -18,9 +18,9 @@ build   cw2v ``Vocabulary.scan`` + subsampling thresholds + noise table,
         medians are reported with each run's peak RSS.  Every run and the
         ratios are saved as JSON in bench/results/ (``--no-save``: not saved).
 count   the counting loops alone, on 5M wiki tokens read by Text8Corpus:
-        ``collections.Counter.update`` per sentence (plain Python), the
-        compiled TokenCounter on the same token lists, and the list-free
-        TextCounter that ``Vocabulary.scan`` uses for cw2v's file readers.
+        ``collections.Counter.update`` per sentence (plain Python), cw2v's
+        ``Counts`` on the same token lists, and ``Counts`` on the reader
+        itself (its text counted in C, as ``Vocabulary.scan`` does).
 batch   the compiled token->id batching (``iter_id_batches``) against a plain
         Python version of the same loop, on sentences already in memory: long
         sentences (wiki, 10,000 tokens) and short ones (KJV verses).
@@ -198,8 +198,8 @@ def bench_batch(corpus: str, runs: int) -> None:
 def bench_count(corpus: str, runs: int) -> None:
     from collections import Counter
 
-    from cw2v._kernels.tokens import TokenCounter
-    from cw2v.io.corpus import Text8Corpus, count_file_corpus
+    from cw2v.io.corpus import Text8Corpus
+    from cw2v.vocab.counts import Counts
 
     reader = Text8Corpus(corpus, limit=5_000_000)
 
@@ -209,15 +209,13 @@ def bench_count(corpus: str, runs: int) -> None:
             counts.update(sentence)
         return len(counts)
 
-    def with_token_counter():  # compiled counting of the same token lists
-        counter = TokenCounter()
-        counter.count_sentences(iter(reader))
-        return len(counter)
+    def with_token_lists():  # compiled counting of the same token lists
+        return len(Counts().add_corpus(iter(reader)))
 
-    def with_text_counter():  # compiled counting straight from the decoded text
-        return len(count_file_corpus(reader))
+    def with_text():  # compiled counting straight from the text
+        return len(Counts().add_corpus(reader))
 
-    jobs = {"Counter.update": with_counter, "TokenCounter": with_token_counter, "TextCounter": with_text_counter}
+    jobs = {"Counter.update": with_counter, "Counts (lists)": with_token_lists, "Counts (text)": with_text}
     times = {name: [] for name in jobs}
     for r in range(runs):
         names = list(jobs) if r % 2 == 0 else list(jobs)[::-1]

@@ -32,7 +32,8 @@ import time
 
 import common
 
-LIBRARIES = ("cw2v", "gensim")
+# The anchor is gensim, or with --baseline-python another cw2v build ("baseline").
+LIBRARIES = ["cw2v", "gensim"]
 MODES = ("iterable", "file")
 TOKENS_PER_LINE = 1000  # the line length of the file-mode copy of the corpus
 DEFAULT_CORPUS = "/work/shared/data/wiki-2015-100mb.txt.xz"
@@ -59,7 +60,7 @@ def model_keywords(spec: dict) -> dict:
     config = dict(CONFIGS[spec["config"]])
     cw2v_only = config.pop("cw2v_only", {})
     keywords = dict(spec["params"], workers=spec["workers"], epochs=spec["epochs"], **config)
-    if spec["library"] == "cw2v":
+    if spec["library"] in ("cw2v", "baseline"):
         keywords.update(cw2v_only)
     return keywords
 
@@ -68,7 +69,7 @@ def child_main(spec: dict) -> dict:
     """Build the vocabulary, train and evaluate one model; runs in its own process."""
     import logging
     logging.basicConfig(level=logging.WARNING)
-    if spec["library"] == "cw2v":
+    if spec["library"] in ("cw2v", "baseline"):
         import cw2v as lib
         from cw2v import Text8Corpus, Word2Vec
     else:
@@ -124,7 +125,8 @@ def child_main(spec: dict) -> dict:
 
 def run_library(spec: dict) -> dict:
     """Run one library training in a fresh interpreter; the child's dict plus the spec."""
-    argv = [sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)]
+    argv = [spec.get("python") or sys.executable, os.path.abspath(__file__), "--child",
+            json.dumps(spec)]
     done = common.run_process(argv)
     record = dict(spec, kind="library", keywords=model_keywords(spec), process_seconds=done["seconds"],
                   process_max_rss_mb=done["max_rss_mb"], loadavg_after=list(os.getloadavg()))
@@ -196,9 +198,10 @@ def summarise(runs: list) -> tuple:
                 row[f"{lib}_{field}"] = _median([r[field] for r in lib_runs])
         # Ratios of the runs made side by side in the same repeat, then their median.
         pairs = {}
-        for r in by["cw2v"] + by["gensim"]:
+        anchor = LIBRARIES[1]
+        for r in by["cw2v"] + by[anchor]:
             pairs.setdefault(r["repeat"], {})[r["library"]] = r["words_per_sec"]
-        row["ratio"] = _median([p["cw2v"] / p["gensim"] for p in pairs.values() if len(p) == 2])
+        row["ratio"] = _median([p["cw2v"] / p[anchor] for p in pairs.values() if len(p) == 2])
         # Speed of the command line over the library call's, both timed inside the epochs.
         cli = {r["repeat"]: r for r in ok if r["kind"] == "cli"}
         lib_epochs = {r["repeat"]: r for r in by["cw2v"] if "epoch_seconds" in r}
@@ -262,10 +265,12 @@ def describe_setup(results) -> str:
         commit += f" (HEAD moved to {end['short']} during the run)"
     versions = machine["versions"]
     load = [round(machine[k][0], 1) for k in ("loadavg_at_start", "loadavg_at_end") if k in machine]
+    anchor = (f"against the cw2v build of {args['baseline_python']}" if args.get("baseline_python")
+              else f"gensim {versions['gensim']}")
     return (f"corpus: {corpus}; {args['epochs']} epoch(s), {args['repeats']} repeat(s); "
             f"vector_size {args['vector_size']}, window {args['window']}, min_count "
             f"{args['min_count']}, sample {args['sample']}, negative {args['negative']}, alpha "
-            f"{args['alpha']}\ncw2v {versions['cw2v']} at {commit}, gensim {versions['gensim']}, "
+            f"{args['alpha']}\ncw2v {versions['cw2v']} at {commit}, {anchor}, "
             f"numpy {versions['numpy']}, Python {machine['python']}; {machine['cpu']}, "
             f"{machine['cores']} cores; load average {' -> '.join(map(str, load))} (start -> end)")
 
@@ -273,9 +278,10 @@ def describe_setup(results) -> str:
 def format_tables(rows, speedups, markdown=False) -> str:
     """The main table (medians per row), its notes, and the worker speed-ups."""
     with_cli = any("cli_words_per_sec" in r for r in rows)
-    headers = ["config", "mode", "workers", "cw2v w/s", "gensim w/s", "cw2v/gensim",
-               "cw2v vocab s", "gensim vocab s", "cw2v RSS MB", "gensim RSS MB",
-               "cw2v acc", "gensim acc"]
+    a = LIBRARIES[1]
+    headers = ["config", "mode", "workers", "cw2v w/s", f"{a} w/s", f"cw2v/{a}",
+               "cw2v vocab s", f"{a} vocab s", "cw2v RSS MB", f"{a} RSS MB",
+               "cw2v acc", f"{a} acc"]
     if with_cli:
         headers += ["cli w/s", "cli/lib"]
     lines, notes = [], []
@@ -302,7 +308,8 @@ def format_tables(rows, speedups, markdown=False) -> str:
         speed_rows = [[s["config"], s["mode"], f"{s['workers']}/1"]
                       + [_fmt(s[f"{lib}_speedup"], "x") for lib in LIBRARIES] for s in speedups]
         text += "\n\n" + common.render_table(
-            ["config", "mode", "workers", "cw2v speed-up", "gensim speed-up"], speed_rows, markdown)
+            ["config", "mode", "workers", "cw2v speed-up", f"{LIBRARIES[1]} speed-up"], speed_rows,
+            markdown)
     return text
 
 
@@ -355,6 +362,10 @@ def build_parser():
     parser.add_argument("--out", default=DEFAULT_OUT, help="results JSON path")
     parser.add_argument("--no-save", action="store_true", help="do not write a results JSON")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    parser.add_argument("--baseline-python", metavar="PYTHON",
+                        help="compare against another cw2v build instead of gensim: the Python "
+                             "of a venv where it is installed (e.g. an older commit, to show a "
+                             "change costs no speed); its rows are labelled 'baseline'")
     parser.add_argument("--show", metavar="RESULTS_JSON",
                         help="print the tables of a saved results file and exit (no training)")
     model = parser.add_argument_group("model parameters (the same for both libraries)")
@@ -396,7 +407,9 @@ def plan_runs(args, corpora) -> list:
                     base = {"config": config, "mode": mode, "workers": workers, "repeat": repeat,
                             "epochs": args.epochs, "corpus": corpus, "corpus_words": words,
                             "analogies": args.analogies, "params": params}
-                    plan += [dict(base, kind="library", library=lib) for lib in libraries]
+                    plan += [dict(base, kind="library", library=lib,
+                                  python=args.baseline_python if lib == "baseline" else None)
+                             for lib in libraries]
                     if args.cli and mode == "file" and "cw2v_only" not in CONFIGS[config]:
                         plan.append(dict(base, kind="cli", library="cw2v"))
     return plan
@@ -424,10 +437,15 @@ def main(argv=None) -> int:
     if args.show:
         with open(args.show) as f:
             saved = json.load(f)
+        if saved["arguments"].get("baseline_python"):
+            LIBRARIES[1] = "baseline"
         print(describe_setup(saved) + "\n\n"
               + format_tables(saved["summary"], saved["speedups"], args.markdown))
         return 0
-    _check_gensim()
+    if args.baseline_python:
+        LIBRARIES[1] = "baseline"
+    else:
+        _check_gensim()
     for path, what in ((args.corpus, "corpus"), (args.analogies, "analogy file")):
         if not os.path.isfile(path):
             sys.exit(f"{what} {path!r} does not exist")

@@ -9,12 +9,18 @@ pure-Python fallback: if they are missing, importing cw2v fails loudly.
 """
 __version__ = "0.1.0"
 
+# Every extension module, each after those it cimports; a missing one fails the
+# import with the fix.
+# (blas_twins exposes the BLAS wrappers to the tests.)
+COMPILED_MODULES = ("train", "textfile", "tokens", "counting", "filemode", "ngrams", "score",
+                    "phrases", "cooccur", "glove", "blas_twins")
+
 
 def _import_compiled_modules():
     """Import every compiled module first, so a missing one fails here with the fix."""
     import importlib
     import os
-    for name in ("train", "tokens", "textfile", "filemode"):
+    for name in COMPILED_MODULES:
         module = f"cw2v._kernels.{name}"
         try:
             importlib.import_module(module)
@@ -41,9 +47,16 @@ from cw2v.io.corpus import LineSentence, PathLineSentences, Text8Corpus
 from cw2v.vectors.keyedvectors import KeyedVectors
 from cw2v.vocab.vocabulary import Vocabulary
 from cw2v.models.word2vec import Word2Vec
+from cw2v.vectors.fasttext_keyedvectors import FastTextKeyedVectors
+from cw2v.models.fasttext import FastText, load_facebook_model
+from cw2v.io.fasttext_bin import load_facebook_vectors, save_facebook_model
+from cw2v.models.phrases import FrozenPhrases, Phrases
+from cw2v.models.glove import GloVe
 from cw2v.train.base import Callback, TrainingDivergedError
 
 __all__ = [
-    "Word2Vec", "KeyedVectors", "Vocabulary", "LineSentence", "Text8Corpus",
-    "PathLineSentences", "Callback", "TrainingDivergedError", "__version__",
+    "Word2Vec", "FastText", "FastTextKeyedVectors", "load_facebook_model",
+    "load_facebook_vectors", "save_facebook_model", "KeyedVectors", "Vocabulary", "LineSentence", "Text8Corpus",
+    "PathLineSentences", "Phrases", "FrozenPhrases", "GloVe", "Callback", "TrainingDivergedError",
+    "__version__",
 ]

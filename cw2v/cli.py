@@ -5,11 +5,14 @@
     cw2v similar VECTORS WORD [WORD ...]
     cw2v analogy VECTORS A B C         A is to B as C is to ?
     cw2v evaluate VECTORS --analogies questions-words.txt --pairs wordsim353.tsv
+    cw2v phrases -train text.txt -output text-phrase.txt   word2phrase
+    cw2v plot VECTORS WORD [WORD ...] --output words.png
+    cw2v plot-loss MODEL_DIR --output loss.png
 
 `train` accepts word2vec.c's flags with its defaults and meanings, so existing
 scripts keep working, and every flag also as a --long-option.  VECTORS is a
 word2vec.c file (text or binary, told apart by its content; GloVe's header-less
-text too; .gz/.bz2 transparent) or a directory saved by Word2Vec.save or
+text too; gzip, bzip2 and xz transparent) or a directory saved by Word2Vec.save or
 KeyedVectors.save.
 
 Exit status: 0 on success, 1 for a failed command (missing or corrupt file,
@@ -19,9 +22,7 @@ interrupted.  Errors are one line on stderr; results go to stdout.
 from __future__ import annotations
 
 import argparse
-import bz2
 import contextlib
-import gzip
 import json
 import logging
 import math
@@ -31,9 +32,10 @@ import textwrap
 import time
 from importlib import resources
 
+from cw2v.io.files import file_compression, open_input
+
 DEMO_CORPUS = "kjv.txt.gz"
 DEMO_QUERIES = ("god", "king", "water", "egypt", "sword", "david")
-COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".lzma")
 # word2vec.c's vocabulary files start with its sentence-end token; cw2v's
 # readers never produce it, so as a word it would only be noise.
 SENTENCE_END = "</s>"
@@ -59,18 +61,9 @@ def bundled_corpus_path() -> str:
 # ---------------------------------------------------------------- vectors files
 
 def _read_head(path: str, size: int = _SNIFF_BYTES) -> bytes:
-    """The first `size` bytes of a file, decompressed if it is gzip or bzip2."""
-    with open(path, "rb") as raw:
-        magic = raw.read(3)
-        raw.seek(0)
-        try:
-            if magic[:2] == b"\x1f\x8b":
-                return gzip.GzipFile(fileobj=raw).read(size)
-            if magic == b"BZh":
-                return bz2.BZ2File(raw).read(size)
-        except (OSError, EOFError) as exc:
-            raise ValueError(f"{path}: cannot decompress: {exc}") from None
-        return raw.read(size)
+    """The first `size` bytes of a file, decompressed if it is compressed."""
+    with open_input(path) as stream:
+        return stream.read(size)
 
 
 def _all_numbers(fields) -> bool:
@@ -221,9 +214,6 @@ def cmd_demo(args) -> int:
 
 def _train_settings(args) -> dict:
     """Word2Vec keywords from the flags, with word2vec.c's dependent defaults."""
-    if args.classes:
-        raise UsageError("-classes is not supported: cw2v writes word vectors only; cluster "
-                         "them with any k-means (e.g. scipy.cluster.vq.kmeans2)")
     if args.sg and args.cbow == 1:
         raise UsageError("--sg (skip-gram) contradicts -cbow 1; give one of them")
     sg = 1 if args.sg or args.cbow == 0 else 0
@@ -286,8 +276,9 @@ def cmd_train(args) -> int:
     say = (lambda text: print(text, file=sys.stderr, flush=True)) if args.debug >= 1 \
         else (lambda text: None)
 
-    # The C file reader needs plain text; compressed corpora stream through Python.
-    file_mode = not args.train.lower().endswith(COMPRESSED_SUFFIXES)
+    # The C file reader needs plain text; compressed corpora (recognised by
+    # content, whatever their name) stream through Python.
+    file_mode = file_compression(args.train) is None
     corpus = None if file_mode else LineSentence(args.train)
     source = dict(corpus_file=args.train) if file_mode else dict(corpus_iterable=corpus)
     say(f"Starting training using file {args.train}")
@@ -315,7 +306,11 @@ def cmd_train(args) -> int:
     raw = model.corpus_total_words * args.iter
     say(f"Trained {'skip-gram' if model.sg else 'CBOW'} on {raw} words in {seconds:.1f}s "
         f"({raw / max(seconds, 1e-9):,.0f} words/s)")
-    if args.output:
+    if args.output and args.classes:  # word2vec.c: classes instead of vectors
+        from cw2v.vectors.cluster import save_word_classes
+        save_word_classes(args.output, model.wv.index_to_key, model.wv.cluster(args.classes))
+        say(f"{len(model.wv)} words in {args.classes} classes written to {args.output}")
+    elif args.output:
         model.wv.save_word2vec_format(args.output, binary=bool(args.binary))
         say(f"{len(model.wv)} vectors of size {model.vector_size} written to {args.output} "
             f"({'binary' if args.binary else 'text'})")
@@ -434,7 +429,7 @@ def _add_train_flags(train):
 
     flag("train", required=True, metavar="FILE",
          help="training text: words separated by whitespace, one sentence per line "
-              "(.gz/.bz2/.xz are read too, more slowly)")
+              "(gzip, bzip2 and xz files are read too, more slowly)")
     flag("output", metavar="FILE", help="write the word vectors here")
     flag("size", "--vector-size", type=_POSITIVE_INT, default=100, dest="size", metavar="INT",
          help="size of the word vectors (default 100)")
@@ -469,7 +464,8 @@ def _add_train_flags(train):
     flag("debug", type=_COUNT, default=2, metavar="INT",
          help="0: warnings only, 1: summary, 2: progress (default), 3: progress and loss")
     flag("classes", type=_COUNT, default=0, metavar="INT",
-         help="word2vec.c's k-means word classes: not supported (only 0 is accepted)")
+         help="write 'word class' lines (K-means into INT classes, as word2vec.c) to -output "
+              "instead of the vectors (default 0: vectors)")
 
     modern = train.add_argument_group("cw2v options")
     modern.add_argument("--sg", action="store_true", help="skip-gram (the same as -cbow 0)")
@@ -489,7 +485,7 @@ def _add_train_flags(train):
 def _add_vectors_argument(parser):
     parser.add_argument("vectors", metavar="VECTORS",
                         help="word2vec.c text or binary file (told apart by content; GloVe's "
-                             "header-less text, .gz and .bz2 too) or a directory saved by "
+                             "header-less text, gzip, bzip2 and xz too) or a directory saved by "
                              "Word2Vec.save / KeyedVectors.save")
     parser.add_argument("--format", choices=VECTOR_FORMATS, default="auto",
                         help="format of a VECTORS file (default: detect)")
@@ -572,6 +568,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="use only the first INT (most frequent) words (default 300000)")
     evaluate.add_argument("--case-sensitive", action="store_true", dest="case_sensitive",
                           help="match test words case-sensitively (default: ignore case)")
+
+    # The other families' commands; imported here because they import this module.
+    from cw2v.commands import fasttext, glove, phrases, plot
+    for module in (fasttext, glove, phrases, plot):
+        module.register(command)
     return parser
 
 

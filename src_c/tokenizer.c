@@ -26,16 +26,157 @@
 #define cw2v_ftell(f) ((int64_t)ftello(f))
 #endif
 
-/* Byte classes: 0 = part of a word, 1 = whitespace, 2 = newline. */
-#define SP 1
-static const unsigned char byte_class[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, SP, 2, SP, SP, SP, 0, 0, /* \t \n \v \f \r */
+/* ---- the rule ------------------------------------------------------------ */
+
+#define SP CW2V_SPACE_BYTE
+const unsigned char cw2v_byte_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, SP, CW2V_NEWLINE_BYTE, SP, SP, SP, 0, 0, /* \t \n \v \f \r */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    SP, /* ' ' */
+    SP, /* ' '; every other byte is CW2V_WORD_BYTE (0) */
 };
 #undef SP
 
-#define IS_WORD_BYTE(c) (byte_class[(unsigned char)(c)] == 0)
+#define IS_WORD_BYTE(c) (cw2v_byte_class[(unsigned char)(c)] == CW2V_WORD_BYTE)
+
+size_t cw2v_last_break(const char *buf, size_t n)
+{
+    while (n > 0 && IS_WORD_BYTE(buf[n - 1])) n--;
+    return n;
+}
+
+/* ---- walking blocks ------------------------------------------------------ */
+
+void cw2v_walk_init(cw2v_walk *w, int64_t max_len, int by_line, int64_t line_limit,
+                    int64_t word_limit)
+{
+    memset(w, 0, sizeof *w);
+    w->pieces.max_len = max_len;
+    w->pieces.by_line = by_line;
+    w->lines_left = line_limit;
+    w->words_left = word_limit;
+    w->stopped = line_limit == 0 || word_limit == 0;
+}
+
+void cw2v_walk_block(cw2v_walk *w, const char *buf, size_t len)
+{
+    w->buf = buf;
+    w->len = len;
+    w->pos = 0;
+}
+
+/* A word taken by the sink: the sentence it may end, and the word limit. */
+static int took_word(cw2v_pieces *p, int64_t *words_left, int *stopped, const cw2v_sink *sink)
+{
+    int rc = CW2V_OK;
+    if (cw2v_pieces_word(p) && sink->sentence_end) rc = sink->sentence_end(sink->ctx);
+    if (*words_left > 0 && --*words_left == 0) *stopped = 1;
+    return rc;
+}
+
+/* A newline or the end of the text: the sentence it may end. */
+static int took_break(cw2v_pieces *p, int at_end, const cw2v_sink *sink)
+{
+    if (cw2v_pieces_break(p, at_end) && sink->sentence_end) return sink->sentence_end(sink->ctx);
+    return CW2V_OK;
+}
+
+int cw2v_walk_next(cw2v_walk *w, const cw2v_sink *sink)
+{
+    /* The position lives in a local: stores through w could alias the
+     * bytes of buf (char may alias anything) and slow every byte down. */
+    const char *buf = w->buf;
+    const size_t len = w->len;
+    size_t pos = w->pos;
+    int rc = CW2V_OK;
+    while (!w->stopped && pos < len) {
+        const unsigned char cls = cw2v_byte_class[(unsigned char)buf[pos]];
+        if (cls == CW2V_WORD_BYTE) {
+            const size_t first = pos;
+            while (pos < len && IS_WORD_BYTE(buf[pos])) pos++;
+            w->word_at = first;
+            rc = sink->word(sink->ctx, buf + first, pos - first);
+            if (rc == CW2V_SKIP) {
+                rc = CW2V_OK;
+                continue;
+            }
+            if (rc == CW2V_OK || rc == CW2V_PAUSE) {
+                const int ended = took_word(&w->pieces, &w->words_left, &w->stopped, sink);
+                if (ended != CW2V_OK) rc = ended;
+            }
+        } else {
+            pos++;
+            if (cls != CW2V_NEWLINE_BYTE) continue;
+            rc = took_break(&w->pieces, 0, sink);
+            if (w->lines_left > 0 && --w->lines_left == 0) w->stopped = 1;
+        }
+        if (rc != CW2V_OK) break;
+    }
+    w->pos = pos;
+    if (rc != CW2V_OK) return rc;
+    return w->stopped ? CW2V_LIMIT : CW2V_OK;
+}
+
+int cw2v_walk_end(cw2v_walk *w, const cw2v_sink *sink)
+{
+    return took_break(&w->pieces, 1, sink);
+}
+
+/* ---- words into ids and counts ------------------------------------------- */
+
+/* The word bytes stand for, as a table keys it: the bytes themselves when
+ * they are well-formed UTF-8, else their replacement, written to scratch.
+ * Checked on every word: a table may hold a str token's lone surrogate
+ * (ill-formed on purpose), which bytes from a text must never match.
+ * CW2V_OK, CW2V_ERR_UTF8 (strict), CW2V_ERR_NOMEM. */
+static int canonical(const char **bytes, size_t *len, int strict, cw2v_buffer *scratch)
+{
+    int rc;
+    if (cw2v_utf8_valid(*bytes, *len)) return CW2V_OK;
+    if (strict) return CW2V_ERR_UTF8;
+    rc = cw2v_buffer_reserve(scratch, CW2V_UTF8_REPLACED_MAX(*len));
+    if (rc != CW2V_OK) return rc;
+    *len = cw2v_utf8_replace(*bytes, *len, scratch->data);
+    *bytes = scratch->data;
+    return CW2V_OK;
+}
+
+int32_t cw2v_find_word(const cw2v_wordhash *vocab, const char *bytes, size_t len, int strict,
+                       cw2v_buffer *scratch)
+{
+    const int rc = canonical(&bytes, &len, strict, scratch);
+    return rc == CW2V_OK ? cw2v_wordhash_find(vocab, bytes, len) : rc;
+}
+
+/* ---- counting ------------------------------------------------------------- */
+
+int cw2v_counting_word(void *counting, const char *bytes, size_t len)
+{
+    cw2v_counting *c = (cw2v_counting *)counting;
+    cw2v_tally *t = c->tally;
+    int rc = canonical(&bytes, &len, c->strict, &t->scratch);
+    if (rc != CW2V_OK) return rc;
+    if (cw2v_wordhash_add_known(t->table, bytes, len, 1) < 0) {
+        rc = cw2v_wordhash_add(t->table, bytes, len, 1);
+        if (rc != CW2V_OK) return rc;
+    }
+    t->words++;
+    return CW2V_OK;
+}
+
+int cw2v_counting_sentence_end(void *counting)
+{
+    cw2v_counting *c = (cw2v_counting *)counting;
+    c->tally->sentences++;
+    if (cw2v_tally_full(c->tally) || c->tally->sentences == c->report_at) return CW2V_PAUSE;
+    return CW2V_OK;
+}
+
+int cw2v_tally_full(const cw2v_tally *t)
+{
+    return t->max_words > 0 && cw2v_wordhash_size(t->table) > t->max_words;
+}
+
+/* ---- byte ranges of a file ---------------------------------------------------- */
 
 /* Moves the buffer window forward: buf_len = 0 means end of file. */
 static int refill(cw2v_reader *r)
@@ -75,6 +216,7 @@ void cw2v_reader_close(cw2v_reader *r)
     if (r->file) fclose(r->file);
     free(r->buf);
     free(r->word);
+    cw2v_buffer_free(&r->scratch);
     r->file = NULL;
     r->buf = NULL;
     r->word = NULL;
@@ -125,7 +267,6 @@ int cw2v_reader_rewind(cw2v_reader *r)
     int rc;
     if (!r->file) return CW2V_ERR_ARG;
     r->finished = 0;
-    r->has_pending = 0;
     r->buf_len = r->buf_pos = 0;
     r->buf_offset = from;
     clearerr(r->file);
@@ -184,10 +325,10 @@ int cw2v_reader_next_word(cw2v_reader *r, const char **bytes, size_t *len)
         if (left < (int64_t)(lim - r->buf_pos)) lim = r->buf_pos + (size_t)left;
         pos = r->buf_pos;
         while (pos < lim) {
-            const unsigned char cls = byte_class[(unsigned char)buf[pos]];
-            if (cls == 0) break;
+            const unsigned char cls = cw2v_byte_class[(unsigned char)buf[pos]];
+            if (cls == CW2V_WORD_BYTE) break;
             pos++;
-            if (cls == 2) {
+            if (cls == CW2V_NEWLINE_BYTE) {
                 r->buf_pos = pos;
                 return CW2V_TOKEN_NEWLINE;
             }
@@ -232,37 +373,27 @@ int64_t cw2v_reader_next_sentence(cw2v_reader *r, const cw2v_wordhash *vocab,
                                   int32_t *ids_out, int64_t max_len,
                                   int64_t *raw_tokens_out)
 {
+    /* Each call reads one whole sentence, so none is open when it starts. */
+    cw2v_pieces pieces;
     int64_t n = 0, raw = 0;
     const char *bytes;
     size_t len;
     if (raw_tokens_out) *raw_tokens_out = 0;
     if (max_len < 1) return CW2V_ERR_ARG;
-    if (r->has_pending) {
-        /* The word that did not fit in the previous chunk opens this one. */
-        ids_out[n++] = r->pending_id;
-        raw = 1;
-        r->has_pending = 0;
-    }
+    pieces.max_len = max_len;
+    pieces.by_line = 1;
+    pieces.words = 0;
     for (;;) {
         const int tok = cw2v_reader_next_word(r, &bytes, &len);
         if (tok == CW2V_TOKEN_WORD) {
-            const int32_t id = cw2v_wordhash_find(vocab, bytes, len);
-            if (id >= 0) {
-                if (n == max_len) {
-                    /* Cut before this word, so a chunk never ends in an empty
-                     * tail: the rest of the line comes with the next call. */
-                    r->pending_id = id;
-                    r->has_pending = 1;
-                    break;
-                }
-                ids_out[n++] = id;
-            }
+            const int32_t id = cw2v_find_word(vocab, bytes, len, 0, &r->scratch);
+            if (id < -1) return id;
+            if (id >= 0) ids_out[n++] = id;
             raw++;
-        } else if (tok == CW2V_TOKEN_NEWLINE) {
-            if (raw > 0) break;
-        } else if (tok == CW2V_TOKEN_END) {
-            if (raw == 0) return CW2V_END_OF_RANGE;
-            break;
+            if (cw2v_pieces_word(&pieces)) break;
+        } else if (tok == CW2V_TOKEN_NEWLINE || tok == CW2V_TOKEN_END) {
+            if (cw2v_pieces_break(&pieces, tok == CW2V_TOKEN_END)) break;
+            if (tok == CW2V_TOKEN_END) return CW2V_END_OF_RANGE;
         } else {
             return tok;
         }
@@ -271,39 +402,33 @@ int64_t cw2v_reader_next_sentence(cw2v_reader *r, const cw2v_wordhash *vocab,
     return n;
 }
 
-int cw2v_count_range(const char *path, int64_t start, int64_t end, cw2v_wordhash *counts,
-                     int64_t *raw_tokens, int64_t *n_sentences, int *sys_errno)
+int cw2v_walk_range(cw2v_reader *r, cw2v_pieces *pieces, const cw2v_sink *sink)
 {
-    cw2v_reader r;
     const char *bytes;
     size_t len;
-    int64_t raw = 0, lines = 0;
-    int line_has_words = 0;
-    int rc = cw2v_reader_open(&r, path, start, end);
-    if (rc == CW2V_OK) {
-        for (;;) {
-            const int tok = cw2v_reader_next_word(&r, &bytes, &len);
-            if (tok == CW2V_TOKEN_WORD) {
-                rc = cw2v_wordhash_count(counts, bytes, len);
-                if (rc != CW2V_OK) break;
-                raw++;
-                line_has_words = 1;
-            } else if (tok == CW2V_TOKEN_NEWLINE) {
-                lines += line_has_words;
-                line_has_words = 0;
-            } else {
-                lines += line_has_words;
-                rc = tok == CW2V_TOKEN_END ? CW2V_OK : tok;
-                break;
+    int64_t no_limit = -1;
+    int never = 0;
+    for (;;) {
+        const int tok = cw2v_reader_next_word(r, &bytes, &len);
+        int rc;
+        if (tok == CW2V_TOKEN_WORD) {
+            rc = sink->word(sink->ctx, bytes, len);
+            if (rc == CW2V_SKIP) continue;
+            if (rc == CW2V_OK || rc == CW2V_PAUSE) {
+                const int ended = took_word(pieces, &no_limit, &never, sink);
+                if (ended != CW2V_OK) return ended;
             }
+        } else if (tok == CW2V_TOKEN_NEWLINE || tok == CW2V_TOKEN_END) {
+            rc = took_break(pieces, tok == CW2V_TOKEN_END, sink);
+            if (rc == CW2V_OK && tok == CW2V_TOKEN_END) return CW2V_OK;
+        } else {
+            return tok;
         }
+        if (rc != CW2V_OK) return rc;
     }
-    if (sys_errno) *sys_errno = r.sys_errno;
-    cw2v_reader_close(&r);
-    *raw_tokens += raw;
-    *n_sentences += lines;
-    return rc;
 }
+
+/* ---- splitting a file into ranges -------------------------------------------- */
 
 /* First position after a newline in buf[0..n), else after any whitespace,
  * else n + 1 (not found). */

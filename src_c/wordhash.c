@@ -25,7 +25,7 @@ typedef struct {
 
 #define MODE_EMPTY 0
 #define MODE_LOOKUP 1  /* filled by insert: ids are the caller's */
-#define MODE_COUNT 2   /* filled by count: id == entry index, always */
+#define MODE_COUNT 2   /* filled by add: id == entry index, always */
 
 struct cw2v_wordhash {
     slot_t *slots;
@@ -35,8 +35,6 @@ struct cw2v_wordhash {
     char *arena;       /* each word as [size_t length][bytes] */
     size_t arena_used, arena_cap;
     int mode;
-    size_t max_words;  /* counting mode bound, 0 = none */
-    int64_t prune_floor, prune_rounds;
 };
 
 const char *cw2v_strerror(int code)
@@ -50,6 +48,8 @@ const char *cw2v_strerror(int code)
     case CW2V_ERR_DUPLICATE: return "duplicate word";
     case CW2V_ERR_ARG: return "invalid argument";
     case CW2V_ERR_FULL: return "more than 2**31 - 1 distinct words";
+    case CW2V_ERR_UTF8: return "ill-formed UTF-8";
+    case CW2V_ERR_CALLBACK: return "a callback failed";
     default: return "unknown error";
     }
 }
@@ -179,7 +179,6 @@ cw2v_wordhash *cw2v_wordhash_new(size_t expected_words)
     h->slots = (slot_t *)malloc(cap * sizeof *h->slots);
     h->entries = (entry_t *)malloc(h->entry_cap * sizeof *h->entries);
     h->arena = (char *)malloc(h->arena_cap);
-    h->prune_floor = 1;
     if (!h->slots || !h->entries || !h->arena) {
         cw2v_wordhash_free(h);
         return NULL;
@@ -206,7 +205,7 @@ static int long_word_equal(const cw2v_wordhash *h, uint64_t at, const char *byte
 }
 
 /* The slot holding the word, or the empty slot where it would go. */
-static size_t probe(const cw2v_wordhash *h, uint64_t hash, uint64_t key, const char *bytes,
+static inline size_t probe(const cw2v_wordhash *h, uint64_t hash, uint64_t key, const char *bytes,
                     size_t len)
 {
     const uint32_t meta = make_meta(hash, len);
@@ -300,47 +299,41 @@ int cw2v_wordhash_insert(cw2v_wordhash *h, const char *bytes, size_t len, int32_
     return CW2V_OK;
 }
 
-int cw2v_wordhash_count(cw2v_wordhash *h, const char *bytes, size_t len)
+int32_t cw2v_wordhash_add_known(cw2v_wordhash *h, const char *bytes, size_t len, int64_t n)
+{
+    uint64_t key;
+    const uint64_t hash = hash_word(bytes, len, &key);
+    const int32_t id = h->slots[probe(h, hash, key, bytes, len)].id;
+    if (id >= 0 && h->mode == MODE_COUNT) h->entries[id].count += n;  /* id == index */
+    return h->mode == MODE_COUNT ? id : -1;
+}
+
+int cw2v_wordhash_add(cw2v_wordhash *h, const char *bytes, size_t len, int64_t n)
 {
     uint64_t key;
     const uint64_t hash = hash_word(bytes, len, &key);
     size_t s;
     int rc;
-    if (h->mode == MODE_LOOKUP) return CW2V_ERR_ARG;
+    if (h->mode == MODE_LOOKUP || n < 0) return CW2V_ERR_ARG;
     s = probe(h, hash, key, bytes, len);
     if (h->slots[s].id >= 0) {
-        h->entries[h->slots[s].id].count++;  /* in counting mode id == index */
+        h->entries[h->slots[s].id].count += n;
         return CW2V_OK;
     }
     rc = reserve_one(h, len);
     if (rc != CW2V_OK) return rc;
-    s = probe(h, hash, key, bytes, len);
-    add_entry(h, s, hash, key, bytes, len, (int32_t)h->n_entries, 1);
+    s = probe(h, hash, key, bytes, len);  /* the slots may have been rebuilt */
+    add_entry(h, s, hash, key, bytes, len, (int32_t)h->n_entries, n);
     h->mode = MODE_COUNT;
-    if (h->max_words > 0 && h->n_entries > h->max_words) {
-        rc = cw2v_wordhash_prune(h, h->prune_floor);
-        if (rc != CW2V_OK) return rc;
-        h->prune_floor++;
-        h->prune_rounds++;
-    }
     return CW2V_OK;
 }
 
-void cw2v_wordhash_set_max_words(cw2v_wordhash *h, size_t max_words)
-{
-    h->max_words = max_words;
-}
-
-int64_t cw2v_wordhash_prune_rounds(const cw2v_wordhash *h) { return h->prune_rounds; }
-
-int64_t cw2v_wordhash_prune_floor(const cw2v_wordhash *h) { return h->prune_floor; }
-
-int cw2v_wordhash_prune(cw2v_wordhash *h, int64_t floor)
+int cw2v_wordhash_keep(cw2v_wordhash *h, const unsigned char *keep)
 {
     size_t i, kept = 0, used = 0;
     for (i = 0; i < h->n_entries; i++) {
         entry_t e = h->entries[i];
-        if (e.count <= floor) continue;
+        if (!keep[i]) continue;
         /* Survivors only move towards the front, in order: memmove is safe. */
         if (e.offset != used) memmove(h->arena + used, h->arena + e.offset, PREFIX + e.len);
         e.offset = used;

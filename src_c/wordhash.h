@@ -5,12 +5,14 @@
  * Two uses, one structure:
  *   - lookup: build once from the vocabulary with cw2v_wordhash_insert(word,
  *     id), then map words to ids with cw2v_wordhash_find();
- *   - counting: cw2v_wordhash_count(word) adds one to the word's count,
- *     adding unseen words with id = their position in first-seen order;
- *     optional pruning (cw2v_wordhash_set_max_words) bounds the table the way
- *     word2vec.c's max_vocab_size does.
- *   A table takes the mode of its first insert or count; calling the other
+ *   - counting: cw2v_wordhash_add(word, n) adds n to the word's count,
+ *     adding unseen words with id = their position in first-seen order, and
+ *     cw2v_wordhash_keep() drops words (the caller decides which: pruning
+ *     rules live with the counts, not here).
+ *   A table takes the mode of its first insert or add; calling the other
  *   one on it afterwards returns CW2V_ERR_ARG.
+ *
+ * Keys are bytes; cw2v keys a word by its UTF-8 form (see utf8.h).
  *
  * Layout: open addressing with linear probing over a power-of-two array of
  * 16-byte slots (load factor <= 0.5).  A slot holds 24 bits of the hash,
@@ -20,13 +22,13 @@
  * insertion order.
  *
  * Ownership: the table owns its slots, entries and arena; it copies the
- * bytes passed to insert/count.  Pointers returned by cw2v_wordhash_get()
- * point into the arena and stay valid until the next insert, count, prune
+ * bytes passed to insert/add.  Pointers returned by cw2v_wordhash_get()
+ * point into the arena and stay valid until the next insert, add, keep
  * or free of the table.
  *
  * Threads: after the table is built, any number of threads may call the
- * const functions (find, size, get, prune_rounds, prune_floor) at the same
- * time.  Functions taking a non-const table need exclusive access.
+ * const functions (find, size, get) at the same time.  Functions taking a
+ * non-const table need exclusive access.
  *
  * Errors are returned as negative codes (CW2V_ERR_*), shared with the
  * tokenizer; nothing here prints, exits or aborts.  No global mutable state.
@@ -50,6 +52,8 @@ extern "C" {
 #define CW2V_ERR_DUPLICATE (-5) /* insert of a word already in the table */
 #define CW2V_ERR_ARG (-6)       /* an argument is out of its documented range */
 #define CW2V_ERR_FULL (-7)      /* more than INT32_MAX words */
+#define CW2V_ERR_UTF8 (-8)      /* ill-formed UTF-8 where it is not allowed */
+#define CW2V_ERR_CALLBACK (-9)  /* a caller's callback failed (it knows why) */
 
 /* A short, static English description of a status code. */
 const char *cw2v_strerror(int code);
@@ -72,29 +76,21 @@ int cw2v_wordhash_insert(cw2v_wordhash *h, const char *bytes, size_t len, int32_
 /* The id of the word, or -1 if absent.  Thread-safe on a built table. */
 int32_t cw2v_wordhash_find(const cw2v_wordhash *h, const char *bytes, size_t len);
 
-/* Counting mode: adds 1 to the word's count, adding the word (count 1,
- * id = number of words before it) if unseen.  When a maximum was set with
- * cw2v_wordhash_set_max_words() and adding the word makes the table hold
- * more words than that, prunes it (see below).  CW2V_OK, CW2V_ERR_NOMEM,
- * CW2V_ERR_FULL, CW2V_ERR_ARG on a lookup-mode table. */
-int cw2v_wordhash_count(cw2v_wordhash *h, const char *bytes, size_t len);
+/* Counting mode: adds n >= 0 to the count of the word if it is in the
+ * table and returns its id; -1 (and no change) if it is absent. */
+int32_t cw2v_wordhash_add_known(cw2v_wordhash *h, const char *bytes, size_t len, int64_t n);
 
-/* Bounds the table in counting mode, like word2vec.c's max_vocab_size:
- * whenever a new word makes the table hold more than max_words words, every
- * word whose count is <= the current floor is dropped and the floor goes up
- * by one (it starts at 1).  0 means no bound (the default). */
-void cw2v_wordhash_set_max_words(cw2v_wordhash *h, size_t max_words);
+/* Counting mode: adds n >= 0 to the word's count, first adding the word
+ * (count 0, id = number of words before it) if it is absent.  CW2V_OK,
+ * CW2V_ERR_NOMEM, CW2V_ERR_FULL, CW2V_ERR_ARG on a lookup-mode table or for
+ * n < 0 (counts only grow: a sum past INT64_MAX is the caller's to avoid). */
+int cw2v_wordhash_add(cw2v_wordhash *h, const char *bytes, size_t len, int64_t n);
 
-/* Number of pruning rounds so far, and the floor the next round will use
- * (so the last round dropped counts <= prune_floor - 1). */
-int64_t cw2v_wordhash_prune_rounds(const cw2v_wordhash *h);
-int64_t cw2v_wordhash_prune_floor(const cw2v_wordhash *h);
-
-/* Drops every word whose count is <= floor and keeps the others in their
- * order; in counting mode their ids become their new positions.  Used by
- * the automatic pruning; callable directly.  Allocates nothing: always
- * CW2V_OK. */
-int cw2v_wordhash_prune(cw2v_wordhash *h, int64_t floor);
+/* Keeps the words i with keep[i] != 0 (keep has one byte per word, in
+ * entry order) and drops the others; survivors keep their order, and in
+ * counting mode their ids become their new positions.  Allocates nothing:
+ * always CW2V_OK. */
+int cw2v_wordhash_keep(cw2v_wordhash *h, const unsigned char *keep);
 
 /* Number of words in the table. */
 size_t cw2v_wordhash_size(const cw2v_wordhash *h);

@@ -5,16 +5,19 @@ import sys
 # source tree (and this folder) off sys.path, so put this folder on it.
 sys.path.insert(0, os.path.dirname(__file__))
 
-# Tests comparing with gensim skip when it cannot be imported, which suits a
-# local run without it. CI installs gensim on purpose (the test extra), so
-# there a failed import is a broken environment, not a reason to skip: stop
-# the run before any test hides it as a skip.
+# Tests comparing with the anchors (gensim, Facebook's fasttext package, POT
+# for gensim's WMD) skip when one cannot be imported, which suits a local run
+# without it. CI installs them on purpose (the test extra), so there a failed
+# import is a broken environment, not a reason to skip: stop the run before
+# any test hides it as a skip.
 if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-    try:
-        import gensim.models  # noqa: F401
-    except Exception as error:
-        raise ImportError(
-            f"CI={os.environ['CI']} but gensim cannot be imported ({type(error).__name__}: {error}); "
-            "the gensim comparison tests would be skipped silently. Install it with "
-            "pip install '.[test]', or unset CI for a local run without gensim."
-        ) from error
+    import importlib
+    for anchor in ("gensim.models", "fasttext", "ot"):
+        try:
+            importlib.import_module(anchor)
+        except Exception as error:
+            raise ImportError(
+                f"CI={os.environ['CI']} but {anchor} cannot be imported ({type(error).__name__}: "
+                f"{error}); the tests comparing with it would be skipped silently. Install it with "
+                "pip install '.[test]', or unset CI for a local run without it."
+            ) from error

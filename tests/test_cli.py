@@ -454,7 +454,7 @@ def test_unwritable_outputs_fail_before_any_work(corpus, tmp_path, capsys):
     (["-alpha", "0"], "-alpha"),
     (["-window", "-3"], "-window"),
     (["-foo", "1"], "-foo"),
-    (["-classes", "5"], "-classes is not supported"),
+    (["-classes", "-5"], "-classes"),
     (["-hs", "0", "-negative", "0"], "no output layer"),
     (["--sg", "-cbow", "1"], "contradicts"),
     ([], "nothing to write"),
@@ -547,3 +547,34 @@ def test_runs_as_a_program(prefix, text_vectors, tmp_path, capsys):
     assert usage.stderr.splitlines() == [
         "cw2v train: error: the following arguments are required: -train/--train; "
         "see cw2v train --help"]
+
+
+def test_gzip_training_text_with_a_plain_name_is_decompressed(corpus_file, tmp_path, capsys):
+    """Regression: a gzip file named .txt was sent to file mode and trained as bytes.
+
+    Recognised by content, it streams through LineSentence exactly like the
+    same file named .gz, and has the plain text's vocabulary.
+    """
+    plain = corpus_file[0]
+    packed = gzip.compress(plain.read_bytes())
+    outputs = {}
+    for name in ("plain.txt", "packed.txt", "packed.txt.gz"):
+        path = tmp_path / name
+        path.write_bytes(plain.read_bytes() if name == "plain.txt" else packed)
+        vocab, vectors = tmp_path / f"{name}.vocab", tmp_path / f"{name}.vec"
+        status, out, err = run(["train", "-train", path, "-output", vectors, "-save-vocab", vocab,
+                                "-size", 16, "-threads", 1, "-iter", 3, "-sample", 0, "-debug", 0], capsys)
+        assert status == 0, err
+        outputs[name] = vocab.read_bytes(), vectors.read_bytes()
+    assert outputs["packed.txt"] == outputs["packed.txt.gz"]
+    assert outputs["packed.txt"][0] == outputs["plain.txt"][0]
+    assert own_topic_share(KeyedVectors.load_word2vec_format(tmp_path / "packed.txt.vec")) > 0.8
+
+
+def test_damaged_compressed_inputs_fail_in_one_line(corpus_file, tmp_path, capsys):
+    whole = gzip.compress(corpus_file[0].read_bytes())
+    cut = tmp_path / "cut.txt"
+    cut.write_bytes(whole[: len(whole) // 2])
+    assert_one_line_error(*run(["train", "-train", cut, "-output", tmp_path / "v", "-debug", 0], capsys),
+                          "train", f"{cut}: cannot decompress")
+    assert_one_line_error(*run(["similar", cut, "king"], capsys), "similar", f"{cut}: cannot decompress")

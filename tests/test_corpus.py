@@ -1,9 +1,10 @@
 """Tests of cw2v.io.corpus: file readers, corpus checks and id batches.
 
 Oracles: the readers are compared with the obvious whole-file reference
-(decode everything, split lines, split tokens, cut into chunks), also with
-tiny read blocks so every block-boundary case is exercised; id batches are
-compared with a slow reference that applies the documented rules literally.
+(split lines, split tokens on ASCII whitespace with ``bytes.split()``,
+decode each, cut into sentences), also with tiny read blocks so every
+block-boundary case is exercised; id batches are compared with a slow
+reference that applies the documented rules literally.
 """
 import bz2
 from collections import Counter
@@ -19,10 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cw2v.io.corpus as corpus_mod
-from cw2v._kernels.tokens import TextCounter
 from cw2v.io.corpus import (
     CorpusDecodeError,
-    count_file_corpus,
     IdBatch,
     LineSentence,
     PathLineSentences,
@@ -31,6 +30,7 @@ from cw2v.io.corpus import (
     iter_checked,
     iter_id_batches,
 )
+from cw2v.vocab.counts import Counts
 
 KJV = importlib.resources.files("cw2v") / "data" / "kjv.txt.gz"
 
@@ -40,20 +40,26 @@ def chunks(tokens, size):
     return [tokens[i: i + size] for i in range(0, len(tokens), size)]
 
 
+def words_of(text: bytes, errors: str = "replace"):
+    """The rule: ASCII whitespace splits, each word decoded on its own (one
+    that decodes to nothing, with errors='ignore', is no word)."""
+    return [w for w in (w.decode("utf-8", errors) for w in text.split()) if w]
+
+
 def reference_lines(data: bytes, max_len: int, errors: str = "replace", limit=None):
-    lines = data.decode("utf-8", errors).split("\n")
+    lines = data.split(b"\n")
     if data.endswith(b"\n"):
         lines = lines[:-1]
     if limit is not None:
         lines = lines[:limit]
     out = []
     for line in lines:
-        out.extend(chunks(line.split(), max_len))
+        out.extend(chunks(words_of(line, errors), max_len))
     return out
 
 
 def reference_text8(data: bytes, max_len: int, errors: str = "replace", limit=None):
-    tokens = data.decode("utf-8", errors).split()
+    tokens = words_of(data, errors)
     if limit is not None:
         tokens = tokens[:limit]
     return chunks(tokens, max_len)
@@ -67,8 +73,8 @@ def write(path: Path, data: bytes) -> Path:
 
 
 # Text pieces chosen to stress the reader: every ASCII whitespace kind, CRLF,
-# multi-byte UTF-8 (2, 3 and 4 bytes), Unicode whitespace (NBSP, U+2003),
-# invalid bytes and truncated multi-byte sequences.
+# multi-byte UTF-8 (2, 3 and 4 bytes), Unicode whitespace (NBSP, U+2003: part
+# of words), invalid bytes and truncated multi-byte sequences.
 PIECES = [b"a", b"bc", b"word", b" ", b"  ", b"\t", b"\n", b"\r\n", b"\x0b", b"\x0c",
           "é".encode(), "日本".encode(), "😀".encode(), "\u00a0".encode(), "\u2003".encode(),
           b"\xff", b"\xe6\x97", b"\x80"]
@@ -85,11 +91,13 @@ def tiny_blocks(monkeypatch):
 
 # ------------------------------------------------------------------ LineSentence
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=texts, block=st.integers(1, 9), max_len=st.integers(1, 4))
-def test_line_sentence_matches_whole_file_reference(tmp_path, tiny_blocks, data, block, max_len):
+@given(data=texts, block=st.integers(1, 9), max_len=st.integers(1, 4),
+       errors=st.sampled_from(["replace", "ignore", "backslashreplace"]))
+def test_line_sentence_matches_whole_file_reference(tmp_path, tiny_blocks, data, block, max_len, errors):
     path = write(tmp_path / "c.txt", data)
     tiny_blocks(block)
-    assert list(LineSentence(path, max_sentence_length=max_len)) == reference_lines(data, max_len)
+    assert list(LineSentence(path, max_sentence_length=max_len, unicode_errors=errors)) == \
+        reference_lines(data, max_len, errors)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -148,20 +156,19 @@ def test_a_20_mb_run_without_whitespace_is_read_whole_in_linear_work(tmp_path, m
     data = b"first " + run + "é\nlast line\n".encode()
     path = write(tmp_path / "c.txt", data)
     searched = []
-    real_cut = corpus_mod._cut_after_whitespace
+    real_cut = corpus_mod.last_break
 
     def counting_cut(block):
         searched.append(len(block))
         return real_cut(block)
 
-    monkeypatch.setattr(corpus_mod, "_cut_after_whitespace", counting_cut)
+    monkeypatch.setattr(corpus_mod, "last_break", counting_cut)
     token = run.decode() + "é"
     assert list(LineSentence(path)) == [["first", token], ["last", "line"]]
     assert sum(searched) == len(data)
     searched.clear()
-    counter = count_file_corpus(Text8Corpus(path))
-    words, counts = counter.words_and_counts()
-    assert words == ["first", token, "last", "line"] and counts.tolist() == [1, 1, 1, 1]
+    counts = Counts().add_corpus(Text8Corpus(path))
+    assert counts.words() == ["first", token, "last", "line"] and counts.counts().tolist() == [1, 1, 1, 1]
     assert sum(searched) == len(data)
 
 
@@ -200,94 +207,65 @@ def test_bundled_kjv_corpus_statistics():
 
 
 # ------------------------------------------------------ counting without lists
-@settings(max_examples=300, deadline=None)
-@given(texts=st.lists(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(
-    " \t\n\x0b\x0c\r\x1c\x1f\x85\xa0\u1680\u2028\u3000ab"), max_size=40), max_size=5),
-    limit=st.none() | st.integers(0, 30))
-def test_text_counter_matches_str_split(texts, limit):
-    counter = TextCounter()
-    expected = Counter()
-    for text in texts:
-        tokens = text.split()
-        n = counter.count_text(text) if limit is None else counter.count_text(text, limit)
-        if limit is not None:
-            tokens = tokens[:limit]
-        assert n == len(tokens)
-        expected.update(tokens)
-    words, counts = counter.words_and_counts()
-    assert dict(zip(words, counts.tolist())) == expected
-    assert words == list(expected)  # first-appearance order, like a Counter's
-    assert counter.raw_words == sum(expected.values())
-
-
-def test_text_counter_same_word_in_strings_of_different_widths():
-    # "word" stored from a 1-byte-per-char string must match it inside UCS-2/UCS-4 strings.
-    counter = TextCounter()
-    for text in ["word été", "word 日本 été", "word 😀 日本", "😀 word"]:
-        counter.count_text(text)
-    words, counts = counter.words_and_counts()
-    assert dict(zip(words, counts.tolist())) == {"word": 4, "été": 2, "日本": 2, "😀": 2}
-
-
-def test_text_counter_grows_its_table():
-    counter = TextCounter()
-    words = [f"w{i}" for i in range(20000)]
-    counter.count_text(" ".join(words))
-    counter.count_text(" ".join(words[::3]))
-    got_words, counts = counter.words_and_counts()
-    assert got_words == words
-    assert counts.tolist() == [2 if i % 3 == 0 else 1 for i in range(20000)]
-
-
 def iterate_and_count(reader):
     sentences = list(reader)
     return Counter(t for s in sentences for t in s), sum(map(len, sentences)), len(sentences)
 
 
+def counted(counts):
+    return Counter(counts.to_dict()), counts.raw_words, counts.n_sentences
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=texts, block=st.integers(1, 9), max_len=st.integers(1, 4), limit=st.none() | st.integers(0, 8),
-       kind=st.sampled_from(["line", "text8"]))
-def test_count_file_corpus_equals_iterating(tmp_path, tiny_blocks, data, block, max_len, limit, kind):
+       kind=st.sampled_from(["line", "text8"]), errors=st.sampled_from(["replace", "strict", "ignore"]))
+def test_counting_a_reader_equals_iterating_it(tmp_path, tiny_blocks, data, block, max_len, limit, kind,
+                                               errors):
     path = write(tmp_path / "c.txt", data)
     tiny_blocks(block)
     cls = LineSentence if kind == "line" else Text8Corpus
-    reader = cls(path, max_sentence_length=max_len, limit=limit)
-    counter = count_file_corpus(reader)
-    counts, raw, n_sentences = iterate_and_count(reader)
-    words, word_counts = counter.words_and_counts()
-    assert dict(zip(words, word_counts.tolist())) == counts
-    assert (counter.raw_words, counter.n_sentences) == (raw, n_sentences)
+    reader = cls(path, max_sentence_length=max_len, limit=limit, unicode_errors=errors)
+    try:
+        expected = iterate_and_count(reader)
+    except CorpusDecodeError as err:
+        with pytest.raises(CorpusDecodeError) as info:
+            Counts().add_corpus(reader)
+        assert info.value.offset == err.offset
+        return
+    if expected[2] == 0 and not corpus_mod._walkable(reader):
+        return  # iterated like a token list, whose corpus checks reject an empty one
+    assert counted(Counts().add_corpus(reader)) == expected
 
 
-def test_count_file_corpus_on_kjv_and_folders(tmp_path):
-    reader = LineSentence(KJV)
-    counter = count_file_corpus(reader)
-    assert (counter.raw_words, counter.n_sentences, len(counter)) == (789684, 31102, 12672)
+def test_counting_kjv_and_folders(tmp_path):
+    counts = Counts().add_corpus(LineSentence(KJV))
+    assert (counts.raw_words, counts.n_sentences, len(counts)) == (789684, 31102, 12672)
     write(tmp_path / "a.txt", b"x y\n\nz " + b"w " * 12 + b"\n")
     write(tmp_path / "b.txt.gz", "é x\n".encode())
     folder = PathLineSentences(tmp_path, max_sentence_length=5)
-    counter = count_file_corpus(folder)
-    counts, raw, n_sentences = iterate_and_count(folder)
-    assert dict(zip(*[x if i == 0 else x.tolist() for i, x in enumerate(counter.words_and_counts())])) == counts
-    assert (counter.raw_words, counter.n_sentences) == (raw, n_sentences)
+    assert counted(Counts().add_corpus(folder)) == iterate_and_count(folder)
 
 
-def test_count_file_corpus_reports_progress(tmp_path):
+def test_counting_reports_progress(tmp_path, caplog):
     path = write(tmp_path / "c.txt", b"a b\n" * 2500)
-    calls = []
-    count_file_corpus(LineSentence(path), 1000, lambda *args: calls.append(args))
-    assert [c[0] for c in calls] == [1000, 2000]  # at least every 1000 sentences, block-wise
-    assert all(raw == 2 * n for n, raw, _ in calls)
+    for corpus in (LineSentence(path), list(LineSentence(path))):
+        caplog.clear()
+        with caplog.at_level("INFO", logger="cw2v.vocab.counts"):
+            Counts().add_corpus(corpus, progress_per=1000)
+        reports = [r.args for r in caplog.records if r.getMessage().startswith("PROGRESS")]
+        assert reports == [(1000, 2000, 2), (2000, 4000, 2)]
 
 
-def test_count_file_corpus_leaves_other_corpora_alone(tmp_path):
+def test_a_reader_subclass_is_counted_as_it_iterates(tmp_path):
     class Lowercased(LineSentence):
         def __iter__(self):
             return ([t.lower() for t in s] for s in super().__iter__())
 
     path = write(tmp_path / "c.txt", b"A b\n")
-    assert count_file_corpus(Lowercased(path)) is None
-    assert count_file_corpus([["a"]]) is None
+    assert corpus_mod.walk_text_corpus(Lowercased(path), None) is None
+    assert corpus_mod.walk_text_corpus([["a"]], None) is None
+    assert corpus_mod.walk_text_corpus(LineSentence(path, unicode_errors="ignore"), None) is None
+    assert Counts().add_corpus(Lowercased(path)).to_dict() == {"a": 1, "b": 1}
 
 
 def test_readers_agree_with_gensim(tmp_path):
@@ -485,15 +463,11 @@ def reference_batches(corpus, vocab, batch_words, max_len):
 
     pieces = []  # (ids of piece, raw tokens consumed, finishes sentence)
     for sentence in corpus:
-        piece, consumed = [], 0
-        for i, token in enumerate(sentence):
-            consumed += 1
-            if token in vocab:
-                piece.append(vocab[token])
-            if len(piece) == max_len and i + 1 < len(sentence):
-                pieces.append((piece, consumed, False))
-                piece, consumed = [], 0
-        pieces.append((piece, consumed, True))
+        # Pieces of max_len tokens, in the vocabulary or not (an empty sentence: one empty piece).
+        starts = range(0, len(sentence), max_len) or [0]
+        for k, start in enumerate(starts):
+            chunk = sentence[start:start + max_len]
+            pieces.append(([vocab[t] for t in chunk if t in vocab], len(chunk), k == len(starts) - 1))
     for piece, consumed, finishes in pieces:
         if piece and len(ids) >= batch_words:
             batches.append((ids, ends, raw, n_sent))
@@ -565,3 +539,26 @@ def test_id_batches_all_oov_yields_nothing_and_bad_arguments():
         list(iter_id_batches([["a"]], [("a", 0)]))
     with pytest.raises(TypeError):  # an unhashable token is an error, not silently OOV
         list(iter_id_batches([["a", ["nested"]]], {"a": 0}))
+
+
+@pytest.mark.parametrize("head", [b"BZh9", b"BZh91AY&S", b"BZh9 1AY&SY"])
+def test_plain_text_starting_with_a_bzip2_level_is_plain(tmp_path, head):
+    """Regression: 'BZh' and a digit used to be taken for bzip2 (OSError: Invalid data stream)."""
+    data = head + b" is the first word\nsecond line\n"
+    path = write(tmp_path / "c.txt", data)
+    assert list(LineSentence(path)) == reference_lines(data, 10000)
+    assert list(Text8Corpus(path)) == reference_text8(data, 10000)
+    assert list(PathLineSentences(tmp_path)) == reference_lines(data, 10000)
+    assert Counts().add_corpus(LineSentence(path)).words()[0] == head.split()[0].decode()
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress])
+def test_damaged_compressed_corpus_is_a_value_error_naming_the_file(tmp_path, compress):
+    whole = compress(b"in the beginning\n" * 2000)
+    path = tmp_path / "c.txt"
+    path.write_bytes(whole[: len(whole) // 2])
+    for reader in (LineSentence(path), Text8Corpus(path), PathLineSentences(tmp_path)):
+        with pytest.raises(ValueError, match=f"{path}: cannot decompress"):
+            list(reader)
+    with pytest.raises(ValueError, match=f"{path}: cannot decompress"):
+        Counts().add_corpus(LineSentence(path))

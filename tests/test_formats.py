@@ -1,6 +1,7 @@
 """word2vec.c text/binary formats: exact bytes, round trips, tolerated variants, precise errors."""
 import bz2
 import gzip
+import lzma
 import os
 import struct
 
@@ -74,7 +75,8 @@ def test_round_trip_is_exact(tmp_path_factory, keys, dim, binary, seed):
     assert np.array_equal(got.view(np.uint32), vectors.view(np.uint32))
 
 
-@pytest.mark.parametrize("suffix, opener", [(".gz", gzip.open), (".bz2", bz2.open)])
+@pytest.mark.parametrize("suffix, opener", [(".gz", gzip.open), (".bz2", bz2.open), (".xz", lzma.open),
+                                            (".lzma", lzma.open)])
 @pytest.mark.parametrize("binary", [False, True])
 def test_compressed(tmp_path, suffix, opener, binary):
     keys, vectors = sample()
@@ -86,6 +88,8 @@ def test_compressed(tmp_path, suffix, opener, binary):
         assert raw == word2vec_c_bytes(keys, vectors)
     got_keys, got = load_word2vec_format(path, binary=binary)
     assert got_keys == keys and np.array_equal(got, vectors)
+    if suffix == ".lzma":
+        return  # legacy LZMA has no magic number: only its suffix tells (see cw2v.io.files)
     # Recognised by content, whatever the file is called.
     renamed = tmp_path / "renamed.dat"
     os.replace(path, renamed)
@@ -406,7 +410,7 @@ def test_failed_write_leaves_existing_file_untouched(tmp_path, monkeypatch):
         assert sorted(p.name for p in tmp_path.iterdir()) == ["v.bin"]  # temp file removed
 
 
-@pytest.mark.parametrize("suffix", [".gz", ".bz2"])
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
 def test_corrupt_compressed_file(tmp_path, suffix):
     keys, vectors = sample(n=40, dim=30)
     path = tmp_path / f"v{suffix}"
@@ -414,6 +418,26 @@ def test_corrupt_compressed_file(tmp_path, suffix):
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     assert "cannot decompress" in error_for(path, binary=True)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("name", ["v.gz", "v.bz2", "v.xz", "v.lzma"])
+def test_plain_file_with_a_compressed_name_is_plain(tmp_path, name, binary):
+    """The name never decides: only the content's magic bytes make a file compressed."""
+    keys, vectors = sample()
+    save_word2vec_format(tmp_path / "plain", keys, vectors, binary=binary)
+    os.replace(tmp_path / "plain", tmp_path / name)
+    got_keys, got = load_word2vec_format(tmp_path / name, binary=binary)
+    assert got_keys == keys and np.array_equal(got, vectors)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_damaged_compressed_file_named_plain_is_reported(tmp_path, binary):
+    keys, vectors = sample(n=40, dim=30)
+    save_word2vec_format(tmp_path / "v.xz", keys, vectors, binary=binary)
+    data = (tmp_path / "v.xz").read_bytes()
+    (tmp_path / "v.bin").write_bytes(data[: len(data) // 2])
+    assert "cannot decompress" in error_for(tmp_path / "v.bin", binary=binary)
 
 
 @pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd to name a pipe")

@@ -1,11 +1,13 @@
 """Each training kernel against a slow, obvious NumPy reference.
 
-The reference below re-implements, in plain NumPy, exactly what the kernels
-in cw2v/_kernels/train.pyx are documented to do: the sigmoid table lookup,
-the generator and the order in which draws are taken, the output layers and
-the two architectures.  One update step of both must agree to float32
-tolerance.  The full-softmax gradient is also checked by finite differences
-of the exact loss, which does not depend on the reference at all.
+The reference (tests/kernel_reference.py) re-implements, in plain NumPy,
+exactly what the kernels in cw2v/_kernels/train.pyx are documented to do:
+the sigmoid table lookup, the generator and the order in which draws are
+taken, the output layers, the input formers (a word's row; the mean of its
+subword rows) with lock factors, and the two architectures.  One update step
+of both must agree to float32 tolerance.  The full-softmax gradient is also
+checked by finite differences of the exact loss, which does not depend on
+the reference at all.
 """
 import itertools
 
@@ -13,249 +15,10 @@ import numpy as np
 import pytest
 
 from cw2v._kernels import train as K
-
-MASK64 = (1 << 64) - 1
-ALWAYS = 0xFFFFFFFF
-RTOL, ATOL = 2e-5, 2e-6
-
-# ------------------------------------------------------------------ reference
-
-SIG_TABLE, LOGSIG_TABLE, BOUND = K.sigmoid_tables()
-TABLE_SIZE = len(SIG_TABLE)
-SCALE = np.float32(TABLE_SIZE / (2.0 * BOUND))
-
-
-def ref_tables():
-    x = -BOUND + (np.arange(TABLE_SIZE) + 0.5) * (2.0 * BOUND) / TABLE_SIZE
-    return (1 / (1 + np.exp(-x))).astype(np.float32), (-np.log1p(np.exp(-x))).astype(np.float32)
-
-
-def ref_bin(f):
-    i = int((np.float32(f) + np.float32(BOUND)) * SCALE)
-    return min(i, TABLE_SIZE - 1)
-
-
-def ref_sigmoid(f):
-    if not f > -BOUND:
-        return np.float32(0.0)
-    if f >= BOUND:
-        return np.float32(1.0)
-    return SIG_TABLE[ref_bin(f)]
-
-
-def ref_log_sigmoid(f):
-    if not f > -BOUND:
-        return np.float32(f)
-    if f >= BOUND:
-        return np.float32(0.0)
-    return LOGSIG_TABLE[ref_bin(f)]
-
-
-class RefRng:
-    """word2vec.c's LCG modulo 2**64, high 32 bits out (as cw2v_rng.h)."""
-
-    def __init__(self, state):
-        self.state = state
-
-    def next(self):
-        self.state = (self.state * 25214903917 + 11) & MASK64
-        return self.state >> 32
-
-    def below(self, n):
-        return (self.next() * n) >> 32
-
-
-class RefModel:
-    """The model state as plain arrays, updated by plain NumPy."""
-
-    def __init__(self, arrays, cfg):
-        self.a = {k: v.copy() for k, v in arrays.items()}
-        self.cfg = cfg
-        self.loss = 0.0
-        self.noise_rng = None       # the noise stream, set by start()
-
-    def start(self, seed, stream):
-        """Both generators as a batch (seed, stream) starts them; returns the main one."""
-        main, noise = K.seeded_rng_states(seed, stream)
-        self.noise_rng = RefRng(noise)
-        return RefRng(main)
-
-    def next_noise(self):
-        rng = self.noise_rng
-        slot = rng.below(len(self.a["noise_alias"]))
-        r = rng.next()
-        acc = self.a["noise_accept"][slot]
-        return slot if (r < acc or acc == ALWAYS) else self.a["noise_alias"][slot]
-
-    def logistic(self, x, row, label, alpha, grad):
-        out = self.a[row[0]][row[1]]
-        f = np.float32(np.dot(x, out))
-        g = np.float32((label - ref_sigmoid(f)) * alpha)
-        self.loss -= float(ref_log_sigmoid(f if label > 0.5 else -f))
-        if g != 0:
-            grad += g * out
-            self.a[row[0]][row[1]] = out + g * x
-
-    def predict(self, x, target, alpha, rng):
-        grad = np.zeros_like(x)
-        cfg = self.cfg
-        if cfg["hs"]:
-            off = self.a["hs_offsets"]
-            for d in range(off[target], off[target + 1]):
-                self.logistic(x, ("w_out_hs", self.a["hs_points"][d]),
-                              1.0 - self.a["hs_codes"][d], alpha, grad)
-        if cfg["negative"]:
-            self.logistic(x, ("w_out_ns", target), 1.0, alpha, grad)
-            for _ in range(cfg["negative"]):
-                noise = self.next_noise()
-                if noise != target:
-                    self.logistic(x, ("w_out_ns", noise), 0.0, alpha, grad)
-        if cfg["softmax"]:
-            W = self.a["w_out_sm"]
-            scores = (W @ x).astype(np.float64)
-            p = np.exp(scores - scores.max())
-            p /= p.sum()
-            self.loss -= np.log(p[target])
-            step = -alpha * p
-            step[target] += alpha
-            step = step.astype(np.float32)
-            grad += W.T @ step
-            self.a["w_out_sm"] = W + np.outer(step, x)
-        return grad
-
-    def skipgram_pair(self, centre, context, alpha, rng):
-        x = self.a["w_in"][context].copy()
-        grad = self.predict(x, centre, alpha, rng)
-        self.a["w_in"][context] += grad
-
-    def shared_window(self, words, pos, reach, alpha, rng):
-        """Skip-gram, negatives shared by the window: one minibatch step."""
-        ctx = [words[j] for j in range(max(0, pos - reach), min(len(words), pos + reach + 1))
-               if j != pos]
-        if not ctx:
-            return
-        targets = [words[pos]]
-        for _ in range(self.cfg["negative"]):
-            noise = self.next_noise()
-            if noise != words[pos]:
-                targets.append(noise)
-        X = self.a["w_in"][ctx].astype(np.float32)
-        T = self.a["w_out_ns"][targets].astype(np.float32)
-        S = X @ T.T
-        labels = np.zeros_like(S)
-        labels[:, 0] = 1
-        sig = np.vectorize(ref_sigmoid, otypes=[np.float32])(S)
-        for a in range(S.shape[0]):
-            for b in range(S.shape[1]):
-                f = S[a, b]
-                self.loss -= float(ref_log_sigmoid(f if b == 0 else -f))
-        G = ((labels - sig) * np.float32(alpha)).astype(np.float32)
-        np.add.at(self.a["w_in"], ctx, G @ T)
-        np.add.at(self.a["w_out_ns"], targets, G.T @ X)
-
-    def cbow(self, words, pos, reach, alpha, rng):
-        ctx = [words[j] for j in range(max(0, pos - reach), min(len(words), pos + reach + 1))
-               if j != pos]
-        if not ctx:
-            return
-        h = np.sum([self.a["w_in"][w] for w in ctx], axis=0, dtype=np.float32)
-        if self.cfg["cbow_mean"]:
-            h = h * np.float32(1.0 / len(ctx))
-        grad = self.predict(h, words[pos], alpha, rng)
-        for w in ctx:
-            self.a["w_in"][w] += grad
-
-    def sentence(self, words, alpha_first, alpha_step, rng):
-        cfg = self.cfg
-        kept = []
-        for w in words:
-            thr = self.a["keep_threshold"][w] if "keep_threshold" in self.a else ALWAYS
-            if thr != ALWAYS and rng.next() >= thr:
-                continue
-            kept.append(w)
-        n = len(kept)
-        for pos in range(n):
-            alpha = np.float32(alpha_first + alpha_step * (pos * len(words) // n))
-            reach = cfg["window"]
-            if cfg["shrink_windows"]:
-                reach -= rng.below(cfg["window"])
-            if cfg.get("shared_negatives"):
-                self.shared_window(kept, pos, reach, alpha, rng)
-            elif cfg["sg"]:
-                for j in range(max(0, pos - reach), min(n, pos + reach + 1)):
-                    if j != pos:
-                        self.skipgram_pair(kept[pos], kept[j], alpha, rng)
-            else:
-                self.cbow(kept, pos, reach, alpha, rng)
-        return n
-
-
-# ------------------------------------------------------------------ fixtures
-
-V, DIM = 9, 6
-
-
-def make_arrays(seed=0, V=V, dim=DIM):
-    """Random weights (output ones non-zero, so every term of an update shows)
-    and hand-made but valid tables: any tree paths and alias table will do for
-    checking one update step."""
-    rng = np.random.default_rng(seed)
-    a = {
-        "w_in": ((rng.random((V, dim)) - 0.5)).astype(np.float32),
-        "w_out_ns": ((rng.random((V, dim)) - 0.5)).astype(np.float32),
-        "w_out_hs": ((rng.random((V - 1, dim)) - 0.5)).astype(np.float32),
-        "w_out_sm": ((rng.random((V, dim)) - 0.5)).astype(np.float32),
-    }
-    lengths = rng.integers(1, 4, size=V)
-    a["hs_offsets"] = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    a["hs_codes"] = rng.integers(0, 2, size=lengths.sum()).astype(np.uint8)
-    # As in a real tree, a path never visits a node twice.
-    a["hs_points"] = np.concatenate([rng.choice(V - 1, size=n, replace=False)
-                                     for n in lengths]).astype(np.int32)
-    a["noise_accept"] = rng.integers(0, 2**32, size=V, dtype=np.uint64).astype(np.uint32)
-    a["noise_accept"][0] = ALWAYS
-    a["noise_alias"] = rng.integers(0, V, size=V).astype(np.int32)
-    a["keep_threshold"] = rng.integers(2**30, 2**32, size=V, dtype=np.uint64).astype(np.uint32)
-    a["keep_threshold"][:3] = ALWAYS
-    return a
-
-
-LAYERS = {
-    "hs": dict(hs=1, negative=0, softmax=0),
-    "ns": dict(hs=0, negative=3, softmax=0),
-    "softmax": dict(hs=0, negative=0, softmax=1),
-    "hs+ns": dict(hs=1, negative=2, softmax=0),
-}
-
-
-def build(arrays, sg, layer, cbow_mean=1, window=2, shrink_windows=True, compute_loss=True,
-          subsample=False, shared_negatives=False, hot_rows=4):
-    """A Trainer on copies of `arrays`, and the reference on the same copies.
-
-    hot_rows=4 of the V=9 words (and tree nodes) are trained in per-thread
-    copies, so both kinds of row are exercised."""
-    cfg = dict(LAYERS[layer], sg=sg, cbow_mean=cbow_mean, window=window,
-               shrink_windows=shrink_windows, shared_negatives=shared_negatives)
-    live = {k: v.copy() for k, v in arrays.items()}
-    if not subsample:
-        live.pop("keep_threshold")
-    kwargs = dict(cfg, compute_loss=compute_loss, hot_rows=hot_rows)
-    kwargs.update({k: v for k, v in live.items() if k != "w_in"})
-    if not cfg["hs"]:
-        for k in ("w_out_hs", "hs_codes", "hs_points", "hs_offsets"):
-            kwargs.pop(k)
-    if not cfg["negative"]:
-        for k in ("w_out_ns", "noise_accept", "noise_alias"):
-            kwargs.pop(k)
-    if not cfg["softmax"]:
-        kwargs.pop("w_out_sm")
-    trainer = K.Trainer(live["w_in"], **kwargs)
-    return trainer, live, RefModel(live, cfg)
-
-
-def assert_same_state(live, ref):
-    for name in ("w_in", "w_out_ns", "w_out_hs", "w_out_sm"):
-        np.testing.assert_allclose(live[name], ref.a[name], rtol=RTOL, atol=ATOL, err_msg=name)
+from kernel_reference import (
+    ATOL, BUCKETS, LAYERS, LOGSIG_TABLE, RTOL, SIG_TABLE, V, assert_same_state, build,
+    check_one_update, check_sentence, make_arrays, ref_sigmoid, ref_tables,
+)
 
 
 # ------------------------------------------------------------------ tests
@@ -277,20 +40,7 @@ def test_sigmoid_tables_match_their_definition():
 def test_one_update_matches_reference(sg, layer, cbow_mean):
     arrays = make_arrays(seed=3)
     trainer, live, ref = build(arrays, sg, layer, cbow_mean=cbow_mean)
-    worker = trainer.new_worker()
-    trainer.start_stream(worker, 12345, 1)
-    rng = ref.start(12345, 1)
-    alpha = 0.05
-    if sg:
-        loss = trainer.skipgram_pair_step(worker, 4, 7, alpha)
-        ref.skipgram_pair(4, 7, np.float32(alpha), rng)
-    else:
-        words = np.array([1, 4, 7, 2, 4, 0], dtype=np.int32)
-        loss = trainer.cbow_step(worker, words, 2, 2, alpha)
-        ref.cbow(list(words), 2, 2, np.float32(alpha), rng)
-    assert_same_state(live, ref)
-    assert loss == pytest.approx(ref.loss, rel=1e-5)
-    assert worker.rng == rng.state, "kernel and reference took different random draws"
+    check_one_update(trainer, live, ref, sg, 12345, 1)
     # The update changed something in every matrix in use.
     assert not np.array_equal(live["w_in"], arrays["w_in"])
 
@@ -304,17 +54,116 @@ def test_sentence_matches_reference(sg, layer, shrink, hot_rows):
     arrays = make_arrays(seed=11)
     trainer, live, ref = build(arrays, sg, layer, window=3, shrink_windows=shrink,
                                subsample=True, hot_rows=hot_rows)
-    worker = trainer.new_worker()
-    words = np.random.default_rng(5).integers(0, V, size=17).astype(np.int32)
-    trainer.start_stream(worker, 987, 3)
-    rng = ref.start(987, 3)
-    loss, predictions, trained = trainer.sentence_step(worker, words, 0.04, -0.001)
-    ref_trained = ref.sentence(list(words), 0.04, -0.001, rng)
-    assert trained == ref_trained
+    words = np.random.default_rng(5).integers(0, V, size=17)
+    trained = check_sentence(trainer, live, ref, words, 0.04, -0.001, 987, 3)
     assert 0 < trained < len(words)       # the thresholds dropped some, kept some
-    assert_same_state(live, ref)
-    assert loss == pytest.approx(ref.loss, rel=1e-4)
-    assert worker.rng == rng.state
+
+
+# ---- subword input (fastText) and lock factors
+
+@pytest.mark.parametrize("sg,layer,cbow_mean", [
+    (sg, layer, cm) for sg, layer, cm in itertools.product([1, 0], LAYERS, [0, 1])
+    if sg == 0 or cm == 1
+])
+def test_one_subword_update_matches_reference(sg, layer, cbow_mean):
+    """Skip-gram: the mean of the centre's rows (its own, two n-grams, one of
+    them listed twice) predicts the context word; CBOW: the mean (or sum) of
+    every row of every context word predicts the centre.  The step goes back
+    to every listed row."""
+    arrays = make_arrays(seed=13)
+    trainer, live, ref = build(arrays, sg, layer, cbow_mean=cbow_mean, subwords=True)
+    # Skip-gram's input is the centre, 4; CBOW's the rows of 1, 4, 2 and 4 around 7.
+    moved = [r for w in ([4] if sg else [1, 4, 2, 4]) for r in ref.input_rows(w)]
+    check_one_update(trainer, live, ref, sg, 555, 2)
+    changed = np.flatnonzero(np.any(live["w_in"] != arrays["w_in"].tolist()
+                                    + arrays["w_ngrams"].tolist(), axis=1))
+    assert set(changed) == set(moved) and max(moved) >= V     # n-gram rows moved, others not
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+@pytest.mark.parametrize("layer", list(LAYERS))
+def test_subword_sentence_matches_reference(sg, layer):
+    """The same window loop with the subword former (subsampling, shrinking, hot rows)."""
+    arrays = make_arrays(seed=17)
+    trainer, live, ref = build(arrays, sg, layer, window=3, subsample=True, subwords=True)
+    words = np.random.default_rng(6).integers(0, V, size=19)
+    check_sentence(trainer, live, ref, words, 0.04, -0.001, 31, 4)
+
+
+LOCKED = {      # name: (sg, layer, subwords, shared_negatives)
+    "sg-ns": (1, "ns", False, False),
+    "cbow-hs": (0, "hs", False, False),
+    "sg-shared": (1, "ns", False, True),
+    "sg-hs+ns-subwords": (1, "hs+ns", True, False),
+    "cbow-softmax-subwords": (0, "softmax", True, False),
+}
+
+
+@pytest.mark.parametrize("name", list(LOCKED))
+def test_lock_factors_scale_every_input_update(name):
+    """lockf 0.5 on some rows, 1 and 0 on others (word rows, hot or not, and
+    n-gram rows) against the reference, over a sentence."""
+    sg, layer, subwords, shared = LOCKED[name]
+    arrays = make_arrays(seed=23)
+    rows = V + BUCKETS if subwords else V
+    lockf = np.resize(np.array([0.5, 1.0, 0.5, 0.0], dtype=np.float32), rows)
+    trainer, live, ref = build(arrays, sg, layer, window=3, subwords=subwords,
+                               shared_negatives=shared, lockf=lockf)
+    words = np.random.default_rng(8).integers(0, V, size=21)
+    check_sentence(trainer, live, ref, words, 0.05, -0.001, 71, 1)
+    before = np.concatenate([arrays["w_in"], arrays["w_ngrams"]])[:rows]
+    half = np.flatnonzero(lockf == 0.5)
+    assert np.any(live["w_in"][half] != before[half])
+
+
+@pytest.mark.parametrize("name", list(LOCKED))
+def test_frozen_rows_are_unchanged_by_a_batch(name):
+    """lockf 0.0 freezes a row bit for bit (through the hot-row copies too),
+    while every other row the batch touches moves."""
+    sg, layer, subwords, shared = LOCKED[name]
+    arrays = make_arrays(seed=29)
+    rows = V + BUCKETS if subwords else V
+    lockf = np.ones(rows, dtype=np.float32)
+    frozen = [1, 6] + ([V, V + 3] if subwords else [])     # a hot word, a cold one, n-grams
+    lockf[frozen] = 0.0
+    trainer, live, _ = build(arrays, sg, layer, window=3, subwords=subwords,
+                             shared_negatives=shared, lockf=lockf)
+    before = live["w_in"].copy()
+    ids = np.tile(np.arange(V, dtype=np.int32), 4)
+    trainer.train_batch(trainer.new_worker(), ids, np.array([len(ids)], dtype=np.int32),
+                        0.05, 0.01, 3, 0)
+    np.testing.assert_array_equal(live["w_in"][frozen], before[frozen])
+    used = np.zeros(rows, dtype=bool)
+    used[arrays["subword_rows"] if subwords else np.arange(V)] = True
+    free = np.flatnonzero(used & (lockf == 1.0))
+    assert np.all(np.any(live["w_in"][free] != before[free], axis=1))
+
+
+def test_subword_arrays_are_checked():
+    arrays = make_arrays()
+    w_in = np.concatenate([arrays["w_in"], arrays["w_ngrams"]])
+    layer = dict(softmax=1, w_out_sm=arrays["w_out_sm"])
+    offsets, rows = arrays["subword_offsets"], arrays["subword_rows"]
+    K.Trainer(w_in, sg=1, subword_offsets=offsets, subword_rows=rows, **layer)
+    with pytest.raises(ValueError, match="both subword_offsets and subword_rows"):
+        K.Trainer(w_in, sg=1, subword_offsets=offsets, **layer)
+    with pytest.raises(ValueError, match="subword_rows must lie"):
+        K.Trainer(w_in[:V + 1], sg=1, subword_offsets=offsets, subword_rows=rows, **layer)
+    with pytest.raises(ValueError, match="at least one input row"):
+        empty = offsets.copy()
+        empty[1:] -= 1              # word 0 lists nothing
+        K.Trainer(w_in, sg=1, subword_offsets=empty, subword_rows=rows[1:], **layer)
+    with pytest.raises(ValueError, match="never decrease"):
+        K.Trainer(w_in, sg=1, subword_offsets=offsets[::-1].copy(), subword_rows=rows, **layer)
+    with pytest.raises(ValueError, match="only 3 rows"):
+        K.Trainer(w_in[:3], sg=1, subword_offsets=offsets, subword_rows=rows, **layer)
+    with pytest.raises(ValueError, match="shape"):
+        K.Trainer(w_in, sg=1, subword_offsets=offsets, subword_rows=rows,
+                  lockf=np.ones(V, dtype=np.float32), **layer)
+    with pytest.raises(TypeError, match="float32"):
+        K.Trainer(arrays["w_in"], sg=1, lockf=np.ones(V), **layer)
+    with pytest.raises(ValueError, match="subword"):
+        build(arrays, 1, "ns", shared_negatives=True, subwords=True)
 
 
 def test_hot_tree_nodes_merge_weighted_by_the_other_threads_merges():
@@ -379,14 +228,8 @@ def test_shared_negatives_window_matches_reference():
 def test_shared_negatives_sentence_matches_reference():
     arrays = make_arrays(seed=12)
     trainer, live, ref = build(arrays, 1, "ns", window=3, subsample=True, shared_negatives=True)
-    worker = trainer.new_worker()
-    words = np.random.default_rng(9).integers(0, V, size=23).astype(np.int32)
-    trainer.start_stream(worker, 77, 5)
-    rng = ref.start(77, 5)
-    loss, predictions, trained = trainer.sentence_step(worker, words, 0.03, -0.0005)
-    assert trained == ref.sentence(list(words), 0.03, -0.0005, rng)
-    assert_same_state(live, ref)
-    assert loss == pytest.approx(ref.loss, rel=1e-4)
+    words = np.random.default_rng(9).integers(0, V, size=23)
+    check_sentence(trainer, live, ref, words, 0.03, -0.0005, 77, 5)
 
 
 def test_shared_negatives_needs_skipgram_ns_alone():

@@ -421,3 +421,210 @@ def test_duplicate_words_in_a_file_keep_the_first(tmp_path, caplog):
     assert kv.key_to_index == {"a": 0, "b": 1, "c": 2}
     assert np.array_equal(kv.vectors, [[1, 0], [0, 1], [2, 2]])
     assert "2 words occur more than once ('a', 'b')" in caplog.text
+
+
+# ------------------------------------------------------------------ per-key attributes and lock factors
+
+
+def test_counts_are_the_count_attribute(data):
+    keys, vectors = data
+    counts = np.arange(V, dtype=np.int64)[::-1] + 1
+    kv = KeyedVectors.from_arrays(keys, vectors, counts=counts)
+    assert kv.expandos["count"] is kv.counts
+    assert kv.get_vecattr("w3", "count") == counts[3] and kv.get_vecattr(3, "count") == counts[3]
+    kv.set_vecattr("w3", "count", 7)
+    assert kv.counts[3] == 7
+    with pytest.raises(TypeError, match="integer counts"):
+        kv.set_vecattr("w3", "count", 2.5)
+    bare = KeyedVectors.from_arrays(keys, vectors)
+    with pytest.raises(KeyError, match="no counts.*fvocab"):
+        bare.get_vecattr("w3", "count")
+    with pytest.raises(KeyError, match="not in the vocabulary"):
+        kv.get_vecattr("nope", "count")
+
+
+def test_attributes_follow_added_rows():
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a", "b"], np.eye(2))
+    kv.set_vecattr("a", "tag", 3)
+    kv.vectors_lockf[1] = 0.0
+    assert kv.add_vectors(["c", "a", "c"], np.ones((3, 2)), extras={"tag": np.array([5, 9, 6])}) == [2, 0, 2]
+    assert kv.expandos["tag"].tolist() == [3, 0, 5]  # a kept (no replace), c's first occurrence stored
+    assert kv.vectors_lockf.tolist() == [1, 0, 1]
+    kv.add_vectors(["a", "d"], np.ones((2, 2)), extras={"tag": np.array([8, 4])}, replace=True)
+    assert kv.expandos["tag"].tolist() == [8, 0, 5, 4]
+    kv["e"] = [3, 4]
+    kv["a"] = [0, 1]
+    assert kv.index_to_key == ["a", "b", "c", "d", "e"] and kv["a"].tolist() == [0, 1]
+    assert len(kv.expandos["tag"]) == len(kv.vectors_lockf) == 5
+    with pytest.raises(ValueError, match="one value per key"):
+        kv.add_vectors(["f"], np.ones((1, 2)), extras={"tag": np.array([1, 2])})
+
+
+def test_allocate_vecattrs_grows_keeps_and_checks_types():
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a", "b"], np.eye(2))
+    kv.allocate_vecattrs(["weight", "label"], [np.float32, str])
+    assert kv.expandos["weight"].dtype == np.float32 and kv.expandos["label"].dtype == object
+    kv.set_vecattr("b", "weight", np.float32(0.5))
+    kv.set_vecattr("b", "weight", np.float16(1.5))  # a smaller float fits
+    with pytest.raises(TypeError, match="cannot be stored"):
+        kv.allocate_vecattrs(["weight"], [np.float64])
+    kv.index_to_key.append("c")
+    kv.allocate_vecattrs()
+    assert kv.expandos["weight"].tolist() == [0, 1.5, 0]
+    with pytest.raises(TypeError, match="one type per attribute"):
+        kv.allocate_vecattrs(["x"])
+
+
+def test_vectors_lockf_storage():
+    kv = KeyedVectors.from_arrays(["a", "b", "c"], np.eye(3))
+    assert kv.lock_factors() is None  # nothing allocated, every row trains
+    assert kv.vectors_lockf.tolist() == [1, 1, 1] and kv.vectors_lockf.dtype == np.float32
+    assert kv.lock_factors() is None
+    kv.vectors_lockf = np.ones(1)  # gensim 4's starting value: one factor for every row
+    assert kv.vectors_lockf.tolist() == [1, 1, 1]
+    kv.vectors_lockf[2] = 0.25
+    assert kv.lock_factors().tolist() == [1, 1, 0.25]
+    with pytest.raises(ValueError, match=r"shape \(3,\)"):
+        kv.vectors_lockf = [1.0, 0.0]
+    with pytest.raises(ValueError, match="NaN"):
+        kv.vectors_lockf = [1.0, np.nan, 0.0]
+
+
+@pytest.mark.parametrize("mmap", [None, "r"])
+def test_attributes_and_lock_factors_survive_save_and_load(tmp_path, data, mmap):
+    keys, vectors = data
+    kv = KeyedVectors.from_arrays(keys, vectors, counts=np.arange(V) + 1)
+    kv.set_vecattr("w1", "weight", 0.5)
+    kv.set_vecattr("w2", "pos", "noun")  # the other keys hold 0 there, as in gensim
+    kv.set_vecattr("w3", "flag", True)
+    kv.vectors_lockf[[4, 5]] = 0.0
+    kv.save(tmp_path / "kv")
+    loaded = KeyedVectors.load(tmp_path / "kv", mmap=mmap)
+    assert sorted(loaded.expandos) == sorted(kv.expandos)
+    for attr, values in kv.expandos.items():
+        assert loaded.expandos[attr].dtype == values.dtype and loaded.expandos[attr].tolist() == values.tolist()
+    assert loaded.vectors_lockf.tolist() == kv.vectors_lockf.tolist()
+    loaded.set_vecattr("w1", "weight", 2.0)  # writable even when mapped
+    assert loaded.get_vecattr("w1", "weight") == 2.0
+    kv.set_vecattr("w6", "thing", None)
+    with pytest.raises(TypeError, match="'thing' holds a NoneType"):
+        kv.save(tmp_path / "kv2")
+
+
+# ------------------------------------------------------------------ row edits
+
+
+def test_sort_by_descending_frequency_is_stable_and_keeps_everything_aligned():
+    keys = ["a", "b", "c", "d", "e"]
+    vectors = np.arange(10, dtype=np.float32).reshape(5, 2)
+    kv = KeyedVectors.from_arrays(keys, vectors, counts=[1, 5, 3, 5, 1])
+    kv.set_vecattr("c", "tag", 1)
+    kv.vectors_lockf[2] = 0.0
+    kv.sort_by_descending_frequency()
+    assert kv.index_to_key == ["b", "d", "c", "a", "e"]  # ties keep their order
+    assert kv.key_to_index == {k: i for i, k in enumerate(kv.index_to_key)}
+    assert kv["c"].tolist() == [4, 5] and kv.counts.tolist() == [5, 5, 3, 1, 1]
+    assert kv.get_vecattr("c", "tag") == 1 and kv.vectors_lockf.tolist() == [1, 1, 0, 1, 1]
+    before = kv.vectors
+    kv.sort_by_descending_frequency()  # already sorted: nothing moves
+    assert kv.vectors is before
+    with pytest.raises(ValueError, match="no counts"):
+        KeyedVectors.from_arrays(keys, vectors).sort_by_descending_frequency()
+
+
+def test_unit_normalize_all_in_place_and_zero_rows():
+    vectors = np.array([[3, 4], [0, 0], [1, 0]], dtype=np.float32)
+    kv = KeyedVectors.from_arrays(["a", "b", "c"], vectors)
+    kv.most_similar("a")  # fills the norm cache, which must be dropped
+    kv.unit_normalize_all()
+    assert kv.vectors is vectors  # the training matrix itself changes, as in gensim
+    assert np.allclose(vectors, [[0.6, 0.8], [0, 0], [1, 0]])
+    assert np.allclose(kv.norms, [1, 0, 1])
+
+
+def test_resize_vectors_grows_and_cuts():
+    kv = KeyedVectors.from_arrays(["a", "b"], np.ones((2, 3)), counts=[4, 2])
+    kv.index_to_key.append("c")
+    kv.key_to_index["c"] = 2
+    kv.resize_vectors(seed=1)
+    assert kv.vectors.shape == (3, 3) and kv["a"].tolist() == [1, 1, 1]
+    assert np.all(np.abs(kv["c"]) < 1 / 3) and kv.counts.tolist() == [4, 2, 0]
+    del kv.index_to_key[1:], kv.key_to_index["b"], kv.key_to_index["c"]
+    kv.resize_vectors()
+    assert kv.vectors.shape == (1, 3) and kv.counts.tolist() == [4]
+
+
+def test_vectors_for_all_takes_row_numbers_and_skips_unknown(kv):
+    picked = kv.vectors_for_all([5, "missing", "w9"], allow_inference=False)
+    assert picked.index_to_key == ["w9"]  # without inference only keys count, not row numbers
+    picked = kv.vectors_for_all([5, "w5", "missing", "w9"])
+    assert picked.index_to_key == ["w5", "w9"] and np.array_equal(picked.vectors, kv[["w5", "w9"]])
+    assert len(kv.vectors_for_all([])) == 0
+
+
+def test_intersect_word2vec_format_checks(tmp_path, kv):
+    (tmp_path / "small.txt").write_text("2 3\nw1 1 2 3\nw2 4 5 6\n")
+    with pytest.raises(ValueError, match="vectors of size 3, these have 16"):
+        kv.intersect_word2vec_format(tmp_path / "small.txt")
+    with pytest.raises(ValueError, match="UTF-8 only"):
+        kv.intersect_word2vec_format(tmp_path / "small.txt", encoding="latin-1")
+    small = KeyedVectors.from_arrays(["w2", "x"], np.zeros((2, 3)))
+    assert small.intersect_word2vec_format(tmp_path / "small.txt", lockf=0.5) == 1
+    assert small["w2"].tolist() == [4, 5, 6] and small.vectors_lockf.tolist() == [0.5, 1]
+    assert np.allclose(small.get_vector("w2", norm=True), np.array([4, 5, 6]) / np.sqrt(77))  # no stale norms
+
+
+# ------------------------------------------------------------------ word2vec files with counts
+
+
+def test_fvocab_carries_counts_both_ways_with_gensim(tmp_path, data):
+    gensim_models = pytest.importorskip("gensim.models")
+    keys, vectors = data
+    counts = np.random.default_rng(3).integers(1, 10**6, size=V)
+    kv = KeyedVectors.from_arrays(keys, vectors, counts=counts)
+    kv.save_word2vec_format(tmp_path / "v.bin", fvocab=tmp_path / "vocab.txt", binary=True)
+    order = np.argsort(-counts, kind="stable")  # written most frequent first, as gensim does
+    loaded = KeyedVectors.load_word2vec_format(tmp_path / "v.bin", fvocab=tmp_path / "vocab.txt", binary=True)
+    assert loaded.index_to_key == [keys[i] for i in order] and loaded.counts.tolist() == counts[order].tolist()
+    theirs = gensim_models.KeyedVectors.load_word2vec_format(str(tmp_path / "v.bin"),
+                                                             fvocab=str(tmp_path / "vocab.txt"), binary=True)
+    assert [theirs.get_vecattr(k, "count") for k in loaded.index_to_key] == loaded.counts.tolist()
+    theirs.save_word2vec_format(str(tmp_path / "g.txt"), fvocab=str(tmp_path / "g.vocab"))
+    again = KeyedVectors.load_word2vec_format(tmp_path / "g.txt", fvocab=tmp_path / "g.vocab")
+    assert again.index_to_key == loaded.index_to_key and again.counts.tolist() == loaded.counts.tolist()
+    assert np.array_equal(again.vectors, loaded.vectors)
+
+
+def test_word2vec_format_options(tmp_path, data, caplog):
+    keys, vectors = data
+    kv = KeyedVectors.from_arrays(keys[:3], vectors[:3])
+    kv.save_word2vec_format(tmp_path / "p.txt", prefix="en_")
+    assert KeyedVectors.load_word2vec_format(tmp_path / "p.txt").index_to_key == ["en_w0", "en_w1", "en_w2"]
+    with pytest.raises(ValueError, match="no 'count' attribute"):
+        kv.save_word2vec_format(tmp_path / "q.txt", fvocab=tmp_path / "q.vocab")
+    with pytest.raises(NotImplementedError, match="atomically"):
+        kv.save_word2vec_format(tmp_path / "q.txt", append=True)
+    with pytest.raises(ValueError, match="total_vec=5"):
+        kv.save_word2vec_format(tmp_path / "q.txt", total_vec=5)
+    with pytest.raises(ValueError, match="float32 only"):
+        KeyedVectors.load_word2vec_format(tmp_path / "p.txt", datatype=np.float64)
+    (tmp_path / "part.vocab").write_text("en_w0 5\nen_w2 3\n")
+    with caplog.at_level("WARNING"):
+        partial = KeyedVectors.load_word2vec_format(tmp_path / "p.txt", fvocab=tmp_path / "part.vocab")
+    assert partial.counts.tolist() == [5, 0, 3] and "lacks 1 of the 3 words" in caplog.text
+
+
+def test_carry_attributes_to_grown_vectors():
+    from cw2v.vectors.attributes import carry_attributes
+
+    old = KeyedVectors.from_arrays(["a", "b"], np.eye(2), counts=[3, 2])
+    old.set_vecattr("b", "tag", 4)
+    old.vectors_lockf[0] = 0.0
+    new = KeyedVectors.from_arrays(["a", "b", "c"], np.ones((3, 2)), counts=[3, 2, 9])
+    carry_attributes(old, new)
+    assert new.expandos["tag"].tolist() == [0, 4, 0] and new.vectors_lockf.tolist() == [0, 1, 1]
+    assert new.counts.tolist() == [3, 2, 9]  # counts are the new vocabulary's own
+    new.vectors_lockf[1] = 0.5
+    assert old.vectors_lockf.tolist() == [0, 1]

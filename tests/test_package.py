@@ -7,16 +7,22 @@ from importlib import resources
 
 import pytest
 
+import importlib
+import os
+
 import cw2v
-from cw2v._kernels import filemode, textfile, tokens, train
 
 
-def test_compiled_modules_are_in_use():
-    for module in (train, filemode, textfile, tokens):
+def test_every_kernel_source_is_a_compiled_module_checked_at_import():
+    kernels = os.path.join(os.path.dirname(cw2v.__file__), "_kernels")
+    sources = {name[:-4] for name in os.listdir(kernels) if name.endswith(".pyx")}
+    assert sources == set(cw2v.COMPILED_MODULES)
+    for name in cw2v.COMPILED_MODULES:
+        module = importlib.import_module(f"cw2v._kernels.{name}")
         assert module.__file__.endswith((".so", ".pyd")), module.__file__
 
 
-@pytest.mark.parametrize("module", ["train", "tokens", "textfile", "filemode"])
+@pytest.mark.parametrize("module", cw2v.COMPILED_MODULES)
 def test_import_fails_loudly_without_any_extension(tmp_path, module):
     script = textwrap.dedent(f"""
         import sys
@@ -46,3 +52,15 @@ def test_bundled_corpus_is_shipped():
         first = f.readline()
     assert first.startswith("in the beginning god created the heaven and the earth")
     assert cw2v.__version__
+
+
+def test_import_loads_no_optional_or_heavy_module():
+    """Importing cw2v stays light: scipy.stats alone cost 45 MB of peak memory."""
+    script = ("import sys, cw2v\n"
+              "heavy = ('scipy.stats', 'scipy.spatial', 'scipy.optimize', 'ot', 'dask', "
+              "'distributed', 'matplotlib', 'gensim', 'fasttext', 'tqdm')\n"
+              "print(sorted(m for m in heavy if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=os.path.dirname(os.path.dirname(cw2v.__file__)) + "/..")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

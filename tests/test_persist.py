@@ -178,6 +178,55 @@ def test_truncated_array_file(tmp_path, mmap):
         load_bundle(tmp_path / "b", mmap=mmap)
 
 
+def replace_npy_header(path, header: bytes):
+    """Put ``header`` (padded to the original length) in place of the .npy file's header dict."""
+    data = path.read_bytes()
+    start, end = 10, data.index(b"\n", 10)  # magic, version and length take 10 bytes (format 1.0)
+    path.write_bytes(data[:start] + header.ljust(end - start)[:end - start] + data[end:])
+
+
+DAMAGED_HEADERS = {
+    # ast.literal_eval fails, numpy's fallback tokenizer then raises tokenize.TokenError
+    "unclosed bracket": b"{'descr': '<f8', (",
+    "unclosed string": b"{'descr': '" + b"''",
+    # the fallback tokenizer raises IndentationError
+    "bad indentation": b"\tx\n  y",
+    # a shape too big for int64
+    "huge shape": b"{'descr': '<f8', 'fortran_order': False, 'shape': (10000000000000000000000000,), }",
+    "negative shape": b"{'descr': '<f8', 'fortran_order': False, 'shape': (-4,), }",
+    "bad descr": b"{'descr': [1], 'fortran_order': False, 'shape': (4,), }",
+    "not a dict": b"[1, 2, 3]",
+    "deep nesting": b"(" * 40 + b")" * 40,
+}
+
+
+@pytest.mark.parametrize("mmap", [None, "r"])
+@pytest.mark.parametrize("header", DAMAGED_HEADERS)
+def test_damaged_npy_header_is_a_value_error_naming_the_file(tmp_path, header, mmap):
+    save_bundle(tmp_path / "b", {"kind": "test"}, {"a": np.arange(4.0)})
+    replace_npy_header(tmp_path / "b" / "a.npy", DAMAGED_HEADERS[header])
+    with pytest.raises(ValueError, match=r"a\.npy: cannot read array 'a'"):
+        load_bundle(tmp_path / "b", mmap=mmap)
+
+
+@pytest.mark.filterwarnings("ignore:Reading `.npy`")  # a Python 2 style "4L" read by numpy's fallback
+def test_every_one_byte_change_of_an_npy_header_is_caught(tmp_path):
+    """Mutation sweep: each header byte replaced by characters that upset a literal parser."""
+    save_bundle(tmp_path / "b", {"kind": "test"}, {"a": np.arange(4.0)})
+    path = tmp_path / "b" / "a.npy"
+    original = path.read_bytes()
+    end = original.index(b"\n", 10) + 1
+    for position in range(6, end):  # from the version bytes to the header's newline
+        for byte in b"('\t\nL\x00":
+            path.write_bytes(original[:position] + bytes([byte]) + original[position + 1:])
+            try:
+                meta, arrays = load_bundle(tmp_path / "b")
+            except ValueError as err:
+                assert "a.npy" in str(err)
+            else:  # a harmless change (e.g. inside the padding): the data must be intact
+                assert arrays["a"].tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
 def test_array_that_disagrees_with_manifest(tmp_path):
     save_bundle(tmp_path / "b", {"kind": "test"}, {"a": np.arange(3, dtype=np.int64)})
     np.save(tmp_path / "b" / "a.npy", np.arange(4, dtype=np.int64))

@@ -1,15 +1,17 @@
-"""The GIL-free text -> ids path gives exactly the batches of the token-list path."""
+"""The str-free text -> ids path (IdWalk) gives exactly the batches of the token-list path."""
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from cw2v._kernels.tokens import TextIds
-from cw2v.io.corpus import LineSentence, PathLineSentences, Text8Corpus, iter_id_batches
+from cw2v._kernels.textfile import WordHash
+from cw2v._kernels.tokens import IdWalk
+from cw2v.io.corpus import CorpusDecodeError, LineSentence, PathLineSentences, Text8Corpus, iter_id_batches
 
-WORDS = ["a", "bb", "é", "日本", "ünï", "the", "x"]
+WORDS = ["a", "bb", "é", "日本", "ünï", "the", "x", "a\u00a0bb", "\ufffd"]
 KEY_TO_INDEX = {w: i for i, w in enumerate(WORDS)}
-# Known words, unknown ones, and every kind of whitespace str.split() knows.
-PIECES = st.sampled_from(WORDS + ["zz", "日", "Q"])
-SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\n\n", "\r\n", "\u2003", "\u00a0", "\x1c"])
+# Known words, unknown ones, invalid UTF-8, and whitespace of both kinds:
+# ASCII whitespace separates, Unicode spaces join.
+PIECES = st.sampled_from(WORDS + ["zz", "日", "Q", "\udcff"])
+SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\n\n", "\r\n", "\x0b", "\u2003", "\u00a0", "\x1c"])
 
 
 def batches(corpus):
@@ -22,7 +24,7 @@ def batches(corpus):
 def test_fast_path_equals_token_path(tmp_path_factory, parts):
     text = "".join(w + s for w, s in parts)
     path = tmp_path_factory.mktemp("c") / "corpus.txt"
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))  # "\udcff": the invalid byte 0xff
     for reader in (LineSentence(path, max_sentence_length=5),
                    Text8Corpus(path, max_sentence_length=5),
                    PathLineSentences(path, max_sentence_length=5),
@@ -31,20 +33,31 @@ def test_fast_path_equals_token_path(tmp_path_factory, parts):
         assert batches(reader) == batches(list(reader)), type(reader).__name__
 
 
-def test_text_ids_matches_split_and_lookup():
-    converter = TextIds(WORDS)
-    text = "a bb\u2003日本\tzz é\n\nünï日本 x\x1cthe "
-    expected = [KEY_TO_INDEX.get(w, -1) for w in text.split()]
-    assert converter.convert(text).tolist() == expected
-    assert converter.convert(text, 3).tolist() == expected[:3]
-    assert converter.convert("").tolist() == []
+def test_id_walk_looks_up_the_rules_words():
+    walk = IdWalk(WordHash(WORDS), 3, True, -1, -1, False)
+    text = "a bb\u2003日本\tzz é\n\nünï日本 x\x1cthe a\u00a0bb caf\udce9 ".encode("utf-8", "surrogateescape")
+    got = walk.feed(text) + walk.end()
+    want = [[KEY_TO_INDEX.get(w.decode("utf-8", "replace"), -1) for w in line.split()]
+            for line in text.split(b"\n") if line.split()]
+    assert [s.tolist() for s in got] == [line[i:i + 3] for line in want for i in range(0, len(line), 3)]
+    assert got[0].tolist() == [0, -1, -1]            # "bb\u2003日本" is one unknown word
 
 
-def test_text_ids_rejects_words_that_can_never_be_tokens():
-    with pytest.raises(ValueError, match="whitespace"):
-        TextIds(["ok", "two words"])
-    with pytest.raises(ValueError, match="duplicate"):
-        TextIds(["a", "a"])
+def test_id_walk_carries_a_sentence_across_blocks_and_stops_at_limits():
+    walk = IdWalk(WordHash(WORDS), 10, True, 2, -1, False)
+    assert walk.feed(b"a bb ") == []
+    assert [s.tolist() for s in walk.feed(b"x\nthe\nbb a\n")] == [[0, 1, 6], [5]]
+    assert walk.stopped and walk.end() == []
+    walk = IdWalk(WordHash(WORDS), 2, False, -1, 3, False)
+    assert [s.tolist() for s in walk.feed(b"a\nbb x the\n") + walk.end()] == [[0, 1], [6]]
+
+
+def test_strict_fast_path_names_the_offset(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"a bb\nx caf\xe9 the\n")
+    with pytest.raises(CorpusDecodeError) as info:
+        list(iter_id_batches(LineSentence(path, unicode_errors="strict"), KEY_TO_INDEX))
+    assert info.value.offset == 10
 
 
 def test_reader_with_sparse_ids_falls_back_to_the_token_path(tmp_path):

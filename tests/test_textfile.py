@@ -3,12 +3,14 @@
 The oracles: ``bytes.split()`` splits on exactly the six ASCII whitespace
 bytes the reader uses, so the words of a file, of one of its lines, or of a
 byte range (words whose first byte lies in it) are easy to state in Python.
+Counting a file goes through cw2v.vocab.counts.Counts.add_file.
 """
 import collections
 import gzip
 import random
 import re
 import threading
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cw2v._kernels.textfile import (FileSentences, WordHash, count_file, range_stats,
-                                    read_range, scan_file, split_ranges)
+from cw2v._kernels.textfile import WordHash, range_stats, read_range, split_ranges, word_key
+from cw2v.vocab.counts import Counts
 
-KJV = Path(__file__).resolve().parent.parent / "cw2v" / "data" / "kjv.txt.gz"
+# The installed package's copy: the suite also runs against a wheel, away from the sources.
+KJV = Path(str(resources.files("cw2v").joinpath("data", "kjv.txt.gz")))
 WORD_RE = re.compile(rb"[^ \t\n\v\f\r]+")
 
 
@@ -29,8 +32,9 @@ def ref_range_sentences(data, start, end, vocab, max_len):
     """Sentences of [start, end) as lists of ids, and the raw word count.
 
     A word belongs to the range holding its first byte; words are grouped by
-    line; a group with more than max_len in-vocabulary ids is cut right
-    before id number max_len + 1, 2 * max_len + 1, ...
+    line; a group of more than max_len words (in the vocabulary or not) is
+    cut after every max_len words; out-of-vocabulary words are then dropped.
+    vocab maps word keys (ill-formed UTF-8 replaced) to ids.
     """
     groups = collections.defaultdict(list)
     raw = 0
@@ -40,15 +44,10 @@ def ref_range_sentences(data, start, end, vocab, max_len):
             raw += 1
     sentences = []
     for line in sorted(groups):
-        chunk = []
-        for word in groups[line]:
-            i = vocab.get(word, -1)
-            if i >= 0:
-                if len(chunk) == max_len:
-                    sentences.append(chunk)
-                    chunk = []
-                chunk.append(i)
-        sentences.append(chunk)
+        words = groups[line]
+        for piece in range(0, len(words), max_len):
+            keys = [word_key(w) for w in words[piece:piece + max_len]]
+            sentences.append([vocab[k] for k in keys if k in vocab])
     return sentences, raw
 
 
@@ -58,10 +57,11 @@ def as_lists(sentences):
 
 
 def make_vocab(words):
-    """(WordHash, dict bytes -> id) with ids in order of first appearance."""
+    """(WordHash, dict word key -> id) with ids in order of first appearance;
+    words that decode alike (ill-formed bytes replaced) are one word."""
     ids = {}
     for w in words:
-        ids.setdefault(w, len(ids))
+        ids.setdefault(word_key(w), len(ids))
     return WordHash(list(ids)), ids
 
 
@@ -78,7 +78,7 @@ def check_range(path, data, start, end, table, ids, max_len, buffer_size):
 def check_every_split(path, data, table, ids, max_len=10000, buffer_sizes=(1, 3, 1 << 20)):
     """Two ranges [0, k), [k, size) for every k: each matches the oracle, and
     together they read every word exactly once."""
-    all_ids = [ids[w] for w in data.split() if w in ids]
+    all_ids = [ids[word_key(w)] for w in data.split() if word_key(w) in ids]
     for buffer_size in buffer_sizes:
         for k in range(len(data) + 1):
             left, raw_left = check_range(path, data, 0, k, table, ids, max_len, buffer_size)
@@ -222,15 +222,24 @@ def test_long_line_is_cut_into_chunks_and_nothing_is_lost(tmp_path):
     assert raw == 25002
 
 
-def test_chunk_cut_leaves_no_empty_tail(tmp_path):
-    # Exactly 2 * max_len in-vocabulary words, then OOV words and trailing
-    # whitespace on the same line: two chunks, not a third empty one.
+def test_long_lines_are_cut_by_words_in_or_out_of_vocabulary(tmp_path):
+    # Where a sentence ends never depends on the vocabulary; a line of
+    # exactly 2 * max_len words followed by whitespace gives two sentences.
     path = tmp_path / "c.txt"
-    path.write_bytes(b"a b c d oov1 oov2  \t\n")
+    path.write_bytes(b"a oov1 b c d oov2  \t\na b c d \n")
     table, _ = make_vocab([b"a", b"b", b"c", b"d"])
     sentences, raw = read_range(path, 0, None, table, max_sentence_length=2)
-    assert as_lists(sentences) == [[0, 1], [2, 3]]
-    assert raw == 6
+    assert as_lists(sentences) == [[0], [1, 2], [3], [0, 1], [2, 3]]
+    assert raw == 10
+
+
+def test_ill_formed_utf8_is_looked_up_as_its_replacement(tmp_path):
+    # LineSentence decodes with errors="replace": file mode finds the same words.
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"caf\xe9 caf\xe8 \xff\xfe ok\n")
+    table = WordHash(["caf\ufffd", "\ufffd\ufffd", "ok"])
+    sentences, raw = read_range(path, 0, None, table)
+    assert as_lists(sentences) == [[0, 0, 1, 2]] and raw == 4
 
 
 def test_oov_words_are_dropped_but_counted(tmp_path):
@@ -331,7 +340,7 @@ def test_missing_file_raises_naming_the_path(tmp_path):
     table = WordHash(["a"])
     for call in (lambda: read_range(missing, 0, None, table),
                  lambda: split_ranges(missing, 2),
-                 lambda: count_file(missing)):
+                 lambda: Counts().add_file(missing)):
         with pytest.raises(FileNotFoundError) as info:
             call()
         assert info.value.filename == str(missing)
@@ -340,7 +349,7 @@ def test_missing_file_raises_naming_the_path(tmp_path):
 
 def test_directory_is_a_clean_error(tmp_path):
     with pytest.raises(OSError) as info:
-        count_file(tmp_path)
+        Counts().add_file(tmp_path)
     assert str(tmp_path) in str(info.value)
     with pytest.raises(OSError):
         read_range(tmp_path, 0, None, WordHash(["a"]))
@@ -360,36 +369,40 @@ def test_bad_arguments(tmp_path):
         read_range(path, 0, None, None)
     with pytest.raises(TypeError, match="path"):
         read_range(3.5, 0, None, table)
-    with pytest.raises(ValueError, match="max_vocab_size"):
-        count_file(path, max_vocab_size=0)
+    with pytest.raises(ValueError, match="max_sentence_length"):
+        Counts().add_file(path, max_sentence_length=0)
 
 
 # ---- counting -----------------------------------------------------------------
 
-def ref_count(data, max_vocab_size=None):
-    """Counter reference, with word2vec.c-style pruning on the byte words."""
-    counts, floor, rounds = {}, 1, 0
-    for w in data.split():
-        if w in counts:
-            counts[w] += 1
-            continue
-        counts[w] = 1
-        if max_vocab_size and len(counts) > max_vocab_size:
-            counts = {k: c for k, c in counts.items() if c > floor}
-            floor += 1
-            rounds += 1
-    merged = collections.Counter()
-    for w, c in counts.items():
-        merged[w.decode("utf-8", "replace")] += c
-    lines = sum(1 for line in data.split(b"\n") if line.split())
-    return dict(merged), len(data.split()), lines, rounds, floor
+def ref_count(data, max_vocab_size=None, max_len=10000):
+    """Counter reference: the words decoded as LineSentence decodes them,
+    word2vec.c's rising floor applied after each sentence."""
+    counts, floor, rounds, sentences = {}, 1, 0, 0
+    for line in data.split(b"\n"):
+        words = [w.decode("utf-8", "replace") for w in line.split()]
+        for piece in range(0, len(words), max_len):
+            for w in words[piece:piece + max_len]:
+                counts[w] = counts.get(w, 0) + 1
+            sentences += 1
+            if max_vocab_size and len(counts) > max_vocab_size:
+                counts = {k: c for k, c in counts.items() if c > floor}
+                floor += 1
+                rounds += 1
+    return counts, len(data.split()), sentences, rounds, floor
+
+
+def scanned(path, max_vocab_size=None, max_len=10000):
+    counts = Counts(max_vocab_size).add_file(path, max_sentence_length=max_len)
+    return (counts.to_dict(), counts.raw_words, counts.n_sentences, counts.prune_rounds,
+            counts.prune_floor)
 
 
 def test_count_file_matches_counter_on_kjv(tmp_path):
     data = gzip.decompress(KJV.read_bytes())
     path = tmp_path / "kjv.txt"
     path.write_bytes(data)
-    counts, raw, n_sentences = count_file(path)
+    counts, raw, n_sentences, _, _ = scanned(path)
     assert counts == collections.Counter(data.decode().split())
     assert raw == len(data.split())
     assert n_sentences == 31102 == len(data.splitlines())
@@ -398,7 +411,7 @@ def test_count_file_matches_counter_on_kjv(tmp_path):
 def test_count_file_merges_words_that_decode_alike(tmp_path):
     path = tmp_path / "c.txt"
     path.write_bytes(b"a\xff a\xfe a\xff\n\n b\r\n")
-    counts, raw, n_sentences = count_file(str(path))
+    counts, raw, n_sentences, _, _ = scanned(str(path))
     assert counts == {"a\ufffd": 3, "b": 1}
     assert (raw, n_sentences) == (4, 2)
 
@@ -408,54 +421,25 @@ def test_count_file_merges_words_that_decode_alike(tmp_path):
                                        b"f", b"g", b"h", b"ii", b"j", b"long" * 5,
                                        b"x" * 300, b"eight888", b"nine99999"]), max_size=120),
        seps=st.lists(st.sampled_from([b" ", b"\n", b"\t", b"\r\n", b"  \n"]), min_size=1),
-       max_vocab_size=st.one_of(st.none(), st.integers(1, 8)))
-def test_count_and_prune_match_reference(tmp_path_factory, words, seps, max_vocab_size):
+       max_vocab_size=st.one_of(st.none(), st.integers(1, 8)), max_len=st.integers(1, 5))
+def test_count_and_prune_match_reference(tmp_path_factory, words, seps, max_vocab_size, max_len):
     data = b"".join(w + seps[i % len(seps)] for i, w in enumerate(words))
     path = tmp_path_factory.mktemp("c") / "c.txt"
     path.write_bytes(data)
-    scan = scan_file(path, max_vocab_size)
-    counts, raw, lines, rounds, floor = ref_count(data, max_vocab_size)
-    assert scan.counts == counts
-    assert (scan.raw_tokens, scan.n_sentences) == (raw, lines)
-    assert (scan.prune_rounds, scan.prune_floor) == (rounds, floor)
-    assert count_file(path, max_vocab_size) == (counts, raw, lines)
+    assert scanned(path, max_vocab_size, max_len) == ref_count(data, max_vocab_size, max_len)
 
 
 def test_pruning_keeps_the_scan_bounded(tmp_path):
     rng = random.Random(1)
-    # Zipf-like: a few frequent words, many rare ones.
+    # Zipf-like: a few frequent words, many rare ones, 20 to a line.
     words = [f"w{int(rng.paretovariate(1.0))}".encode() for _ in range(50000)]
+    data = b"\n".join(b" ".join(words[i:i + 20]) for i in range(0, len(words), 20))
     path = tmp_path / "c.txt"
-    path.write_bytes(b" ".join(words))
-    scan = scan_file(path, max_vocab_size=100)
-    counts, raw, lines, rounds, floor = ref_count(b" ".join(words), 100)
-    assert scan.counts == counts and scan.prune_rounds == rounds > 0
-    assert len(scan.counts) < len(set(words))
+    path.write_bytes(data)
+    got = scanned(path, max_vocab_size=100)
+    assert got == ref_count(data, 100) and got[3] > 0
+    assert len(got[0]) < len(set(words))
     # The frequent words survive with their exact counts.
     exact = collections.Counter(w.decode() for w in words)
     for w, c in exact.most_common(5):
-        assert scan.counts[w] == c
-
-
-@settings(max_examples=40, deadline=None)
-@given(words=st.lists(st.sampled_from([b"a", b"bb", b"e\xff", "\u00e9".encode(), b"x" * 300]),
-                      max_size=60),
-       seps=st.lists(st.sampled_from([b" ", b"\n", b"\t", b"\r\n", b"\n\n", b"\x0b"]), min_size=1))
-def test_file_sentences_are_the_lines_split_as_the_reader_splits(tmp_path_factory, words, seps):
-    data = b"".join(w + seps[i % len(seps)] for i, w in enumerate(words))
-    path = tmp_path_factory.mktemp("s") / "s.txt"
-    path.write_bytes(data)
-    expected = [[w.decode("utf-8", "replace") for w in line.split()]
-                for line in data.split(b"\n") if line.split()]
-    sentences = FileSentences(path)
-    assert list(sentences) == expected
-    assert list(sentences) == expected          # restartable
-    if expected:
-        scan = scan_file(path)
-        assert collections.Counter(w for s in expected for w in s) == scan.counts
-        assert (sum(map(len, expected)), len(expected)) == (scan.raw_tokens, scan.n_sentences)
-
-
-def test_file_sentences_of_a_missing_file_name_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match="missing.txt"):
-        list(FileSentences(tmp_path / "missing.txt"))
+        assert got[0][w] == c

@@ -18,7 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cw2v.io.corpus import LineSentence
+from cw2v.vocab.counts import Counts
 from cw2v.vocab.vocabulary import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Vocabulary
+from test_counts import reference_pruned  # word2vec.c's rising floor, in plain Python
 
 KJV = importlib.resources.files("cw2v") / "data" / "kjv.txt.gz"
 
@@ -92,7 +94,7 @@ def test_unsorted_vocab_keeps_first_appearance_order():
 
 def test_scan_of_file_readers_equals_scan_of_their_sentences(kjv, tmp_path, caplog):
     # File readers take the list-free counting path; the result must not differ.
-    with caplog.at_level(logging.INFO, logger="cw2v.vocab.vocabulary"):
+    with caplog.at_level(logging.INFO, logger="cw2v.vocab"):
         fast = Vocabulary.scan(LineSentence(KJV), min_count=3, progress_per=10000)
     slow = Vocabulary.scan(kjv, min_count=3)
     assert as_pairs(fast) == as_pairs(slow)
@@ -121,25 +123,9 @@ def test_scan_accepts_one_shot_iterator(kjv):
 
 
 # ------------------------------------------------------------- max_vocab_size
-def reference_pruned_counts(corpus, max_vocab_size, trim_rule=None):
-    """word2vec.c-style bounded counting, one token at a time, in plain Python."""
-    counts, floor = {}, 1
-    for sentence in corpus:
-        for token in sentence:
-            counts[token] = counts.get(token, 0) + 1
-        if len(counts) > max_vocab_size:
-            kept = {}
-            for w, c in counts.items():
-                rule = trim_rule(w, c, floor + 1) if trim_rule else RULE_DEFAULT
-                if rule == RULE_KEEP or (rule == RULE_DEFAULT and c > floor):
-                    kept[w] = c
-            counts, floor = kept, floor + 1
-    return counts
-
-
 @pytest.mark.parametrize("cap", [50, 400, 3000])
 def test_max_vocab_size_prunes_like_word2vec_c(kjv, cap):
-    expected_counts = reference_pruned_counts(kjv, cap)
+    expected_counts = reference_pruned(kjv, cap)[0]
     expected, _ = reference_vocab(expected_counts, 1)
     vocab = Vocabulary.scan(kjv, min_count=1, max_vocab_size=cap)
     assert as_pairs(vocab) == expected
@@ -152,7 +138,7 @@ def test_max_vocab_size_prunes_like_word2vec_c(kjv, cap):
 def test_max_vocab_size_consults_trim_rule(kjv):
     def keep_moses(word, count, min_count):
         return RULE_KEEP if word == "moses" else RULE_DEFAULT
-    expected_counts = reference_pruned_counts(kjv, 50, keep_moses)
+    expected_counts = reference_pruned(kjv, 50, keep_moses)[0]
     vocab = Vocabulary.scan(kjv, min_count=1, max_vocab_size=50, trim_rule=keep_moses)
     assert dict(as_pairs(vocab)) == expected_counts
     assert "moses" in vocab
@@ -213,7 +199,7 @@ def test_bad_parameters(kwargs):
 
 
 def test_scan_logs_statistics(kjv, caplog):
-    with caplog.at_level(logging.INFO, logger="cw2v.vocab.vocabulary"):
+    with caplog.at_level(logging.INFO, logger="cw2v.vocab"):
         Vocabulary.scan(kjv[:1000], min_count=5, progress_per=400)
     text = caplog.text
     assert "PROGRESS: sentence #800" in text
@@ -237,7 +223,27 @@ def test_from_counts_equals_scan(kjv):
         Vocabulary.from_counts([("a", 1)])
 
 
+def test_from_counts_of_a_counts_takes_its_totals(kjv):
+    counts = Counts().add_corpus(kjv[:100]).merge(Counts().add_corpus(kjv[100:300]))
+    vocab = Vocabulary.from_counts(counts, min_count=3)
+    assert as_pairs(vocab) == as_pairs(Vocabulary.scan(kjv[:300], min_count=3))
+    assert (vocab.raw_word_count, vocab.corpus_count) == (sum(map(len, kjv[:300])), 300)
+    unsorted = Vocabulary.from_counts(counts, min_count=1, sorted_vocab=False)
+    assert unsorted.index_to_key == list(dict.fromkeys(t for s in kjv[:300] for t in s))
+    with pytest.raises(ValueError, match="not a single token"):
+        Vocabulary.from_counts(Counts().add_corpus([[]]))
+
+
 # ------------------------------------------------------------------- update
+def test_update_from_counts_equals_update_from_the_corpus():
+    new = [["a", "z", "z", "y", "y", "x", "b", "w", "w", "w"]]
+    a = Vocabulary.scan([["a", "a", "b", "b", "b", "c"]], min_count=2)
+    b = Vocabulary.scan([["a", "a", "b", "b", "b", "c"]], min_count=2)
+    assert a.update(new) == b.update(Counts().add_corpus(new)) == 3
+    assert as_pairs(a) == as_pairs(b)
+    assert (a.raw_word_count, a.corpus_count) == (b.raw_word_count, b.corpus_count) == (10, 1)
+
+
 def test_update_appends_new_words_and_grows_counts():
     vocab = Vocabulary.scan([["a", "a", "b", "b", "b", "c"]], min_count=2)
     assert vocab.index_to_key == ["b", "a"]

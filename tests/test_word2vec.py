@@ -535,3 +535,30 @@ def test_loaded_model_reports_the_same_latest_loss(tmp_path):
         model.save(tmp_path / f"m{compute_loss}")
         loaded = Word2Vec.load(tmp_path / f"m{compute_loss}")
         assert loaded.get_latest_training_loss() == model.get_latest_training_loss()
+
+
+@pytest.mark.parametrize("mode", ["iterable", "file"])
+@pytest.mark.parametrize("config", ["sg-ns", "cbow-hs", "sg-ns-shared"])
+def test_pretrained_rows_frozen_with_lockf_zero_stay_put(tmp_path, mode, config):
+    """intersect_word2vec_format(lockf=0.0) seeds rows that training then leaves alone."""
+    corpus = topic_corpus(300)
+    model = Word2Vec(vector_size=8, min_count=1, window=3, workers=1, seed=2, epochs=2,
+                     **CONFIGS[config])
+    model.build_vocab(corpus)
+    frozen = ["t0w1", "t3w5"]
+    pretrained = cw2v.KeyedVectors.from_arrays(
+        frozen, np.full((2, 8), 0.25, dtype=np.float32))
+    path = tmp_path / "pretrained.txt"
+    pretrained.save_word2vec_format(str(path))
+    assert model.wv.intersect_word2vec_format(str(path), lockf=0.0) == 2
+    before = model.wv.vectors.copy()
+    if mode == "file":
+        text = tmp_path / "corpus.txt"
+        text.write_text("".join(" ".join(s) + "\n" for s in corpus))
+        model.train(corpus_file=str(text), total_words=sum(map(len, corpus)), epochs=2)
+    else:
+        model.train(corpus, total_examples=len(corpus), epochs=2)
+    rows = [model.wv.get_index(w) for w in frozen]
+    np.testing.assert_array_equal(model.wv.vectors[rows], np.full((2, 8), 0.25, np.float32))
+    others = [i for i in range(len(model.wv)) if i not in rows]
+    assert np.all(np.any(model.wv.vectors[others] != before[others], axis=1))

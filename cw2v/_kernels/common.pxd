@@ -5,7 +5,7 @@
 #   syn1neg -> w_out_ns   output word vectors for negative sampling, V x K
 #   syn1    -> w_out_hs   inner-node vectors of the Huffman tree, (V-1) x K
 #   (none)  -> w_out_sm   output word vectors for the full softmax, V x K
-#   neu1    -> hidden     the vector a prediction is made from (CBOW context)
+#   neu1    -> hidden     a formed input vector (CBOW context, subword mean)
 #   neu1e   -> grad       step accumulated for that vector, already times alpha
 #   cw      -> n_context  number of context words in a CBOW window
 # All matrices are row-major float32, one row per word (or inner node).
@@ -57,7 +57,7 @@ cdef enum:
 
 cdef struct TrainParams:
     # Read-only during training, shared by all threads.
-    real *w_in              # V x K
+    real *w_in              # V x K (V + buckets rows with subwords)
     real *w_out_ns          # V x K, or NULL without negative sampling
     real *w_out_hs          # (V-1) x K, or NULL without hierarchical softmax
     real *w_out_sm          # V x K, or NULL without full softmax
@@ -101,6 +101,15 @@ cdef struct TrainParams:
     const int32_t *noise_alias    # V
     # Subsampling: keep word w iff r < keep_threshold[w] (or it is ALWAYS).
     const uint32_t *keep_threshold  # V, or NULL to keep every word
+    # Input former (see "input formers" in train.pyx).  NULL: word w's input
+    # vector is row w of w_in (word2vec).  Set: it is the mean of the rows
+    # subword_rows[subword_offsets[w]:subword_offsets[w+1]] of w_in, which then
+    # has V + buckets rows (fastText: the word's own row and its n-gram rows).
+    const int64_t *subword_offsets  # V+1, or NULL
+    const int32_t *subword_rows     # subword_offsets[V] row indices into w_in
+    # Lock factors (gensim's vectors_lockf): every update of row r of w_in is
+    # multiplied by lockf[r]; 0 freezes the row.
+    const real *lockf               # one per row of w_in, or NULL for all ones
 
 
 cdef struct ThreadState:

@@ -14,7 +14,7 @@ from cw2v._kernels.train cimport (
 )
 from cw2v._kernels.textfile cimport (
     WordHash, cw2v_reader, cw2v_reader_open, cw2v_reader_next_sentence, cw2v_reader_close,
-    status_error, CW2V_OK, CW2V_END_OF_RANGE,
+    status_error, CW2V_OK, CW2V_END_OF_RANGE, CW2V_DEFAULT_MAX_SENTENCE_LENGTH,
 )
 
 import os
@@ -23,13 +23,15 @@ import os
 def train_file_range(Trainer trainer not None, WorkerState worker not None,
                      WordHash vocab not None, path, int64_t start, int64_t end,
                      double alpha_begin, double alpha_end, int64_t expected_raw_words,
-                     uint64_t seed, uint64_t stream, int64_t max_sentence_length=10000):
+                     uint64_t seed, uint64_t stream,
+                     int64_t max_sentence_length=CW2V_DEFAULT_MAX_SENTENCE_LENGTH):
     """Train one pass over the byte range [start, end) of a text file.
 
     A word belongs to the range that holds its first byte, so the ranges of a
     partition of the file train every word exactly once.  Lines are
-    sentences; a line with more than max_sentence_length in-vocabulary words
-    is trained in pieces of that length (never dropped or truncated).
+    sentences; a line with more than max_sentence_length words is trained in
+    pieces of that many words, out-of-vocabulary ones included (never
+    dropped or truncated).
 
     The learning rate falls linearly from alpha_begin to alpha_end as the
     range's raw words are read, expected_raw_words being the range's share.

@@ -1,58 +1,137 @@
-"""Plain-text file reading in C, for file mode (``corpus_file=``).
+"""The text layer in C: words, word tables and file byte ranges.
 
-Thin Python wrappers over ``src_c/tokenizer.c`` and ``src_c/wordhash.c``:
+Thin Python wrappers over ``src_c/tokenizer.c``, ``src_c/wordhash.c`` and
+``src_c/utf8.c``, the one place where cw2v decides what a word is (see
+tokenizer.h): maximal runs of bytes other than ASCII whitespace (space, \\t,
+\\n, \\v, \\f, \\r), decoded as UTF-8 with ill-formed bytes replaced by
+U+FFFD; Unicode spaces such as U+00A0 belong to words.
 
 - :class:`WordHash`: vocabulary word -> id table that C readers use without
   the GIL;
+- :class:`TextWalk`: the base of the walkers that turn text blocks (from
+  the Python readers) into sentences, ids or counts, through the same rule;
 - :func:`read_range`: the sentences (int32 id arrays) of one byte range of a
   file, as a training worker sees them (a test and benchmark hook), and
   :func:`range_stats`: their numbers, counted without keeping them;
 - :func:`split_ranges`: cut a file into byte ranges for the workers;
-- :func:`count_file` / :func:`scan_file`: the vocabulary scan of a file;
-- :class:`FileSentences`: the lines of a file as lists of str, split the
-  same way, for the rare scans that need Python per word.
+- :func:`last_break`: where a block of text may be cut without splitting a
+  word; :data:`MAX_SENTENCE_LENGTH`: the default sentence length limit.
 
-Words are maximal runs of bytes other than ASCII whitespace (space, \\t, \\n,
-\\v, \\f, \\r; unlike ``str.split()``, Unicode spaces such as U+00A0 do not
-split); a newline ends a sentence. Reading and counting run with the GIL
-released; only building Python results (and a WordHash) holds it.
+Reading ranges runs with the GIL released; only building Python results
+(and a WordHash) holds it.
 """
 import os
-from typing import NamedTuple
 
 import numpy as np
 
-from cpython.unicode cimport PyUnicode_DecodeUTF8
-from libc.stdint cimport INT64_MAX
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
+from libc.stdint cimport INT64_MAX, uint32_t
 from libc.stdlib cimport free, malloc, realloc
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object o)
+
+MAX_SENTENCE_LENGTH = CW2V_DEFAULT_MAX_SENTENCE_LENGTH
 
 
 cdef object status_error(int code, object path, int sys_errno):
-    """The exception for a C status code; OSError subclasses name the path."""
-    if code == CW2V_ERR_OPEN or (code == CW2V_ERR_IO and sys_errno != 0):
+    """The exception for a C status code; OSError subclasses name the path
+    (None: text given in memory)."""
+    where = "the text" if path is None else repr(os.fspath(path))
+    if path is not None and (code == CW2V_ERR_OPEN or (code == CW2V_ERR_IO and sys_errno != 0)):
         return OSError(sys_errno, os.strerror(sys_errno) if sys_errno else
                        cw2v_strerror(code).decode(), os.fspath(path))
     if code == CW2V_ERR_IO:
-        return OSError(f"read error in {os.fspath(path)!r}")
+        return OSError(f"read error in {where}")
     if code == CW2V_ERR_NOMEM:
-        return MemoryError(f"out of memory while reading {os.fspath(path)!r}")
+        return MemoryError(f"out of memory while reading {where}")
     if code == CW2V_ERR_FULL:
-        return OverflowError(f"{os.fspath(path)!r} has more than 2**31 - 1 distinct "
+        return OverflowError(f"{where} has more than 2**31 - 1 distinct "
                              "words; pass max_vocab_size to bound the scan")
     return RuntimeError(f"{cw2v_strerror(code).decode()} (status {code}) "
-                        f"while reading {os.fspath(path)!r}")
+                        f"while reading {where}")
+
+
+cdef Py_ssize_t utf8_key(str s, cw2v_buffer *scratch, const char **out) except -1:
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s), i, o = 0
+    cdef int kind
+    cdef const void *data
+    cdef uint32_t c
+    cdef unsigned char *p
+    if PyUnicode_IS_ASCII(s):
+        out[0] = <const char *>PyUnicode_DATA(s)
+        return n
+    if cw2v_buffer_reserve(scratch, 4 * n) != CW2V_OK:
+        raise MemoryError("cannot allocate a word buffer")
+    kind = PyUnicode_KIND(s)
+    data = PyUnicode_DATA(s)
+    p = <unsigned char *>scratch.data
+    for i in range(n):
+        c = <uint32_t>PyUnicode_READ(kind, data, i)
+        if c < 0x80:
+            p[o] = <unsigned char>c
+            o += 1
+        elif c < 0x800:
+            p[o] = 0xC0 | (c >> 6)
+            p[o + 1] = 0x80 | (c & 0x3F)
+            o += 2
+        elif c < 0x10000:  # surrogates too, as "surrogatepass" writes them
+            p[o] = 0xE0 | (c >> 12)
+            p[o + 1] = 0x80 | ((c >> 6) & 0x3F)
+            p[o + 2] = 0x80 | (c & 0x3F)
+            o += 3
+        else:
+            p[o] = 0xF0 | (c >> 18)
+            p[o + 1] = 0x80 | ((c >> 12) & 0x3F)
+            p[o + 2] = 0x80 | ((c >> 6) & 0x3F)
+            p[o + 3] = 0x80 | (c & 0x3F)
+            o += 4
+    out[0] = scratch.data
+    return o
 
 
 cdef bytes _word_bytes(object word):
     if isinstance(word, str):
-        # surrogateescape: a word decoded that way maps back to its raw bytes.
-        return (<str>word).encode("utf-8", "surrogateescape")
+        return (<str>word).encode("utf-8", "surrogatepass")  # the key rule of utf8_key
     if isinstance(word, bytes):
         return <bytes>word
     raise TypeError(f"a word must be str or bytes, not {type(word).__name__}: {word!r}")
 
 
-cdef bytes _path_bytes(object path):
+def word_key(word):
+    """The bytes a table keys ``word`` by: for a str its UTF-8 (lone
+    surrogates as ``"surrogatepass"`` writes them); for bytes read from text,
+    their UTF-8 decoding with ill-formed bytes replaced by U+FFFD, encoded
+    again (what ``bytes.decode("utf-8", "replace").encode()`` gives)."""
+    cdef const char *out
+    cdef cw2v_buffer scratch
+    cdef bytes b
+    cdef size_t n
+    scratch.data, scratch.cap = NULL, 0
+    try:
+        if isinstance(word, str):
+            n = utf8_key(<str>word, &scratch, &out)
+            return out[:n]
+        b = word
+        if cw2v_utf8_valid(b, len(b)):
+            return b
+        if cw2v_buffer_reserve(&scratch, CW2V_UTF8_REPLACED_MAX(len(b))) != CW2V_OK:
+            raise MemoryError("cannot allocate a word buffer")
+        n = cw2v_utf8_replace(b, len(b), scratch.data)
+        return scratch.data[:n]
+    finally:
+        cw2v_buffer_free(&scratch)
+
+
+def last_break(const unsigned char[::1] block not None):
+    """Index just past the last ASCII whitespace byte of ``block`` (0 if
+    none): cutting a text there splits no word, nor a UTF-8 character."""
+    if block.shape[0] == 0:
+        return 0
+    return cw2v_last_break(<const char *>&block[0], block.shape[0])
+
+
+cdef bytes path_bytes(object path):
     try:
         return os.fsencode(path)
     except TypeError:
@@ -63,10 +142,11 @@ cdef bytes _path_bytes(object path):
 cdef class WordHash:
     """Word -> id table built from a vocabulary, for lookups from C threads.
 
-    ``WordHash(keys)``: ``keys`` is a sequence of words (str, stored as UTF-8,
-    or bytes, stored as is); word ``keys[i]`` gets id ``i``. Duplicate words
-    raise ValueError. Once built the table is only read, so any number of
-    C threads may look words up at once without the GIL.
+    ``WordHash(keys)``: ``keys`` is a sequence of words (str, stored as UTF-8
+    as :func:`word_key` says, or bytes, stored as is); word ``keys[i]`` gets
+    id ``i``. Duplicate words raise ValueError. Once built the table is only
+    read, so any number of C threads may look words up at once without the
+    GIL.
     """
 
     def __cinit__(self, keys):
@@ -104,6 +184,71 @@ cdef class WordHash:
         return self.find(word) >= 0
 
 
+cdef class TextWalk:
+    """The words of a text given in blocks, cut into sentences by the rule,
+    fed to a sink.  The base of the walkers that give sentences of str,
+    id arrays (``cw2v._kernels.tokens``) or counts (``cw2v._kernels.counting``).
+
+    ``feed(block)`` walks one block (bytes, cut at :func:`last_break`: no
+    word may run into the next block) and returns what the subclass collected
+    from it; ``end()`` ends the text (its last sentence). ``stopped`` is true
+    once a line or word limit was reached: feed no more.  Ill-formed UTF-8
+    under a strict sink raises UnicodeDecodeError with offsets in the block.
+    """
+
+    def __cinit__(self, *args, **kwargs):
+        self.error = None
+        cw2v_walk_init(&self.walk, 1, 1, -1, -1)
+
+    def feed(self, bytes block not None):
+        cdef int rc
+        self.block = block
+        cw2v_walk_block(&self.walk, block, len(block))
+        while True:
+            rc = cw2v_walk_next(&self.walk, &self.sink)
+            if rc != CW2V_PAUSE:
+                break
+            self._paused()
+        self._check(rc)
+        return self._take()
+
+    def end(self):
+        cdef int rc = cw2v_walk_end(&self.walk, &self.sink)
+        if rc == CW2V_PAUSE:
+            self._paused()
+            rc = CW2V_OK
+        self._check(rc)
+        return self._take()
+
+    @property
+    def stopped(self):
+        return bool(self.walk.stopped)
+
+    cdef int _paused(self) except -1:
+        return 0
+
+    cdef list _take(self):
+        return []
+
+    cdef int _check(self, int rc) except -1:
+        """Raises what made the walk fail with status rc (nothing if rc >= 0)."""
+        if rc >= 0:
+            return 0
+        error, self.error = self.error, None
+        at = self.walk.word_at
+        if rc == CW2V_ERR_UTF8:
+            try:
+                self.block[at:self.walk.pos].decode("utf-8")
+            except UnicodeDecodeError as err:
+                error = err
+        if isinstance(error, UnicodeDecodeError):
+            raise UnicodeDecodeError(error.encoding, self.block, at + error.start, at + error.end,
+                                     error.reason)
+        if error is not None:
+            raise error
+        raise status_error(rc, None, 0)
+
+
 def read_range(path, start, end, WordHash vocab not None,
                max_sentence_length=CW2V_DEFAULT_MAX_SENTENCE_LENGTH, *,
                buffer_size=CW2V_READER_BUFFER_SIZE, passes=1):
@@ -111,19 +256,19 @@ def read_range(path, start, end, WordHash vocab not None,
 
     Parameters: ``path`` (str or PathLike), ``start`` (int >= 0), ``end``
     (int >= start, or None for the end of the file), ``vocab`` (WordHash),
-    ``max_sentence_length``: a line with more in-vocabulary words is cut into
-    chunks of exactly that many (the last shorter); ``buffer_size``: bytes
+    ``max_sentence_length``: a line with more words is cut into sentences of
+    exactly that many words (the last shorter); ``buffer_size``: bytes
     read at a time (small values are for tests); ``passes``: read the range
     this many times, rewinding the reader in between as epochs do.
 
     Returns ``(sentences, raw_tokens)``: a list of 1-D int32 arrays of word
-    ids, one per sentence or chunk, in file order (a line whose words are all
+    ids, one per sentence, in file order (a sentence whose words are all
     out of vocabulary gives an empty array; empty lines give nothing), and
     the number of words in the range, in vocabulary or not. A word belongs
     to the range holding its first byte, so the ranges of any partition of
     the file read each word exactly once.
     """
-    cdef bytes bpath = _path_bytes(path)
+    cdef bytes bpath = path_bytes(path)
     cdef const char *cpath = bpath
     cdef int64_t c_start, c_end, max_len, n, raw, total_raw = 0
     cdef size_t c_buffer_size
@@ -225,11 +370,11 @@ def range_stats(path, start, end, WordHash vocab not None,
 
     Runs the same C reader loop as a training worker (sentences into one
     reused buffer, no Python objects) and returns ``(n_sentences, n_ids,
-    raw_tokens)``: the number of sentences (chunks), of in-vocabulary ids
+    raw_tokens)``: the number of sentences, of in-vocabulary ids
     and of words in ``[start, end)``. Used to size an epoch and to time the
     reader alone.
     """
-    cdef bytes bpath = _path_bytes(path)
+    cdef bytes bpath = path_bytes(path)
     cdef const char *cpath = bpath
     cdef int64_t c_start, c_end, max_len, n, raw
     cdef int64_t n_sent = 0, n_ids = 0, total_raw = 0
@@ -277,7 +422,7 @@ def split_ranges(path, n):
     forward to just after a newline (or whitespace, in a file of very long
     lines) when one is within 1 MiB, so ranges tend to start at a line.
     """
-    cdef bytes bpath = _path_bytes(path)
+    cdef bytes bpath = path_bytes(path)
     cdef const char *cpath = bpath
     cdef int64_t c_n
     cdef int sys_errno = 0
@@ -294,114 +439,3 @@ def split_ranges(path, n):
         raise status_error(rc, path, sys_errno)
     b = bounds_arr.tolist()
     return [(b[i], b[i + 1]) for i in range(n)]
-
-
-class FileScan(NamedTuple):
-    """Result of :func:`scan_file`."""
-    counts: dict          # word (str) -> number of occurrences
-    raw_tokens: int       # number of words in the file
-    n_sentences: int      # number of lines holding at least one word
-    prune_rounds: int     # pruning rounds done to respect max_vocab_size
-    prune_floor: int      # words with count < prune_floor may have been dropped
-
-
-def scan_file(path, max_vocab_size=None):
-    """Count the words of a text file in C (the GIL is released meanwhile).
-
-    Words are counted as bytes; they are decoded to str (UTF-8 with
-    errors='replace') only at the end, and byte strings that decode to the
-    same str have their counts added. With ``max_vocab_size`` the table is
-    pruned like word2vec.c's: whenever it would hold more distinct words
-    than that, every word seen at most ``floor`` times so far is dropped and
-    ``floor`` (starting at 1) goes up by one, so counts of the survivors may
-    be too low. Returns a :class:`FileScan`.
-    """
-    cdef bytes bpath = _path_bytes(path)
-    cdef const char *cpath = bpath
-    cdef cw2v_wordhash *table
-    cdef int64_t raw = 0, lines = 0, count
-    cdef int sys_errno = 0, rc
-    cdef size_t i, size, max_words = 0, length
-    cdef const char *word
-    if max_vocab_size is not None:
-        if not isinstance(max_vocab_size, int) or max_vocab_size < 1:
-            raise ValueError(f"max_vocab_size must be None or an int >= 1, got {max_vocab_size!r}")
-        max_words = max_vocab_size
-    table = cw2v_wordhash_new(1 << 16)
-    if table == NULL:
-        raise MemoryError("cannot allocate the word count table")
-    try:
-        cw2v_wordhash_set_max_words(table, max_words)
-        with nogil:
-            rc = cw2v_count_range(cpath, 0, -1, table, &raw, &lines, &sys_errno)
-        if rc != CW2V_OK:
-            raise status_error(rc, path, sys_errno)
-        counts = {}
-        size = cw2v_wordhash_size(table)
-        for i in range(size):
-            cw2v_wordhash_get(table, i, &word, &length, NULL, &count)
-            key = PyUnicode_DecodeUTF8(word, length, "replace")
-            counts[key] = counts.get(key, 0) + count
-        return FileScan(counts, raw, lines, cw2v_wordhash_prune_rounds(table),
-                        cw2v_wordhash_prune_floor(table))
-    finally:
-        cw2v_wordhash_free(table)
-
-
-def count_file(path, max_vocab_size=None):
-    """Vocabulary scan of a text file: ``(counts, raw_tokens, n_sentences)``.
-
-    ``counts`` maps each word (str) to its number of occurrences,
-    ``raw_tokens`` is the number of words and ``n_sentences`` the number of
-    lines holding at least one word. See :func:`scan_file` for the decoding
-    and ``max_vocab_size`` pruning (it also reports the pruning rounds).
-    """
-    scan = scan_file(path, max_vocab_size)
-    return scan.counts, scan.raw_tokens, scan.n_sentences
-
-
-class FileSentences:
-    """The lines of a text file as lists of words (str), split as file mode splits them.
-
-    A restartable corpus: each iteration reads the file again with the C
-    reader.  Words are decoded from UTF-8 with errors='replace' one by one;
-    lines without words are skipped.  Slow next to :func:`scan_file` (a
-    Python str per word): for scans that must call Python while counting,
-    such as a ``trim_rule`` consulted when ``max_vocab_size`` prunes.
-    """
-
-    def __init__(self, path):
-        self.path = os.fsdecode(_path_bytes(path))
-
-    def __iter__(self):
-        return _file_sentences(self.path)
-
-    def __repr__(self):
-        return f"FileSentences({self.path!r})"
-
-
-def _file_sentences(path):
-    cdef bytes bpath = _path_bytes(path)
-    cdef cw2v_reader reader
-    cdef const char *word
-    cdef size_t length
-    cdef int token
-    cdef int rc = cw2v_reader_open(&reader, bpath, 0, -1)
-    if rc != CW2V_OK:
-        raise status_error(rc, path, reader.sys_errno)
-    try:
-        sentence = []
-        while True:
-            token = cw2v_reader_next_word(&reader, &word, &length)
-            if token == CW2V_TOKEN_WORD:
-                sentence.append(PyUnicode_DecodeUTF8(word, length, "replace"))
-            elif token == CW2V_TOKEN_NEWLINE or token == CW2V_TOKEN_END:
-                if sentence:
-                    yield sentence
-                    sentence = []
-                if token == CW2V_TOKEN_END:
-                    return
-            else:
-                raise status_error(token, path, reader.sys_errno)
-    finally:
-        cw2v_reader_close(&reader)

@@ -1,39 +1,35 @@
 # cython: language_level=3
-"""Compiled token loops: sentences to int32 id batches, and vocabulary counting.
+"""Words to what training and the readers need: id batches and sentences.
 
-They make no per-token Python calls; all but :class:`TextIds` hold the GIL
-(they work on Python objects).
+* :class:`IdBatcher` fills the id batches behind ``cw2v.io.corpus.iter_id_batches``
+  from sentences of tokens (one C-level dict probe per token, borrowed
+  references) or of ids already looked up by :class:`IdWalk` (a copy).
+* :class:`SentenceWalk` and :class:`IdWalk` turn the text blocks of cw2v's
+  own readers into sentences of str or into int32 id arrays, through the one
+  rule of ``src_c/tokenizer.h`` (the same rule file mode reads with).
 
-* :class:`IdBatcher` fills the id batches behind ``cw2v.io.corpus.iter_id_batches``:
-  one C-level dict probe per token, borrowed references; or, for sentences
-  already converted by :class:`TextIds`, a copy of their known ids.
-* :class:`TokenCounter` counts token lists for ``cw2v.vocab.Vocabulary.scan``:
-  a dict maps each distinct token to a slot and the counts live in an int64
-  array, so counting a token never allocates (a ``Counter`` makes a new int
-  object for every increment past 256).
-* :class:`TextCounter` counts the tokens of decoded text without splitting
-  it into a list at all (used for cw2v's own file readers).
-* :class:`TextIds` converts decoded text straight to vocabulary ids, without
-  the GIL (training from cw2v's own file readers).
+Sentences are cut everywhere by the same rule (``cw2v_pieces``): at most
+``max_len`` tokens each, out-of-vocabulary ones included.
 """
 import numpy as np
 
 cimport numpy as cnp
-from cpython.dict cimport PyDict_GetItemWithError, PyDict_SetItem
-from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
-from cpython.ref cimport PyObject
-from cpython.unicode cimport (Py_UNICODE_ISSPACE, PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND,
-                              PyUnicode_READ, PyUnicode_Substring)
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
-from libc.string cimport memcmp, memcpy
+from cpython.dict cimport PyDict_GetItemWithError
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE, PyList_New, PyList_SET_ITEM
+from cpython.ref cimport Py_INCREF, PyObject
+from cpython.unicode cimport (PyUnicode_1BYTE_KIND, PyUnicode_DecodeUTF8, PyUnicode_FromKindAndData,
+                              PyUnicode_GET_LENGTH)
+from libc.stdint cimport int32_t, int64_t
+from libc.stdlib cimport free, realloc
+from libc.string cimport memcpy, memmove
+
+from cw2v._kernels.textfile cimport (
+    CW2V_ERR_CALLBACK, CW2V_ERR_NOMEM, CW2V_ERR_UTF8, CW2V_OK, CW2V_SKIP, TextWalk, WordHash,
+    cw2v_buffer, cw2v_buffer_free, cw2v_find_word, cw2v_pieces, cw2v_pieces_word, cw2v_utf8_valid,
+    cw2v_walk, cw2v_walk_init, cw2v_wordhash,
+)
 
 cnp.import_array()
-
-cdef extern from "Python.h":
-    # Pure functions on immutable data: safe without the GIL while a
-    # reference to the str is held.
-    bint _isspace_nogil "Py_UNICODE_ISSPACE" (Py_UCS4 ch) nogil
-    Py_UCS4 _read_nogil "PyUnicode_READ" (int kind, const void *data, Py_ssize_t index) nogil
 
 cdef extern from "Python.h":
     # Same C function as cpython.long's, declared on a borrowed PyObject* so
@@ -50,7 +46,7 @@ def not_a_sentence_error(long long index, sentence):
     return TypeError(f"{what}, which is not iterable")
 
 
-cdef list _as_token_list(object sentence, long long index):
+def as_token_list(object sentence, long long index):
     """A sentence that is not a list, as one; TypeError naming it if it is not a token sequence."""
     if isinstance(sentence, (str, bytes, bytearray)):
         raise not_a_sentence_error(index, sentence)
@@ -67,8 +63,9 @@ cdef class IdBatcher:
     ``next_batch()`` returns ``(ids, sentence_ends, raw_words, n_sentences)``
     (see ``cw2v.io.corpus.IdBatch``) or None once the corpus is exhausted.
     Sentences are lists (or other iterables) of tokens; a str or bytes
-    sentence is a TypeError naming it. Rules: out-of-vocabulary tokens are dropped; a sentence with more than
-    ``max_len`` in-vocabulary tokens becomes pieces of ``max_len`` ids; a
+    sentence is a TypeError naming it. Rules: a sentence with more than
+    ``max_len`` tokens becomes pieces of ``max_len`` tokens (the rule of
+    ``cw2v_pieces``); out-of-vocabulary tokens are dropped from each; a
     batch closes before the first piece that carries ids once it already
     holds ``batch_words`` ids, so sentences without ids that follow a full
     batch are still accounted to it (every token and sentence of the corpus is
@@ -112,29 +109,37 @@ cdef class IdBatcher:
         """_convert for a sentence already converted to ids (-1: unknown token)."""
         cdef const int32_t *raw = <const int32_t *>cnp.PyArray_DATA(sentence)
         cdef Py_ssize_t i = start, n = sentence.shape[0], written = 0
-        while i < n and written < self.max_len:
+        cdef cw2v_pieces piece
+        piece.max_len, piece.by_line, piece.words = self.max_len, 0, 0
+        while i < n:
             if raw[i] >= 0:
                 out[written] = raw[i]
                 written += 1
             i += 1
+            if cw2v_pieces_word(&piece):
+                break
         n_ids[0] = written
         return i
 
     cdef Py_ssize_t _convert(self, list sentence, Py_ssize_t start, int32_t *out,
                              Py_ssize_t *n_ids) except -1:
-        """Convert ``sentence[start:]`` into ``out`` until it ends or ``max_len`` ids.
+        """Convert the piece of ``sentence`` that starts at token ``start`` into ``out``.
 
         Stores the number of ids written in ``n_ids[0]``; returns the index
         of the next unconverted token.
         """
         cdef Py_ssize_t i = start, n = PyList_GET_SIZE(sentence), written = 0
         cdef PyObject *value
-        while i < n and written < self.max_len:
+        cdef cw2v_pieces piece
+        piece.max_len, piece.by_line, piece.words = self.max_len, 0, 0
+        while i < n:
             value = PyDict_GetItemWithError(self.vocab, <object>PyList_GET_ITEM(sentence, i))
             i += 1
             if value != NULL:
                 out[written] = <int32_t>_as_ssize(value)
                 written += 1
+            if cw2v_pieces_word(&piece):
+                break
         n_ids[0] = written
         return i
 
@@ -179,7 +184,7 @@ cdef class IdBatcher:
                 elif type(obj) is cnp.ndarray and obj.dtype == np.int32 and obj.ndim == 1:
                     self.current = np.ascontiguousarray(obj)
                 else:
-                    self.current = _as_token_list(obj, self.sentences_read)
+                    self.current = as_token_list(obj, self.sentences_read)
                 self.sentences_read += 1
                 self.current_len = len(self.current)
                 self.current_pos = 0
@@ -211,376 +216,220 @@ cdef class IdBatcher:
         return (ids_arr[:pos].copy(), ends_arr[:n_ends].copy(), raw_words, n_sentences)
 
 
-cdef class TokenCounter:
-    """Streaming token counts: ``index`` dict token -> slot, int64 ``counts`` per slot.
-
-    Slots follow first appearance (and keep that order through pruning).
-    Attributes ``raw_words`` (tokens seen) and ``n_sentences`` accumulate over
-    all :meth:`count_sentences` calls.
-    """
-
-    cdef dict index
-    cdef list words
-    cdef cnp.ndarray counts_arr  # int64, capacity >= len(words)
-    cdef public long long raw_words
-    cdef public long long n_sentences
-
-    def __init__(self):
-        self.index = {}
-        self.words = []
-        self.counts_arr = np.zeros(1024, dtype=np.int64)
-        self.raw_words = 0
-        self.n_sentences = 0
-
-    def __len__(self):
-        return len(self.words)
-
-    cdef int _grow(self) except -1:
-        cdef cnp.ndarray bigger = np.zeros(2 * self.counts_arr.shape[0], dtype=np.int64)
-        bigger[: self.counts_arr.shape[0]] = self.counts_arr
-        self.counts_arr = bigger
-        return 0
-
-    cdef int _count_list(self, list sentence) except -1:
-        cdef Py_ssize_t i, n = PyList_GET_SIZE(sentence), slot
-        cdef int64_t *counts = <int64_t *>cnp.PyArray_DATA(self.counts_arr)
-        cdef PyObject *value
-        cdef object token
-        for i in range(n):
-            token = <object>PyList_GET_ITEM(sentence, i)
-            value = PyDict_GetItemWithError(self.index, token)
-            if value != NULL:
-                counts[_as_ssize(value)] += 1
-            else:
-                slot = PyList_GET_SIZE(self.words)
-                if slot == self.counts_arr.shape[0]:
-                    self._grow()
-                    counts = <int64_t *>cnp.PyArray_DATA(self.counts_arr)
-                PyDict_SetItem(self.index, token, slot)
-                self.words.append(token)
-                counts[slot] = 1
-        self.raw_words += n
-        return 0
-
-    def count_sentences(self, sentences, Py_ssize_t max_distinct=-1,
-                        Py_ssize_t progress_every=0, progress=None):
-        """Count sentences from the iterator ``sentences`` (each a sequence of tokens, not a str).
-
-        Returns True when the iterator is exhausted, False when it stopped
-        early because more than ``max_distinct`` (>= 0) distinct tokens are
-        held: the caller prunes and calls again with the same iterator.
-        ``progress(n_sentences, raw_words, distinct)`` is called before every
-        ``progress_every``-th sentence (0 = never).
-        """
-        cdef object sentence
-        for sentence in sentences:
-            if progress_every > 0 and self.n_sentences % progress_every == 0 and progress is not None:
-                progress(self.n_sentences, self.raw_words, len(self.words))
-            if type(sentence) is not list:
-                sentence = _as_token_list(sentence, self.n_sentences)
-            self._count_list(<list>sentence)
-            self.n_sentences += 1
-            if 0 <= max_distinct < PyList_GET_SIZE(self.words):
-                return False
-        return True
-
-    def words_and_counts(self):
-        """(list of distinct tokens in slot order, int64 counts array (a copy))."""
-        return list(self.words), self.counts_arr[: len(self.words)].copy()
-
-    def keep_only(self, keep):
-        """Drop every slot whose entry in the bool array ``keep`` is False (renumbering the rest)."""
-        keep = np.asarray(keep, dtype=bool)
-        n = len(self.words)
-        if keep.shape != (n,):
-            raise ValueError(f"keep mask must have shape ({n},), got {keep.shape}")
-        kept_slots = np.flatnonzero(keep)
-        new_words = [self.words[i] for i in kept_slots.tolist()]
-        new_counts = np.zeros(max(1024, 2 * len(new_words)), dtype=np.int64)
-        new_counts[: len(new_words)] = self.counts_arr[kept_slots]
-        self.words = new_words
-        self.index = {w: i for i, w in enumerate(new_words)}
-        self.counts_arr = new_counts
-
-
 # ---------------------------------------------------------------------------
-# Counting straight from decoded text
+# Text blocks of cw2v's readers
 # ---------------------------------------------------------------------------
-cdef uint64_t _FNV_OFFSET = 14695981039346656037ULL
-cdef uint64_t _FNV_PRIME = 1099511628211ULL
-
-# str.split() whitespace for code points < 256 (the same predicate, tabulated).
-cdef bint _SPACE_LATIN1[256]
-for _cp in range(256):
-    _SPACE_LATIN1[_cp] = chr(_cp).isspace()
-
-
-cdef inline bint _is_space(Py_UCS4 ch) noexcept nogil:
-    if ch < 256:
-        return _SPACE_LATIN1[ch]
-    return _isspace_nogil(ch)
+cdef struct SpanList:      # SentenceWalk's C sink: where the words of a block are
+    const cw2v_walk *walk      # the walk, whose buf is the block
+    int strict
+    int64_t *spans             # (offset in the block, length) of each word
+    Py_ssize_t n_words, spans_cap   # spans_cap counts int64s: two per word
+    int64_t *ends              # where each ended sentence ends, in words
+    Py_ssize_t n_ends, ends_cap
 
 
-cdef inline Py_ssize_t _next_token(int kind, const char *data, Py_ssize_t n, Py_ssize_t i,
-                                   Py_ssize_t *start, uint64_t *hash_out) noexcept nogil:
-    """Find the token at or after code point i of a str's data, as str.split() does.
-
-    Returns the index just past it (its first code point in start[0], its
-    FNV-1a hash over code points in hash_out[0]), or -1 if none is left.
-    The same word hashes the same whatever the str's kind (Latin-1, UCS-2, UCS-4).
-    """
-    cdef const unsigned char *latin1 = <const unsigned char *>data
-    cdef uint64_t h = _FNV_OFFSET
-    cdef Py_UCS4 ch
-    if kind == 1:  # the common case, specialised: one byte per code point
-        while i < n and _SPACE_LATIN1[latin1[i]]:
-            i += 1
-        if i >= n:
-            return -1
-        start[0] = i
-        while i < n and not _SPACE_LATIN1[latin1[i]]:
-            h = (h ^ latin1[i]) * _FNV_PRIME
-            i += 1
-    else:
-        while i < n and _is_space(_read_nogil(kind, data, i)):
-            i += 1
-        if i >= n:
-            return -1
-        start[0] = i
-        while i < n:
-            ch = _read_nogil(kind, data, i)
-            if _is_space(ch):
-                break
-            h = (h ^ <uint64_t>ch) * _FNV_PRIME
-            i += 1
-    hash_out[0] = h
-    return i
+cdef int _grow(void **array, Py_ssize_t *cap, size_t item) noexcept nogil:
+    cdef void *grown = realloc(array[0], 2 * cap[0] * item)
+    if grown == NULL:
+        return CW2V_ERR_NOMEM
+    array[0], cap[0] = grown, 2 * cap[0]
+    return CW2V_OK
 
 
-cdef class TextCounter:
-    """Token counts taken directly from decoded text, as ``str.split()`` would split it.
+cdef int _end_at(int64_t **ends, Py_ssize_t *n_ends, Py_ssize_t *cap, int64_t at) noexcept nogil:
+    if n_ends[0] == cap[0] and _grow(<void **>ends, cap, sizeof(int64_t)) != CW2V_OK:
+        return CW2V_ERR_NOMEM
+    ends[0][n_ends[0]] = at
+    n_ends[0] += 1
+    return CW2V_OK
 
-    Unlike :class:`TokenCounter` it never builds token lists: each token is
-    hashed in place (FNV-1a over its code points, so the same word hashes the
-    same in a Latin-1, UCS-2 or UCS-4 string) and looked up in an
-    open-addressing table; a ``str`` is created only for a word seen for the
-    first time. Used by the vocabulary scan of cw2v's own file readers.
-    Attributes ``raw_words`` (tokens counted) and ``n_sentences`` (kept by the
-    caller, which knows the sentence rules) accumulate.
-    """
 
-    cdef list words
-    cdef cnp.ndarray counts_arr   # int64 per word, capacity >= len(words)
-    cdef cnp.ndarray hashes_arr   # uint64 per word
-    cdef cnp.ndarray table_arr    # int64 slots: word index or -1; size power of 2
-    cdef Py_ssize_t mask
-    cdef public long long raw_words
-    cdef public long long n_sentences
+cdef int _span_word(void *ctx, const char *bytes, size_t len) noexcept nogil:
+    cdef SpanList *s = <SpanList *>ctx
+    if s.strict and not cw2v_utf8_valid(bytes, len):
+        return CW2V_ERR_UTF8
+    if 2 * s.n_words == s.spans_cap and _grow(<void **>&s.spans, &s.spans_cap, sizeof(int64_t)) != CW2V_OK:
+        return CW2V_ERR_NOMEM
+    s.spans[2 * s.n_words] = bytes - s.walk.buf
+    s.spans[2 * s.n_words + 1] = len
+    s.n_words += 1
+    return CW2V_OK
 
-    def __init__(self):
-        self.words = []
-        self.counts_arr = np.zeros(1024, dtype=np.int64)
-        self.hashes_arr = np.zeros(1024, dtype=np.uint64)
-        self.table_arr = np.full(2048, -1, dtype=np.int64)
-        self.mask = 2047
-        self.raw_words = 0
-        self.n_sentences = 0
 
-    def __len__(self):
-        return len(self.words)
+cdef int _span_sentence_end(void *ctx) noexcept nogil:
+    cdef SpanList *s = <SpanList *>ctx
+    return _end_at(&s.ends, &s.n_ends, &s.ends_cap, s.n_words)
 
-    def words_and_counts(self):
-        """(list of distinct tokens in first-appearance order, int64 counts array (a copy))."""
-        return list(self.words), self.counts_arr[: len(self.words)].copy()
 
-    cdef int _grow_words(self) except -1:
-        cdef Py_ssize_t n = self.counts_arr.shape[0]
-        counts = np.zeros(2 * n, dtype=np.int64)
-        counts[:n] = self.counts_arr
-        hashes = np.zeros(2 * n, dtype=np.uint64)
-        hashes[:n] = self.hashes_arr
-        self.counts_arr, self.hashes_arr = counts, hashes
-        return 0
+cdef int _python_word(void *ctx, const char *bytes, size_t len) noexcept:
+    """The sink for error handlers only Python knows: decodes each word."""
+    cdef SentenceWalk walk = <SentenceWalk>ctx
+    try:
+        word = PyUnicode_DecodeUTF8(bytes, len, walk.errors)
+    except BaseException as err:
+        walk.error = err
+        return CW2V_ERR_CALLBACK
+    if PyUnicode_GET_LENGTH(word) == 0:
+        return CW2V_SKIP  # an error handler such as "ignore" dropped every byte
+    walk.decoded.append(word)
+    return CW2V_OK
 
-    cdef int _grow_table(self) except -1:
-        cdef Py_ssize_t size = 2 * (self.mask + 1), i, slot, n = len(self.words)
-        cdef cnp.ndarray table_arr = np.full(size, -1, dtype=np.int64)
-        cdef int64_t *table = <int64_t *>cnp.PyArray_DATA(table_arr)
-        cdef uint64_t *hashes = <uint64_t *>cnp.PyArray_DATA(self.hashes_arr)
-        cdef Py_ssize_t mask = size - 1
-        for i in range(n):
-            slot = <Py_ssize_t>(hashes[i] & <uint64_t>mask)
-            while table[slot] >= 0:
-                slot = (slot + 1) & mask
-            table[slot] = i
-        self.table_arr, self.mask = table_arr, mask
-        return 0
 
-    cdef bint _same(self, Py_ssize_t index, int kind, const char *data, Py_ssize_t start,
-                    Py_ssize_t length):
-        """Whether stored word ``index`` equals ``length`` code points of ``data`` at ``start``."""
-        cdef object key = <object>PyList_GET_ITEM(self.words, index)
-        cdef int key_kind = PyUnicode_KIND(key)
-        cdef void *key_data = PyUnicode_DATA(key)
+cdef int _python_sentence_end(void *ctx) noexcept:
+    cdef SentenceWalk walk = <SentenceWalk>ctx
+    return _end_at(&walk.spans.ends, &walk.spans.n_ends, &walk.spans.ends_cap,
+                   len(walk.decoded))
+
+
+cdef class SentenceWalk(TextWalk):
+    """Sentences of str from a text given in blocks (see TextWalk): at most
+    max_len words each, by line or not, stopping after line_limit lines or
+    word_limit words (when >= 0).  Each word is decoded from UTF-8 with the
+    ``errors`` handler of ``bytes.decode``; a word it decodes to nothing
+    (``"ignore"``) is no word.  ``feed`` and ``end`` return the sentences
+    they completed."""
+
+    cdef bytes errors
+    cdef SpanList spans        # the words of the block, and the sentence ends
+    cdef list decoded          # words decoded by Python (other handlers than C's)
+    cdef list open             # words of the sentence still open after a block
+
+    def __cinit__(self, int64_t max_len, bint by_line, int64_t line_limit, int64_t word_limit,
+                  str errors not None):
+        if max_len < 1:
+            raise ValueError(f"max_sentence_length must be >= 1, got {max_len}")
+        cw2v_walk_init(&self.walk, max_len, by_line, line_limit, word_limit)
+        self.errors = errors.encode("ascii")
+        self.decoded, self.open = [], []
+        self.spans.walk, self.spans.strict = &self.walk, errors == "strict"
+        self.spans.spans = <int64_t *>realloc(NULL, 2048 * sizeof(int64_t))
+        self.spans.ends = <int64_t *>realloc(NULL, 64 * sizeof(int64_t))
+        if self.spans.spans == NULL or self.spans.ends == NULL:
+            raise MemoryError("cannot allocate word buffers")
+        self.spans.spans_cap, self.spans.ends_cap = 2048, 64
+        if errors in ("replace", "strict"):   # C's own decoding: no Python per word
+            self.sink.word, self.sink.sentence_end = _span_word, _span_sentence_end
+            self.sink.ctx = &self.spans
+        else:
+            self.sink.word, self.sink.sentence_end = _python_word, _python_sentence_end
+            self.sink.ctx = <void *>self
+
+    def __dealloc__(self):
+        free(self.spans.spans)
+        free(self.spans.ends)
+
+    cdef list _words(self):
+        """The block's words as str, in order."""
+        cdef SpanList *s = &self.spans
         cdef Py_ssize_t i
-        if PyUnicode_GET_LENGTH(key) != length:
-            return False
-        if key_kind == kind:
-            return memcmp(key_data, data + start * kind, length * kind) == 0
-        for i in range(length):
-            if PyUnicode_READ(key_kind, key_data, i) != PyUnicode_READ(kind, <void *>data, start + i):
-                return False
-        return True
+        cdef list words
+        if self.sink.word != _span_word:
+            words, self.decoded = self.decoded, []
+            return words
+        if s.n_words == 0:
+            return []
+        words = PyList_New(s.n_words)
+        ascii = self.block.isascii()  # then a word's bytes are its characters: no decoding
+        for i in range(s.n_words):
+            if ascii:
+                word = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, self.walk.buf + s.spans[2 * i],
+                                                 s.spans[2 * i + 1])
+            else:
+                word = PyUnicode_DecodeUTF8(self.walk.buf + s.spans[2 * i], s.spans[2 * i + 1], "replace")
+            Py_INCREF(word)
+            PyList_SET_ITEM(words, i, word)
+        s.n_words = 0
+        return words
 
-    cdef int _add(self, str text, int kind, const char *data, Py_ssize_t start, Py_ssize_t end,
-                  uint64_t h) except -1:
-        cdef int64_t *table = <int64_t *>cnp.PyArray_DATA(self.table_arr)
-        cdef Py_ssize_t slot = <Py_ssize_t>(h & <uint64_t>self.mask), index
-        cdef uint64_t *hashes = <uint64_t *>cnp.PyArray_DATA(self.hashes_arr)
-        while True:
-            index = table[slot]
-            if index < 0:
-                break
-            if hashes[index] == h and self._same(index, kind, data, start, end - start):
-                (<int64_t *>cnp.PyArray_DATA(self.counts_arr))[index] += 1
-                return 0
-            slot = (slot + 1) & self.mask
-        index = PyList_GET_SIZE(self.words)
-        if index == self.counts_arr.shape[0]:
-            self._grow_words()
-        self.words.append(PyUnicode_Substring(text, start, end))
-        (<int64_t *>cnp.PyArray_DATA(self.counts_arr))[index] = 1
-        (<uint64_t *>cnp.PyArray_DATA(self.hashes_arr))[index] = h
-        table[slot] = index
-        if 2 * (index + 1) > self.mask + 1:  # keep the load factor <= 1/2
-            self._grow_table()
-        return 0
-
-    def count_text(self, str text, long long max_tokens=-1):
-        """Count the tokens of ``text`` (``text.split()``); return how many were counted.
-
-        ``max_tokens >= 0`` stops after that many tokens.
-        """
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start = 0
-        cdef int kind = PyUnicode_KIND(text)
-        cdef const char *data = <const char *>PyUnicode_DATA(text)
-        cdef uint64_t h = 0
-        cdef long long counted = 0
-        while counted != max_tokens:
-            i = _next_token(kind, data, n, i, &start, &h)
-            if i < 0:
-                break
-            self._add(text, kind, data, start, i, h)
-            counted += 1
-        self.raw_words += counted
-        return counted
+    cdef list _take(self):
+        cdef SpanList *s = &self.spans
+        cdef list words = self._words(), done = []
+        cdef Py_ssize_t i, begin = 0
+        for i in range(s.n_ends):
+            sentence = words[begin:s.ends[i]]
+            if i == 0 and self.open:
+                sentence = self.open + sentence
+                self.open = []
+            done.append(sentence)
+            begin = s.ends[i]
+        if begin < len(words):
+            self.open = self.open + words[begin:] if self.open else words[begin:]
+        s.n_ends = 0
+        return done
 
 
-cdef class TextIds:
-    """Vocabulary ids of the tokens of decoded text, as ``str.split()`` splits it.
+cdef struct IdList:        # IdWalk's sink: ids of the words, and where sentences end
+    const cw2v_wordhash *vocab
+    int strict
+    cw2v_buffer scratch
+    int32_t *ids               # ids of the ended sentences, then of the open one
+    Py_ssize_t n_ids, ids_cap
+    int64_t *ends              # where each ended sentence ends in ids
+    Py_ssize_t n_ends, ends_cap
 
-    No token ``str`` is ever made: each token is hashed in place (the hash of
-    :class:`TextCounter`) and compared, code point by code point, with the
-    vocabulary word in its slot.  Conversion runs without the GIL, so the
-    thread feeding training workers leaves them the interpreter.
-    ``TextIds(index_to_key)``: word ``index_to_key[i]`` gets id ``i``.
-    """
 
-    cdef cnp.ndarray table_arr    # int32 slots: word id or -1; size a power of 2
-    cdef Py_ssize_t mask
-    cdef cnp.ndarray hashes_arr   # uint64 per word
-    cdef cnp.ndarray chars_arr    # uint32 code points of every word, concatenated
-    cdef cnp.ndarray offsets_arr  # int64, V + 1: word i is chars[offsets[i]:offsets[i+1]]
-    cdef int32_t *table           # the data of the arrays above, for GIL-free loops
-    cdef uint64_t *hashes
-    cdef uint32_t *chars
-    cdef int64_t *offsets
+cdef int _id_word(void *ctx, const char *bytes, size_t len) noexcept nogil:
+    cdef IdList *s = <IdList *>ctx
+    cdef int32_t id = cw2v_find_word(s.vocab, bytes, len, s.strict, &s.scratch)
+    if id < -1:
+        return id
+    if s.n_ids == s.ids_cap and _grow(<void **>&s.ids, &s.ids_cap, sizeof(int32_t)) != CW2V_OK:
+        return CW2V_ERR_NOMEM
+    s.ids[s.n_ids] = id
+    s.n_ids += 1
+    return CW2V_OK
 
-    def __init__(self, index_to_key):
-        cdef Py_ssize_t V = len(index_to_key), i, j, start = 0, total = 0, slot, size = 2
-        cdef uint64_t h = 0
-        cdef str word
-        if V >= 2 ** 31:
-            raise ValueError("a vocabulary of 2**31 words or more does not fit int32 ids")
-        while size < 2 * V:
-            size *= 2
-        for word in index_to_key:
-            total += PyUnicode_GET_LENGTH(word)
-        self.table_arr = np.full(size, -1, dtype=np.int32)
-        self.mask = size - 1
-        self.hashes_arr = np.zeros(V, dtype=np.uint64)
-        self.chars_arr = np.zeros(max(total, 1), dtype=np.uint32)
-        self.offsets_arr = np.zeros(V + 1, dtype=np.int64)
-        self.table = <int32_t *>cnp.PyArray_DATA(self.table_arr)
-        self.hashes = <uint64_t *>cnp.PyArray_DATA(self.hashes_arr)
-        self.chars = <uint32_t *>cnp.PyArray_DATA(self.chars_arr)
-        self.offsets = <int64_t *>cnp.PyArray_DATA(self.offsets_arr)
-        cdef int32_t *table = self.table
-        cdef uint64_t *hashes = self.hashes
-        cdef uint32_t *chars = self.chars
-        cdef int64_t *offsets = self.offsets
-        cdef Py_ssize_t n
-        cdef int kind
-        cdef const char *data
-        total = 0
-        for i, word in enumerate(index_to_key):
-            n = PyUnicode_GET_LENGTH(word)
-            kind = PyUnicode_KIND(word)
-            data = <const char *>PyUnicode_DATA(word)
-            if _next_token(kind, data, n, 0, &start, &h) != n or start != 0:
-                raise ValueError(f"vocabulary word {word!r} is empty or holds whitespace: "
-                                 "it can never be a token of split text")
-            for j in range(n):
-                chars[total + j] = _read_nogil(kind, data, j)
-            offsets[i] = total
-            total += n
-            offsets[i + 1] = total
-            hashes[i] = h
-            slot = <Py_ssize_t>(h & <uint64_t>self.mask)
-            while table[slot] >= 0:
-                if self._same(table[slot], kind, data, 0, n):
-                    raise ValueError(f"duplicate vocabulary word {word!r}")
-                slot = (slot + 1) & self.mask
-            table[slot] = <int32_t>i
 
-    cdef inline bint _same(self, int32_t word, int kind, const char *data, Py_ssize_t start,
-                           Py_ssize_t length) noexcept nogil:
-        cdef Py_ssize_t j, first = self.offsets[word]
-        if self.offsets[word + 1] - first != length:
-            return False
-        for j in range(length):
-            if self.chars[first + j] != _read_nogil(kind, data, start + j):
-                return False
-        return True
+cdef int _id_sentence_end(void *ctx) noexcept nogil:
+    cdef IdList *s = <IdList *>ctx
+    return _end_at(&s.ends, &s.n_ends, &s.ends_cap, s.n_ids)
 
-    cdef inline int32_t _find(self, int kind, const char *data, Py_ssize_t start,
-                              Py_ssize_t end, uint64_t h) noexcept nogil:
-        cdef Py_ssize_t slot = <Py_ssize_t>(h & <uint64_t>self.mask)
-        cdef int32_t word
-        while True:
-            word = self.table[slot]
-            if word < 0:
-                return -1
-            if self.hashes[word] == h and self._same(word, kind, data, start, end - start):
-                return word
-            slot = (slot + 1) & self.mask
 
-    def convert(self, str text, long long max_tokens=-1):
-        """int32 array with one entry per token of ``text.split()``: its id, or -1 if unknown.
+cdef class IdWalk(TextWalk):
+    """Sentences as int32 arrays of vocabulary ids (-1 for a word not in
+    vocab, so an array has one entry per word) from a text given in blocks:
+    the sentences of SentenceWalk with "replace" (or, with strict, "strict")
+    decoding, looked up without making a str.  ``feed`` and ``end`` return
+    the arrays of the sentences they completed."""
 
-        ``max_tokens >= 0`` stops after that many tokens.
-        """
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start = 0, count = 0
-        cdef int kind = PyUnicode_KIND(text)
-        cdef const char *data = <const char *>PyUnicode_DATA(text)
-        cdef uint64_t h = 0
-        cdef cnp.ndarray out_arr = np.empty(n // 2 + 1, dtype=np.int32)  # tokens <= ceil(n/2)
-        cdef int32_t *out = <int32_t *>cnp.PyArray_DATA(out_arr)
-        with nogil:
-            while count != max_tokens:
-                i = _next_token(kind, data, n, i, &start, &h)
-                if i < 0:
-                    break
-                out[count] = self._find(kind, data, start, i, h)
-                count += 1
-        return out_arr[:count]
+    cdef WordHash vocab          # keeps state.vocab alive
+    cdef IdList state
+
+    def __cinit__(self, WordHash vocab not None, int64_t max_len, bint by_line,
+                  int64_t line_limit, int64_t word_limit, bint strict):
+        if max_len < 1:
+            raise ValueError(f"max_sentence_length must be >= 1, got {max_len}")
+        cw2v_walk_init(&self.walk, max_len, by_line, line_limit, word_limit)
+        self.vocab = vocab
+        self.state.vocab, self.state.strict = vocab.table, strict
+        self.state.ids = <int32_t *>realloc(NULL, 1024 * sizeof(int32_t))
+        self.state.ends = <int64_t *>realloc(NULL, 64 * sizeof(int64_t))
+        if self.state.ids == NULL or self.state.ends == NULL:
+            raise MemoryError("cannot allocate id buffers")
+        self.state.ids_cap, self.state.ends_cap = 1024, 64
+        self.sink.word, self.sink.sentence_end = _id_word, _id_sentence_end
+        self.sink.ctx = &self.state
+
+    def __dealloc__(self):
+        free(self.state.ids)
+        free(self.state.ends)
+        cw2v_buffer_free(&self.state.scratch)
+
+    cdef list _take(self):
+        cdef IdList *s = &self.state
+        cdef list done = []
+        cdef Py_ssize_t i, begin = 0, length
+        cdef cnp.ndarray array
+        for i in range(s.n_ends):
+            length = s.ends[i] - begin
+            array = np.empty(length, dtype=np.int32)
+            if length:
+                memcpy(cnp.PyArray_DATA(array), s.ids + begin, length * sizeof(int32_t))
+            done.append(array)
+            begin = s.ends[i]
+        # The open sentence's ids move to the front for the next block.
+        if begin:
+            memmove(s.ids, s.ids + begin, (s.n_ids - begin) * sizeof(int32_t))
+            s.n_ids -= begin
+        s.n_ends = 0
+        return done

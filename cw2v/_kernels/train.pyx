@@ -1,19 +1,24 @@
-"""Training kernels: output layers, architectures, the window loop, batch entry.
+"""Training kernels: one logistic step, output layers, input formers, one window loop.
 
 Composition (every routine below runs without the GIL):
 
-    train_batch -> train_sentence (window loop, subsampling, window shrinking)
-                     -> skipgram_pair | cbow_window     (choose input vector, target)
-                     -> skipgram_window_shared          (a window at once, sgemv)
-                          -> predict                   (every output layer in use)
-                               -> hs_update (on rows gathered by hs_gather)
-                               -> ns_update -> logistic_step
+    train_batch -> train_sentence      (the window loop: subsampling, window
+                                        shrinking, [first, last], learning rate,
+                                        hot-row syncs)
+                     -> skipgram_window | cbow_window | ns_update_window
+                          -> input_vector / add_input_rows   (form x)
+                          -> predict                         (every output layer in use)
+                               -> hs_update  -> logistic_step (node by node, or the
+                                                               gathered path at once)
+                               -> ns_update  -> logistic_step
                                -> softmax_update
+                          -> apply_input_step                (x's step back to its rows)
 
 Each output layer reads the input vector x, adds its step for x into
 ``state.grad`` (already multiplied by the learning rate) and updates its own
-output rows in place.  The architecture then applies ``state.grad`` to the
-input rows it read.
+output rows in place.  The architecture then hands ``state.grad`` to the input
+former, which adds it to every row of w_in that x was formed from, times the
+row's lock factor.
 
 Random draws (the NumPy references in the tests replay the same sequences).
 A thread has two generators, both seeded from (seed, stream) at the start of
@@ -31,7 +36,7 @@ from libc.string cimport memcpy, memset
 
 import numpy as np
 
-from cw2v._kernels cimport blas
+cimport cw2v._kernels.blas as blas
 from cw2v._kernels.common cimport (
     TrainParams, ThreadState, real, uint8_t, int32_t, uint32_t, int64_t, uint64_t,
     rng_next, rng_below, rng_seed, prefetch, alloc_lines, free_lines, atomic_increment, atomic_read,
@@ -89,11 +94,11 @@ cdef inline real log_sigmoid(real f) noexcept nogil:
 
 # ------------------------------------------------------------------ hot rows
 
-cdef inline real *in_row(const TrainParams *p, ThreadState *s, int32_t word) noexcept nogil:
-    """Row of w_in for `word`: the thread's copy if the word is hot."""
-    if word < p.hot_words:
-        return s.hot_in + <int64_t>word * p.K
-    return p.w_in + <int64_t>word * p.K
+cdef inline real *in_row(const TrainParams *p, ThreadState *s, int64_t row) noexcept nogil:
+    """Row of w_in: the thread's copy if the row is hot (rows 0..hot_words-1)."""
+    if row < p.hot_words:
+        return s.hot_in + row * p.K
+    return p.w_in + row * p.K
 
 
 cdef inline real *ns_row(const TrainParams *p, ThreadState *s, int32_t word) noexcept nogil:
@@ -161,23 +166,49 @@ cdef real sync_hot_rows(const TrainParams *p, ThreadState *s) noexcept nogil:
     return node_weight
 
 
-# ------------------------------------------------------------------ output layers
+# ------------------------------------------------------------ the logistic step
 
-cdef inline void logistic_step(const TrainParams *p, ThreadState *s, const real *x,
-                               real *out_row, real label) noexcept nogil:
-    """One binary logistic prediction of `label` from x . out_row.
+# The label of a binary prediction.  Its type sets the precision in which the
+# step is formed: float for the one-prediction-at-a-time layers, double for the
+# shared-negatives block, each as it was written before the two shared this
+# routine.  They differ in the last bit for label 1, and keeping both leaves
+# every trained vector as it was (tests/test_refactor_checksums.py).
+ctypedef fused label_t:
+    float
+    double
 
-    grad += g * out_row; out_row += g * x, with g = alpha * (label - sigmoid(f)).
-    Shared by hierarchical softmax (one call per tree node) and negative
-    sampling (one call for the target, one per noise word).
+
+cdef inline real logistic_step(const TrainParams *p, ThreadState *s, real f,
+                               label_t label) noexcept nogil:
+    """The step of one binary prediction of `label` (0 or 1) from the logit f.
+
+    Returns g = alpha * (label - sigmoid(f)), the factor by which both sides
+    of the dot product move towards the label; adds -log sigmoid(f) (label 1)
+    or -log sigmoid(-f) (label 0) to the loss when it is computed.  Every
+    binary prediction goes through here: tree nodes, targets, noise words.
     """
-    cdef real f = blas.dot(p.K, x, out_row)
-    cdef real g = (label - sigmoid(f)) * s.alpha
     if p.compute_loss:
         s.loss -= log_sigmoid(f if label > 0.5 else -f)
+    return (label - sigmoid(f)) * s.alpha
+
+
+cdef inline void logistic_row(const TrainParams *p, ThreadState *s, const real *x,
+                              real *out_row, real label) noexcept nogil:
+    """One binary prediction from x . out_row, applied at once.
+
+    grad += g * out_row; out_row += g * x, with g from logistic_step.
+    """
+    cdef real g = logistic_step(p, s, blas.dot(p.K, x, out_row), label)
     if g != 0.0:
         blas.axpy(p.K, g, out_row, s.grad)     # grad += g * out_row
         blas.axpy(p.K, g, x, out_row)          # out_row += g * x
+
+
+# ------------------------------------------------------------------ output layers
+
+cdef inline real hs_label(const TrainParams *p, int64_t step) noexcept nogil:
+    """The label at a step of a Huffman path: 1 for branch 0 (as in word2vec.c)."""
+    return 1.0 - p.hs_codes[step]
 
 
 cdef void hs_gather(const TrainParams *p, ThreadState *s, int32_t target) noexcept nogil:
@@ -216,34 +247,26 @@ cdef void hs_scatter(const TrainParams *p, ThreadState *s) noexcept nogil:
 
 cdef void hs_update(const TrainParams *p, ThreadState *s, const real *x,
                     int32_t target) noexcept nogil:
-    """Hierarchical softmax: a binary logistic step per node of the target's path."""
-    cdef int64_t d
-    if s.hs_gathered == target:
-        hs_update_gathered(p, s, x)
-        return
-    for d in range(p.hs_offsets[target], p.hs_offsets[target + 1]):
-        logistic_step(p, s, x, hs_row(p, s, p.hs_points[d]), 1.0 - p.hs_codes[d])
+    """Hierarchical softmax: one logistic step per node of the target's path.
 
+    Two ways of applying the same steps.  On a path gathered by hs_gather,
+    with level-2 BLAS for the whole path:
 
-cdef void hs_update_gathered(const TrainParams *p, ThreadState *s,
-                             const real *x) noexcept nogil:
-    """hs_update on the path rows gathered by hs_gather, with level-2 BLAS.
+        f = R @ x;  g = logistic_step(f, labels);  grad += R.T @ g;  R += outer(g, x)
 
-    f = R @ x;  g = alpha * (labels - sigmoid(f));  grad += R.T @ g;  R += outer(g, x)
-    where R holds the path's rows and the label at a node is 1 for branch 0
-    (as in word2vec.c).  Each node's row affects only its own logit, so this
-    equals the node-by-node updates.
+    (each node's row affects only its own logit, so this equals the node-by-
+    node updates); otherwise node by node on the live rows (logistic_row).
     """
     cdef int d
-    cdef real f, label
+    cdef int64_t step
     cdef real *steps = s.hs_steps
-    blas.rows_dot(s.hs_depth, p.K, s.hs_rows, x, steps)             # f = R @ x
+    if s.hs_gathered != target:
+        for step in range(p.hs_offsets[target], p.hs_offsets[target + 1]):
+            logistic_row(p, s, x, hs_row(p, s, p.hs_points[step]), hs_label(p, step))
+        return
+    blas.rows_dot(s.hs_depth, p.K, s.hs_rows, x, steps)                 # f = R @ x
     for d in range(s.hs_depth):
-        f = steps[d]
-        label = 1.0 - p.hs_codes[s.hs_path + d]
-        if p.compute_loss:
-            s.loss -= log_sigmoid(f if label > 0.5 else -f)
-        steps[d] = (label - sigmoid(f)) * s.alpha
+        steps[d] = logistic_step(p, s, steps[d], hs_label(p, s.hs_path + d))
     blas.rows_combine(s.hs_depth, p.K, 1.0, s.hs_rows, steps, s.grad)   # grad += R.T @ g
     blas.rows_rank1(s.hs_depth, p.K, 1.0, steps, x, s.hs_rows)          # R += outer(g, x)
 
@@ -286,17 +309,29 @@ cdef void start_stream(const TrainParams *p, ThreadState *s, uint64_t seed,
             prefetch(ns_row(p, s, s.noise_ahead[i]), p.K * sizeof(real))
 
 
+cdef inline int32_t noise_against(const TrainParams *p, ThreadState *s,
+                                   int32_t target) noexcept nogil:
+    """The next noise word, or -1 if the draw is the target itself (then it is
+    wasted, as in word2vec.c)."""
+    cdef int32_t noise = take_noise(p, s)
+    return -1 if noise == target else noise
+
+
 cdef void ns_update(const TrainParams *p, ThreadState *s, const real *x,
                     int32_t target) noexcept nogil:
-    """Negative sampling: the target as a positive, `negative` noise words as negatives."""
+    """Negative sampling: the target as a positive, `negative` noise words as negatives.
+
+    Each noise word is drawn just before its update: drawing them all first
+    measured 5% slower on sg-ns (the alias-table reads then stall instead of
+    overlapping the BLAS work).
+    """
     cdef int d
     cdef int32_t noise
-    logistic_step(p, s, x, ns_row(p, s, target), 1.0)
+    logistic_row(p, s, x, ns_row(p, s, target), 1.0)
     for d in range(p.negative):
-        noise = take_noise(p, s)
-        if noise == target:
-            continue            # a draw of the target itself is wasted, as in word2vec.c
-        logistic_step(p, s, x, ns_row(p, s, noise), 0.0)
+        noise = noise_against(p, s, target)
+        if noise >= 0:
+            logistic_row(p, s, x, ns_row(p, s, noise), 0.0)
 
 
 cdef void softmax_update(const TrainParams *p, ThreadState *s, const real *x,
@@ -339,49 +374,150 @@ cdef inline void predict(const TrainParams *p, ThreadState *s, const real *x,
     s.predictions += 1
 
 
+# ------------------------------------------------------------------ input formers
+#
+# How the input vector of a prediction is formed from a word, and where its
+# step goes back.  The former is chosen by TrainParams.subword_offsets:
+#
+#   NULL (word2vec): word w's input vector is row w of w_in, read and updated
+#       in place (no copy);
+#   set (fastText subwords): it is the mean of the rows subword_rows[
+#       subword_offsets[w] : subword_offsets[w+1]] of w_in (the word's own
+#       row and the rows of its character n-grams).
+#
+# Facebook's fastText (src/model.cc, Model::computeHidden and Model::update)
+# forms the hidden vector as the plain mean of the listed input rows and adds
+# the whole gradient, unscaled, to every listed row (it divides the gradient by
+# the number of rows only for supervised models, not for skip-gram or CBOW).
+# Its CBOW (src/fasttext.cc) concatenates the lists of all context words
+# into one list, so the mean is taken over every row of every context word,
+# and a row listed twice is counted and updated twice.  cw2v does the same.
+#
+# Each update of row r is multiplied by its lock factor lockf[r] (1 without
+# lockf; gensim's vectors_lockf): 0 freezes the row.
+#
+# The dispatch is one well-predicted branch per word; a function pointer
+# could not be inlined into the BLAS calls around it.
+
+cdef inline bint centre_is_input(const TrainParams *p) noexcept nogil:
+    """Skip-gram direction: does the centre word form the input vector?
+
+    word2vec.c and gensim's Word2Vec let each context word's row predict the
+    centre word, so every pair of a window predicts the same target and
+    hierarchical softmax gathers its path once per window.  Facebook's
+    fastText (src/fasttext.cc, skipgram) lets the centre's subword mean
+    predict each context word; the subword former follows it, which also
+    allows forming the centre's mean once per window (issue 11).  Over a
+    corpus both visit the same pairs.
+    """
+    return p.subword_offsets != NULL
+
+
+cdef inline real lock_factor(const TrainParams *p, int64_t row) noexcept nogil:
+    return 1.0 if p.lockf == NULL else p.lockf[row]
+
+
+cdef inline int64_t add_input_rows(const TrainParams *p, ThreadState *s, int32_t word,
+                                   real *hidden) noexcept nogil:
+    """hidden += every input row of `word`; returns how many rows were added."""
+    cdef int64_t i
+    if p.subword_offsets == NULL:
+        blas.axpy(p.K, 1.0, in_row(p, s, word), hidden)
+        return 1
+    for i in range(p.subword_offsets[word], p.subword_offsets[word + 1]):
+        blas.axpy(p.K, 1.0, in_row(p, s, p.subword_rows[i]), hidden)
+    return p.subword_offsets[word + 1] - p.subword_offsets[word]
+
+
+cdef inline real *input_vector(const TrainParams *p, ThreadState *s,
+                               int32_t word) noexcept nogil:
+    """The input vector of `word`: its row of w_in itself, or the mean of its
+    subword rows formed in s.hidden."""
+    cdef int64_t n
+    if p.subword_offsets == NULL:
+        return in_row(p, s, word)
+    memset(s.hidden, 0, p.K * sizeof(real))
+    n = add_input_rows(p, s, word, s.hidden)
+    blas.scal(p.K, 1.0 / n, s.hidden)
+    return s.hidden
+
+
+cdef inline void add_to_input_row(const TrainParams *p, ThreadState *s, int64_t row,
+                                  const real *step) noexcept nogil:
+    """w_in[row] += lockf[row] * step"""
+    blas.axpy(p.K, lock_factor(p, row), step, in_row(p, s, row))
+
+
+cdef inline void apply_input_step(const TrainParams *p, ThreadState *s, int32_t word,
+                                  const real *step) noexcept nogil:
+    """w_in[r] += lockf[r] * step for every input row r of `word`."""
+    cdef int64_t i
+    if p.subword_offsets == NULL:
+        add_to_input_row(p, s, word, step)
+        return
+    for i in range(p.subword_offsets[word], p.subword_offsets[word + 1]):
+        add_to_input_row(p, s, p.subword_rows[i], step)
+
+
 # ------------------------------------------------------------------ architectures
 
-cdef inline void skipgram_pair(const TrainParams *p, ThreadState *s, int32_t centre,
-                               int32_t context) noexcept nogil:
-    """Skip-gram: one (centre, context) pair.
+cdef inline void skipgram_pair(const TrainParams *p, ThreadState *s, int32_t input_word,
+                               int32_t target) noexcept nogil:
+    """Skip-gram: `input_word`'s input vector predicts `target`."""
+    cdef real *x = input_vector(p, s, input_word)
+    predict(p, s, x, target)
+    apply_input_step(p, s, input_word, s.grad)
 
-    As in word2vec.c and gensim, the context word's input vector predicts the
-    centre word; over a corpus this visits the same pairs as the reverse.
+
+cdef void skipgram_window(const TrainParams *p, ThreadState *s, const int32_t *words,
+                          int64_t pos, int64_t first, int64_t last) noexcept nogil:
+    """Skip-gram: one prediction per context word in [first, last] around pos.
+
+    The direction is the former's (see centre_is_input).  Forming the
+    centre's subword mean once per window would be: x = input_vector once
+    before the loop, the pairs' grads summed, one apply_input_step after.
     """
-    cdef real *x = in_row(p, s, context)
-    predict(p, s, x, centre)
-    blas.axpy(p.K, 1.0, s.grad, x)             # w_in[context] += grad
+    cdef int64_t j
+    cdef int32_t centre = words[pos]
+    if centre_is_input(p):
+        for j in range(first, last + 1):
+            if j != pos:
+                skipgram_pair(p, s, centre, words[j])
+        return
+    if p.hs:
+        hs_gather(p, s, centre)     # every pair of the window predicts the centre
+    for j in range(first, last + 1):
+        if j != pos:
+            skipgram_pair(p, s, words[j], centre)
+    if p.hs:
+        hs_scatter(p, s)
 
 
-cdef void skipgram_window_shared(const TrainParams *p, ThreadState *s, const int32_t *words,
-                                 int64_t length, int64_t pos, int64_t reach) noexcept nogil:
+cdef void ns_update_window(const TrainParams *p, ThreadState *s, const int32_t *words,
+                           int64_t pos, int64_t first, int64_t last) noexcept nogil:
     """Skip-gram with one set of noise words shared by the whole window (Ji et al., 2016).
 
-    Every context word within `reach` of `pos` predicts words[pos] against
-    the same `negative` noise words.  With X the gathered context rows of
-    w_in (m x K) and T the gathered rows of w_out_ns of the centre (label 1)
-    and the noise words (label 0) (t x K):
+    Every context word in [first, last] predicts words[pos] against the same
+    `negative` noise words.  With X the gathered context rows of w_in (m x K)
+    and T the gathered rows of w_out_ns of the centre (label 1) and the noise
+    words (label 0) (t x K):
 
-        S = X @ T.T;   G = alpha * (labels - sigmoid(S))
-        X_rows += G @ T;   T_rows += G.T @ X
+        S = X @ T.T;   G = logistic_step(S, labels)
+        X_rows += lockf * (G @ T);   T_rows += G.T @ X
 
     Each product is a handful of sgemv calls on the gathered blocks, the
     last two adding straight into the weight rows.  (sgemm measured slower
     here: at m, t <= 11 OpenBLAS spends its time packing the operands and
     serialises threads on a buffer lock.)  All steps use the weights as they
-    were at the start of the window (a minibatch), where the
-    one-pair-at-a-time kernel updates as it goes.
+    were at the start of the window (a minibatch), where ns_update updates
+    as it goes.  Word rows only (the Trainer refuses subwords here).
     """
-    cdef int64_t j, first = pos - reach, last = pos + reach
+    cdef int64_t j
     cdef int m = 0, t = 1, a, b, d, K = p.K
-    cdef int32_t centre = words[pos], noise
-    cdef real f, g
+    cdef int32_t word, noise
+    cdef real g
     cdef real *steps = s.block_scores        # m x t: logits, then G
     cdef real *steps_t = s.block_steps_t     # t x m: G transposed
-    if first < 0:
-        first = 0
-    if last >= length:
-        last = length - 1
     for j in range(first, last + 1):
         if j != pos:
             s.block_ids_in[m] = words[j]
@@ -389,71 +525,70 @@ cdef void skipgram_window_shared(const TrainParams *p, ThreadState *s, const int
             m += 1
     if m == 0:
         return
-    s.block_ids_out[0] = centre
-    memcpy(s.block_out, ns_row(p, s, centre), K * sizeof(real))
+    s.block_ids_out[0] = words[pos]
     for d in range(p.negative):
-        noise = take_noise(p, s)
-        if noise == centre:
-            continue
-        s.block_ids_out[t] = noise
-        memcpy(s.block_out + t * K, ns_row(p, s, noise), K * sizeof(real))
-        t += 1
+        noise = noise_against(p, s, words[pos])
+        if noise >= 0:
+            s.block_ids_out[t] = noise
+            t += 1
+    for b in range(t):
+        memcpy(s.block_out + b * K, ns_row(p, s, s.block_ids_out[b]), K * sizeof(real))
     for a in range(m):
         blas.rows_dot(t, K, s.block_out, s.block_in + a * K, steps + a * t)   # S[a] = T @ X[a]
     for a in range(m):
         for b in range(t):
-            f = steps[a * t + b]
-            if p.compute_loss:
-                s.loss -= log_sigmoid(f if b == 0 else -f)
-            g = ((1.0 if b == 0 else 0.0) - sigmoid(f)) * s.alpha
+            g = logistic_step(p, s, steps[a * t + b], <double>(b == 0))
             steps[a * t + b] = g
             steps_t[b * m + a] = g
-    for a in range(m):          # w_in[X[a]] += G[a] @ T
-        blas.rows_combine(t, K, 1.0, s.block_out, steps + a * t, in_row(p, s, s.block_ids_in[a]))
+    for a in range(m):          # w_in[X[a]] += lockf * (G[a] @ T)
+        word = s.block_ids_in[a]
+        blas.rows_combine(t, K, lock_factor(p, word), s.block_out, steps + a * t,
+                          in_row(p, s, word))
     for b in range(t):          # w_out[T[b]] += G[:, b] @ X
         blas.rows_combine(m, K, 1.0, s.block_in, steps_t + b * m, ns_row(p, s, s.block_ids_out[b]))
     s.predictions += m
 
 
 cdef void cbow_window(const TrainParams *p, ThreadState *s, const int32_t *words,
-                      int64_t length, int64_t pos, int64_t reach) noexcept nogil:
-    """CBOW: the context words within `reach` of `pos` predict words[pos].
+                      int64_t pos, int64_t first, int64_t last) noexcept nogil:
+    """CBOW: the context words in [first, last] around pos predict words[pos].
 
-    hidden is the sum (cbow_mean=0) or mean (cbow_mean=1) of the context
-    vectors.  Each context vector then receives the whole step for hidden:
-    the exact gradient for the sum, and word2vec.c's choice for the mean
-    (n_context times the exact gradient, which trains faster).
+    hidden is the sum (cbow_mean=0) or mean (cbow_mean=1) of the input rows
+    of every context word (one row each for word2vec, the subword rows for
+    fastText).  Every one of those rows then receives the whole step for
+    hidden: the exact gradient for the sum, and word2vec.c's and fastText's
+    choice for the mean (n times the exact gradient, which trains faster).
     """
-    cdef int64_t j, first = pos - reach, last = pos + reach
-    cdef int n_context = 0
-    if first < 0:
-        first = 0
-    if last >= length:
-        last = length - 1
+    cdef int64_t j, n_rows = 0
     memset(s.hidden, 0, p.K * sizeof(real))
     for j in range(first, last + 1):
         if j != pos:
-            blas.axpy(p.K, 1.0, in_row(p, s, words[j]), s.hidden)
-            n_context += 1
-    if n_context == 0:
+            n_rows += add_input_rows(p, s, words[j], s.hidden)
+    if n_rows == 0:
         return
     if p.cbow_mean:
-        blas.scal(p.K, 1.0 / n_context, s.hidden)
+        blas.scal(p.K, 1.0 / n_rows, s.hidden)
     predict(p, s, s.hidden, words[pos])
     for j in range(first, last + 1):
         if j != pos:
-            blas.axpy(p.K, 1.0, s.grad, in_row(p, s, words[j]))
+            apply_input_step(p, s, words[j], s.grad)
 
 
 # ------------------------------------------------------------------- window loop
 
+cdef inline void window_bounds(int64_t pos, int64_t reach, int64_t length, int64_t *first,
+                               int64_t *last) noexcept nogil:
+    """[first, last]: the positions within `reach` of pos, clamped to [0, length)."""
+    first[0] = pos - reach if pos > reach else 0
+    last[0] = pos + reach if pos + reach < length else length - 1
+
+
 cdef int train_sentence(const TrainParams *p, ThreadState *s, const int32_t *words,
                         int64_t length, double alpha_first, double alpha_step) noexcept nogil:
-    cdef int64_t i, n_kept = 0, pos, j, first, last, reach
+    cdef int64_t i, n_kept = 0, pos, first, last, reach
     cdef int32_t w
     cdef uint32_t threshold
     cdef int32_t *grown
-    cdef double progress = 0.0
 
     if length > s.kept_capacity:
         # The old contents are dead: a fresh line-aligned buffer, not realloc.
@@ -482,20 +617,13 @@ cdef int train_sentence(const TrainParams *p, ThreadState *s, const int32_t *wor
         reach = p.window
         if p.shrink_windows:
             reach -= rng_below(&s.rng, <uint32_t>p.window)      # 1..window
+        window_bounds(pos, reach, n_kept, &first, &last)
         if p.shared_negatives:
-            skipgram_window_shared(p, s, s.kept, n_kept, pos, reach)
+            ns_update_window(p, s, s.kept, pos, first, last)
         elif p.sg:
-            first = pos - reach if pos > reach else 0
-            last = pos + reach if pos + reach < n_kept else n_kept - 1
-            if p.hs:
-                hs_gather(p, s, s.kept[pos])    # every pair of the window predicts kept[pos]
-            for j in range(first, last + 1):
-                if j != pos:
-                    skipgram_pair(p, s, s.kept[pos], s.kept[j])
-            if p.hs:
-                hs_scatter(p, s)
+            skipgram_window(p, s, s.kept, pos, first, last)
         else:
-            cbow_window(p, s, s.kept, n_kept, pos, reach)
+            cbow_window(p, s, s.kept, pos, first, last)
         # Counted here, not per sentence: a 10,000-word line is one sentence.
         s.words_since_sync += 1
         if s.words_since_sync >= HOT_SYNC_WORDS:
@@ -523,6 +651,14 @@ def _as_array(value, name, dtype, ndim, shape=None, writable=False):
     return value
 
 
+def _check_offsets(offsets, name, n_items):
+    """CSR offsets: int64 (n_items + 1,), from 0, never decreasing; returns the total listed."""
+    offsets = _as_array(offsets, name, np.int64, 1, (n_items + 1,))
+    if offsets[0] != 0 or np.any(np.diff(offsets) < 0):
+        raise ValueError(f"{name} must start at 0 and never decrease")
+    return offsets, int(offsets[n_items])
+
+
 cdef class Trainer:
     """The read-only training parameters and every array the kernels touch.
 
@@ -531,8 +667,9 @@ cdef class Trainer:
 
     Parameters
     ----------
-    w_in : float32 (V, K)
-        Input word vectors (word2vec.c's syn0).
+    w_in : float32 (V, K), or (R, K) with R >= V rows when subwords are given
+        Input vectors (word2vec.c's syn0; with subwords, fastText's input
+        matrix: V word rows, then the n-gram buckets).
     w_out_ns, w_out_hs, w_out_sm : float32 (V, K), (V-1, K), (V, K) or None
         Output vectors of negative sampling, hierarchical softmax and full
         softmax; each is required exactly when its layer is on.
@@ -550,18 +687,33 @@ cdef class Trainer:
         A thread adds its whole change of the word rows, and 1/(k+1) of its
         change of the tree nodes when k other merges came after its copy
         was loaded (see common.pxd).
+    subword_offsets, subword_rows : int64 (V+1,), int32 (n,) or None
+        Subword input (fastText): word w's input vector is the mean of the
+        rows w_in[subword_rows[subword_offsets[w]:subword_offsets[w+1]]]
+        (its own row and its n-gram rows; at least one), and every one of
+        those rows receives the step.  Skip-gram then lets the centre word's
+        mean predict each context word, as Facebook's fastText does.  V is
+        len(subword_offsets) - 1.  None: word w's input vector is row w.
+    lockf : float32 (R,) or None
+        Lock factor of each row of w_in (gensim's vectors_lockf): every
+        update of row r is multiplied by lockf[r], so 0.0 freezes it.
+        None: all ones.
     """
 
     def __init__(self, w_in, *, sg, hs=0, negative=0, softmax=0, window=5,
                  shrink_windows=True, cbow_mean=1, compute_loss=False, shared_negatives=False,
                  hot_rows=64, w_out_ns=None, w_out_hs=None, w_out_sm=None,
                  hs_codes=None, hs_points=None, hs_offsets=None,
-                 noise_accept=None, noise_alias=None, keep_threshold=None):
+                 noise_accept=None, noise_alias=None, keep_threshold=None,
+                 subword_offsets=None, subword_rows=None, lockf=None):
         w_in = _as_array(w_in, "w_in", np.float32, 2, writable=True)
-        cdef int64_t V = w_in.shape[0]
+        cdef int64_t rows = w_in.shape[0]
+        cdef int64_t V = rows if subword_offsets is None else len(subword_offsets) - 1
         cdef int K = w_in.shape[1]
         if V < 1 or K < 1:
             raise ValueError(f"w_in must have at least one row and column, got shape {w_in.shape}")
+        if V > rows:
+            raise ValueError(f"subword_offsets lists {V} words but w_in has only {rows} rows")
         if V >= 2**31 - 1:
             raise ValueError("vocabularies of 2**31 - 1 words or more are not supported")
         if window < 1:
@@ -573,6 +725,9 @@ cdef class Trainer:
         if shared_negatives and not (sg and negative and not hs and not softmax):
             raise ValueError("shared_negatives needs skip-gram with negative sampling alone "
                              "(sg=1, negative > 0, hs=0, softmax=False)")
+        if shared_negatives and subword_offsets is not None:
+            raise ValueError("shared_negatives is not available with subword input; "
+                             "set shared_negatives=False")
         keep = [w_in]
         memset(&self.params, 0, sizeof(TrainParams))
         p = &self.params
@@ -594,12 +749,9 @@ cdef class Trainer:
             if V < 2:
                 raise ValueError("hierarchical softmax needs a vocabulary of at least 2 words")
             w_out_hs = _as_array(w_out_hs, "w_out_hs", np.float32, 2, (V - 1, K), writable=True)
-            hs_offsets = _as_array(hs_offsets, "hs_offsets", np.int64, 1, (V + 1,))
-            total = int(hs_offsets[V])
+            hs_offsets, total = _check_offsets(hs_offsets, "hs_offsets", V)
             hs_codes = _as_array(hs_codes, "hs_codes", np.uint8, 1, (total,))
             hs_points = _as_array(hs_points, "hs_points", np.int32, 1, (total,))
-            if hs_offsets[0] != 0 or np.any(np.diff(hs_offsets) < 0):
-                raise ValueError("hs_offsets must start at 0 and never decrease")
             if total and (hs_points.min() < 0 or hs_points.max() > V - 2):
                 raise ValueError(f"hs_points must lie in [0, {V - 2}]")
             keep += [w_out_hs, hs_codes, hs_points, hs_offsets]
@@ -628,6 +780,22 @@ cdef class Trainer:
             keep_threshold = _as_array(keep_threshold, "keep_threshold", np.uint32, 1, (V,))
             keep.append(keep_threshold)
             p.keep_threshold = <const uint32_t *><size_t>keep_threshold.ctypes.data
+        if (subword_offsets is None) != (subword_rows is None):
+            raise ValueError("give both subword_offsets and subword_rows, or neither")
+        if subword_offsets is not None:
+            subword_offsets, total = _check_offsets(subword_offsets, "subword_offsets", V)
+            subword_rows = _as_array(subword_rows, "subword_rows", np.int32, 1, (total,))
+            if np.any(np.diff(subword_offsets) == 0):
+                raise ValueError("every word needs at least one input row in subword_rows")
+            if subword_rows.min() < 0 or subword_rows.max() >= rows:
+                raise ValueError(f"subword_rows must lie in [0, {rows - 1}] (rows of w_in)")
+            keep += [subword_offsets, subword_rows]
+            p.subword_offsets = <const int64_t *><size_t>subword_offsets.ctypes.data
+            p.subword_rows = <const int32_t *><size_t>subword_rows.ctypes.data
+        if lockf is not None:
+            lockf = _as_array(lockf, "lockf", np.float32, 1, (rows,))
+            keep.append(lockf)
+            p.lockf = <const real *><size_t>lockf.ctypes.data
         self._arrays = tuple(keep)
         self.sg, self.hs, self.negative, self.softmax = p.sg, p.hs, p.negative, p.softmax
         self.window, self.vector_size = window, K
@@ -700,21 +868,18 @@ cdef class Trainer:
 
     def skipgram_pair_step(self, WorkerState worker, int32_t centre, int32_t context,
                            double alpha, bint hot_sync=True):
-        """One skip-gram update; returns the loss of that prediction.
+        """One skip-gram update of the pair (centre, context); returns its loss.
 
         hot_sync=False leaves the worker's copies of the hot rows as they are,
         neither loaded before nor merged after (see load_hot_rows).
         """
-        self._check_ids(worker, [centre, context])
+        cdef int32_t[::1] pair = np.array([centre, context], dtype=np.int32)
+        self._check_ids(worker, pair)
         s = worker.state
         s.alpha, s.loss = alpha, 0.0
         if hot_sync:
             load_hot_rows(&self.params, s)
-        if self.params.hs:
-            hs_gather(&self.params, s, centre)
-        skipgram_pair(&self.params, s, centre, context)
-        if self.params.hs:
-            hs_scatter(&self.params, s)
+        skipgram_window(&self.params, s, &pair[0], 0, 0, 1)     # the window of one pair
         if hot_sync:
             sync_hot_rows(&self.params, s)
         return s.loss
@@ -739,10 +904,12 @@ cdef class Trainer:
         self._check_ids(worker, words)
         if not 0 <= pos < words.shape[0] or not 1 <= reach <= self.params.window:
             raise IndexError("pos or reach out of range")
+        cdef int64_t first, last
+        window_bounds(pos, reach, words.shape[0], &first, &last)
         s = worker.state
         s.alpha, s.loss = alpha, 0.0
         load_hot_rows(&self.params, s)
-        skipgram_window_shared(&self.params, s, &words[0], words.shape[0], pos, reach)
+        ns_update_window(&self.params, s, &words[0], pos, first, last)
         sync_hot_rows(&self.params, s)
         return s.loss
 
@@ -752,10 +919,12 @@ cdef class Trainer:
         self._check_ids(worker, words)
         if not 0 <= pos < words.shape[0]:
             raise IndexError("pos is outside words")
+        cdef int64_t first, last
+        window_bounds(pos, reach, words.shape[0], &first, &last)
         s = worker.state
         s.alpha, s.loss = alpha, 0.0
         load_hot_rows(&self.params, s)
-        cbow_window(&self.params, s, &words[0], words.shape[0], pos, reach)
+        cbow_window(&self.params, s, &words[0], pos, first, last)
         sync_hot_rows(&self.params, s)
         return s.loss
 

@@ -18,21 +18,25 @@ Why this layout:
   hands back anything.
 
 Saves are atomic: the bundle is written into a hidden temporary directory
-beside the target and renamed into place, so a reader never sees a half-written
-bundle and a crash never destroys the previous one.
+beside the target (every file and the directory fsynced) and renamed into
+place, then the parent directory is fsynced, so a reader never sees a
+half-written bundle and a crash never destroys the previous one.
 
 Strings (vocabularies) are stored as arrays too, see :func:`pack_strings`.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
-import secrets
 import shutil
+import tokenize
 from pathlib import Path
 
 import numpy as np
+
+from cw2v.io.files import fsync_directory, hidden_sibling, new_file
 
 FORMAT_NAME = "cw2v"
 FORMAT_VERSION = 1
@@ -42,6 +46,13 @@ META_FILE = "meta.json"
 _RESERVED_META_KEYS = ("format", "format_version", "arrays")
 _ARRAY_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _MMAP_MODES = (None, "r", "r+", "c")
+# What numpy's .npy header parser raises for a damaged header, besides
+# ValueError: it evaluates the header as a Python literal (SyntaxError,
+# RecursionError), falls back to tokenizing it (tokenize.TokenError), and
+# builds a dtype and shape from what it found (TypeError, KeyError,
+# IndexError, OverflowError).
+_DAMAGED_HEADER = (ValueError, SyntaxError, RecursionError, tokenize.TokenError, TypeError,
+                   KeyError, IndexError, OverflowError)
 
 
 def save_bundle(path, meta: dict, arrays: dict) -> None:
@@ -101,18 +112,15 @@ def save_bundle(path, meta: dict, arrays: dict) -> None:
         )
     parent = path.parent
     parent.mkdir(parents=True, exist_ok=True)
-    tmp = _make_private_dir(parent, path.name, "tmp")
+    tmp = _make_private_dir(path, "tmp")
     try:
         for name, array in checked.items():
-            with open(tmp / manifest[name]["file"], "wb") as fh:
+            with new_file(tmp / manifest[name]["file"]) as fh:
                 np.save(fh, array, allow_pickle=False)
-                fh.flush()
-                os.fsync(fh.fileno())
         # meta.json last: its presence marks the bundle complete.
-        with open(tmp / META_FILE, "w", encoding="utf-8") as fh:
-            fh.write(meta_text)
-            fh.flush()
-            os.fsync(fh.fileno())
+        with new_file(tmp / META_FILE) as fh:
+            fh.write(meta_text.encode("utf-8"))
+        fsync_directory(tmp)  # the files' names, before the folder is renamed into place
         _swap_into_place(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -243,15 +251,20 @@ def _load_array(path: Path, name: str, entry, mmap):
             else:
                 raise ValueError(f"unsupported .npy version {version}")
             data_start = fh.tell()
-        expected = data_start + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if any(n < 0 for n in shape):
+            raise ValueError(f"negative dimension in shape {shape}")
+        expected = data_start + math.prod(shape) * dtype.itemsize
         size = file.stat().st_size
         if size < expected:
             raise ValueError(f"truncated: {size} bytes, the header needs {expected}")
+        if size > expected:  # np.save writes exactly the header and the data
+            raise ValueError(f"{size} bytes where the header describes {expected}: damaged header")
         if dtype.hasobject:
             raise ValueError("holds Python objects, which cw2v never writes")
         array = np.load(file, mmap_mode=mmap, allow_pickle=False)
-    except ValueError as err:
-        raise ValueError(f"{file}: cannot read array {name!r}: {err}") from None
+    except _DAMAGED_HEADER as err:
+        raise ValueError(f"{file}: cannot read array {name!r}: {err or type(err).__name__}; "
+                         "the bundle is damaged") from None
     if array.dtype.str != entry.get("dtype") or list(array.shape) != entry.get("shape"):
         raise ValueError(
             f"{file}: array {name!r} is {array.dtype.str} {list(array.shape)}, but {META_FILE} says "
@@ -279,8 +292,9 @@ def _swap_into_place(tmp: Path, path: Path) -> None:
     """
     if not path.exists():
         os.replace(tmp, path)
+        fsync_directory(path.parent)
         return
-    old = _make_private_dir(path.parent, path.name, "old")
+    old = _make_private_dir(path, "old")
     os.rmdir(old)
     os.replace(path, old)
     try:
@@ -288,20 +302,14 @@ def _swap_into_place(tmp: Path, path: Path) -> None:
     except BaseException:
         os.replace(old, path)
         raise
+    fsync_directory(path.parent)  # the new bundle is durable before the old one goes
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _make_private_dir(parent: Path, name: str, tag: str) -> Path:
-    """Create a fresh hidden directory ``parent/.name.<random>.tag``.
+def _make_private_dir(path: Path, tag: str) -> Path:
+    """Create a fresh hidden directory ``.<name>.<random>.<tag>`` beside ``path``.
 
     Made with ``os.mkdir`` (not ``mkdtemp``) so it gets the permissions the
     user's umask gives any new directory, which the renamed bundle keeps.
     """
-    for _ in range(100):
-        candidate = parent / f".{name}.{secrets.token_hex(6)}.{tag}"
-        try:
-            os.mkdir(candidate)
-            return candidate
-        except FileExistsError:
-            continue
-    raise OSError(f"could not create a temporary directory in {parent}")
+    return Path(hidden_sibling(path, tag, os.mkdir)[0])

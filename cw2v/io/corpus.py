@@ -6,37 +6,40 @@ blocks, so memory stays bounded even for a file that is one enormous line,
 and every iteration re-opens the file (iterating twice gives the same
 sentences).
 
-Tokens are whitespace-separated, as ``str.split()`` splits them. Lines (or, for
-:class:`Text8Corpus`, the whole text) longer than ``max_sentence_length`` tokens
-come out as consecutive chunks of that many tokens: never dropped, never cut
-short. Blank lines produce no sentence.
+Words are split exactly as file mode (``corpus_file=``) splits them, by the
+one rule in ``src_c/tokenizer.h``: maximal runs of bytes other than ASCII
+whitespace (space, \\t, \\n, \\v, \\f, \\r), each decoded from UTF-8.
+Unicode spaces (U+00A0, U+3000, ...) and the separators U+001C-U+001F belong
+to words, unlike ``str.split()``. Lines (or, for :class:`Text8Corpus`, the
+whole text) longer than ``max_sentence_length`` tokens come out as
+consecutive sentences of that many tokens: never dropped, never cut short.
+Blank lines produce no sentence.
 
-:func:`count_file_corpus` counts the tokens of these readers without building
-sentences (the vocabulary scan uses it); :func:`iter_id_batches` turns any
-corpus into int32 id arrays for the training kernels. Both loops are compiled
-(``cw2v._kernels.tokens``).
+:func:`walk_text_corpus` feeds the text of these readers to a C walker
+(``cw2v._kernels``) without building sentences (the vocabulary count uses
+it); :func:`iter_id_batches` turns any corpus into int32 id arrays for the
+training kernels. Both loops are compiled.
 """
 from __future__ import annotations
 
-import bz2
 import codecs
-import gzip
 import itertools
-import lzma
 import os
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
-from cw2v._kernels.tokens import IdBatcher, TextCounter, TextIds, not_a_sentence_error
+from cw2v._kernels.textfile import MAX_SENTENCE_LENGTH, WordHash, last_break
+from cw2v._kernels.tokens import IdBatcher, IdWalk, SentenceWalk, not_a_sentence_error
+from cw2v.io.files import open_input
 
 PathType = Union[str, "os.PathLike[str]"]
 
-DEFAULT_MAX_SENTENCE_LENGTH = 10000
+# One limit for every reader and mode (src_c/tokenizer.h).
+DEFAULT_MAX_SENTENCE_LENGTH = MAX_SENTENCE_LENGTH
 # Text is read in binary blocks, each cut back to its last whitespace byte
-# (see _cut_after_whitespace). 64 KiB measured fastest on the wiki benchmark;
-# 1 MiB blocks were ~30% slower (the huge decoded str and token list miss cache).
+# (see _walk_text), so no word straddles two blocks.
 _BLOCK_BYTES = 1 << 16
 
 __all__ = [
@@ -48,8 +51,7 @@ __all__ = [
     "iter_checked",
     "IdBatch",
     "iter_id_batches",
-    "open_text_source",
-    "count_file_corpus",
+    "walk_text_corpus",
 ]
 
 
@@ -68,32 +70,6 @@ class CorpusDecodeError(ValueError):
             f"invalid UTF-8 in {self.path!r} at byte offset {self.offset}{where}: {reason};"
             " pass unicode_errors='replace' to substitute U+FFFD for undecodable bytes instead"
         )
-
-
-# How each compressed format begins (bzip2: "BZh" and a block-size digit).
-_COMPRESSION_MAGIC = ((b"\x1f\x8b", gzip.open), (b"\xfd7zXZ\x00", lzma.open))
-_COMPRESSED_FILES = (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)
-
-
-def open_text_source(path: PathType):
-    """Open ``path`` for binary reading, decompressing gzip, bzip2 and xz files.
-
-    The format is recognised by the file's first bytes, not its name, so a
-    renamed ``.gz`` is still decompressed and a plain file named ``.gz`` is
-    read as it is; only legacy ``.lzma`` files, which have no magic number,
-    go by their suffix.
-    """
-    name = os.fspath(path)
-    with open(name, "rb") as f:
-        head = f.read(6)
-    for magic, opener in _COMPRESSION_MAGIC:
-        if head.startswith(magic):
-            return opener(name, "rb")
-    if len(head) >= 4 and head.startswith(b"BZh") and head[3:4].isdigit() and head[3:4] != b"0":
-        return bz2.open(name, "rb")
-    if name.lower().endswith(".lzma"):
-        return lzma.open(name, "rb")
-    return open(name, "rb")
 
 
 def _checked_path(source) -> str:
@@ -131,154 +107,39 @@ def _check_unicode_errors(unicode_errors: str) -> str:
     return unicode_errors
 
 
-def _cut_after_whitespace(data: bytes) -> int:
-    """Index just past the last ASCII whitespace byte of ``data`` (0 if none).
+def _walk_text(path, walk) -> Iterator:
+    """What ``walk`` (a ``cw2v._kernels.textfile.TextWalk``) gives for the text of a file.
 
-    Cutting there never splits a token, nor a multi-byte UTF-8 character: the
-    bytes of a multi-byte character are all >= 0x80, never ASCII whitespace.
+    The text is read in blocks, each cut just after its last whitespace byte
+    (the rest waits for the next read), until the walk has reached its limit.
+    Strict decoding errors name the file and the byte offset in the
+    (decompressed) text. Each byte read is searched for whitespace once, so
+    a huge run without any costs linear time.
     """
-    return max(data.rfind(ws) for ws in (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c")) + 1
-
-
-def _decoded_blocks(path, unicode_errors: str) -> Iterator[str]:
-    """The decoded text of a file in blocks, each cut just after a whitespace byte.
-
-    Concatenated, the blocks are the whole text, and no token (nor UTF-8
-    character) straddles two blocks. Strict decoding errors name the byte
-    offset in the (decompressed) file. Each byte read is searched for
-    whitespace once, so a huge run without any costs linear time.
-    """
-    carry: List[bytes] = []  # reads since the last whitespace byte: a token cut short
-    offset = 0  # offset in the stream of the next byte to decode
-    with open_text_source(path) as fin:
-        compressed = isinstance(fin, _COMPRESSED_FILES)
-        while True:
-            block = fin.read(_BLOCK_BYTES)
-            if block:
-                # The carried bytes hold no whitespace: search only the new block.
-                cut = _cut_after_whitespace(block)
-                if cut == 0:
-                    carry.append(block)
-                    continue
-                data = b"".join(carry + [block[:cut]]) if carry else block[:cut]
-                carry = [block[cut:]] if cut < len(block) else []
-            else:
-                data = b"".join(carry)
-            try:
-                text = data.decode("utf-8", unicode_errors)
-            except UnicodeDecodeError as err:
-                raise CorpusDecodeError(path, offset + err.start, err.reason, compressed) from None
-            offset += len(data)
-            yield text
-            if not block:
-                return
-
-
-def _text_pieces(path, unicode_errors: str, by_line: bool, line_limit: Optional[int]
-                 ) -> Iterator[Tuple[str, bool]]:
-    """``(text, ends_line)`` pieces of a file, in order.
-
-    ``by_line``: pieces are line segments, ``ends_line`` telling whether a
-    newline ends it (a long line may come in several pieces); stops after
-    ``line_limit`` lines. Otherwise whole blocks, never ending a line.
-    """
-    if not by_line:
-        for text in _decoded_blocks(path, unicode_errors):
-            yield text, False
-        return
-    lines_left = line_limit
-    for text in _decoded_blocks(path, unicode_errors):
-        segments = text.split("\n")
-        for segment in segments[:-1]:
-            yield segment, True
-            if lines_left is not None:
-                lines_left -= 1
-                if lines_left == 0:
-                    return
-        yield segments[-1], False
-
-
-def _join_lists(a: list, b: list) -> list:
-    return a + b
-
-
-def _join_ids(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.concatenate((a, b))
-
-
-def _read_sentences(path, max_len: int, unicode_errors: str, by_line: bool,
-                    line_limit: Optional[int] = None, token_limit: Optional[int] = None,
-                    split: Callable = str.split, join: Callable = _join_lists) -> Iterator:
-    """Stream the sentences of one file; the shared engine of every reader here.
-
-    ``by_line``: a newline ends a sentence (LineSentence); otherwise newlines
-    are ordinary whitespace (Text8Corpus). ``line_limit`` stops after that
-    many lines, ``token_limit`` after that many tokens.
-
-    ``split(text)`` turns a piece of text into its tokens (``str.split``:
-    lists of str) and ``join`` concatenates two such sequences; iter_id_batches
-    passes a :class:`~cw2v._kernels.tokens.TextIds` converter instead, so the
-    same sentences come out as int32 id arrays without any token ``str``.
-    """
-    empty = split("")
-    pending = empty  # tokens of the line in progress
-    tokens_left = token_limit
-    for text, ends_line in _text_pieces(path, unicode_errors, by_line, line_limit):
-        tokens = split(text)
-        if tokens_left is not None:
-            tokens = tokens[:tokens_left]
-            tokens_left -= len(tokens)
-        if ends_line:
-            if len(pending):
-                tokens, pending = join(pending, tokens), empty
-            if len(tokens) <= max_len:
-                if len(tokens):
-                    yield tokens
-            else:
-                for i in range(0, len(tokens), max_len):
-                    yield tokens[i: i + max_len]
-        else:
-            pending = join(pending, tokens)
-            if len(pending) >= max_len:
-                # A long line (or the text8 stream) in progress: hand out full
-                # chunks now so memory stays bounded; the rest waits for more text.
-                n_full = len(pending) - len(pending) % max_len
-                for i in range(0, n_full, max_len):
-                    yield pending[i: i + max_len]
-                pending = pending[n_full:]
-        if tokens_left == 0:
-            break
-    if len(pending):
-        yield pending
-
-
-def _count_file(counter: TextCounter, path, max_len: int, unicode_errors: str, by_line: bool,
-                line_limit: Optional[int] = None, token_limit: Optional[int] = None,
-                progress_every: int = 0, progress: Optional[Callable[[int, int, int], None]] = None) -> None:
-    """Count the tokens of one file into ``counter`` without building token lists.
-
-    Exactly what counting the sentences of :func:`_read_sentences` would give:
-    the same tokens, and ``counter.n_sentences`` grows by the number of
-    sentences that function would yield. ``progress(n_sentences, raw_words,
-    distinct)`` is called each time another ``progress_every`` sentences are done.
-    """
-    line_tokens = 0  # tokens of the line in progress
-    tokens_left = -1 if token_limit is None else token_limit
-    next_report = (counter.n_sentences // progress_every + 1) * progress_every if progress_every else -1
-    for text, ends_line in _text_pieces(path, unicode_errors, by_line, line_limit):
-        n = counter.count_text(text, tokens_left)
-        line_tokens += n
-        if tokens_left >= 0:
-            tokens_left -= n
-        if ends_line:
-            counter.n_sentences += -(-line_tokens // max_len)  # ceil: chunks of max_len
-            line_tokens = 0
-        if progress is not None and 0 <= next_report <= counter.n_sentences:
-            progress(counter.n_sentences, counter.raw_words, len(counter))
-            next_report = (counter.n_sentences // progress_every + 1) * progress_every
-        if tokens_left == 0:
-            break
-    counter.n_sentences += -(-line_tokens // max_len)
+    carry: List[bytes] = []  # reads since the last whitespace byte: a word cut short
+    offset = 0  # offset in the text of the block being walked
+    with open_input(path) as fin:
+        compressed = fin.compression is not None
+        try:
+            while not walk.stopped:
+                block = fin.read(_BLOCK_BYTES)
+                if block:
+                    # The carried bytes hold no whitespace: search only the new block.
+                    cut = last_break(block)
+                    if cut == 0:
+                        carry.append(block)
+                        continue
+                    data = b"".join(carry + [block[:cut]]) if carry else block[:cut]
+                    carry = [block[cut:]] if cut < len(block) else []
+                else:
+                    data = b"".join(carry)
+                yield from walk.feed(data)
+                offset += len(data)
+                if not block:
+                    break
+            yield from walk.end()
+        except UnicodeDecodeError as err:
+            raise CorpusDecodeError(path, offset + err.start, err.reason, compressed) from None
 
 
 class _FileCorpus:
@@ -310,28 +171,26 @@ class _OneFileCorpus(_FileCorpus):
         self.limit = None if limit is None else int(limit)
         self.unicode_errors = _check_unicode_errors(unicode_errors)
 
-    def _limits(self) -> dict:
-        return {"line_limit" if self._by_line else "token_limit": self.limit}
-
     def __iter__(self) -> Iterator[List[str]]:
-        return self._sentences(str.split, _join_lists)
+        errors = self.unicode_errors
+        return self._walk(lambda *shape: SentenceWalk(*shape, errors))
 
-    def _sentences(self, split, join) -> Iterator:
-        if self.limit == 0:
-            return iter(())
-        return _read_sentences(getattr(self, self._path_attr), self.max_sentence_length,
-                               self.unicode_errors, by_line=self._by_line, split=split, join=join,
-                               **self._limits())
-
-    def _count_into(self, counter: TextCounter, progress_every: int = 0, progress=None) -> None:
-        if self.limit != 0:
-            _count_file(counter, getattr(self, self._path_attr), self.max_sentence_length,
-                        self.unicode_errors, by_line=self._by_line, progress_every=progress_every,
-                        progress=progress, **self._limits())
+    def _walk(self, make_walk: Callable) -> Iterator:
+        """What ``make_walk(max_len, by_line, line_limit, word_limit)`` gives for the file."""
+        limit = -1 if self.limit is None else self.limit
+        shape = (self.max_sentence_length, self._by_line) + ((limit, -1) if self._by_line else (-1, limit))
+        yield from _walk_text(getattr(self, self._path_attr), make_walk(*shape))
 
 
 class LineSentence(_OneFileCorpus):
-    """Sentences of a text file, one per line, tokens separated by whitespace.
+    """Sentences of a text file, one per line, tokens separated by ASCII whitespace.
+
+    Tokens are what file mode (``corpus_file=``) reads: maximal runs of bytes
+    other than space, tab, newline, vertical tab, form feed and carriage
+    return, so ``\\r\\n`` line ends are fine. Unicode spaces such as
+    U+00A0 (no-break space) or U+3000 (ideographic space) do not separate
+    tokens: they are part of the token they touch (``str.split()`` would cut
+    there). Split the text yourself and pass token lists to cut elsewhere.
 
     Parameters
     ----------
@@ -339,14 +198,15 @@ class LineSentence(_OneFileCorpus):
         Path of a plain-text UTF-8 file, optionally compressed (gzip, bzip2
         or xz, recognised by the file's first bytes whatever its name).
     max_sentence_length : int
-        Lines with more tokens come out as consecutive chunks of this many
-        tokens (the last one shorter); nothing is dropped.
+        Lines with more tokens come out as consecutive sentences of this
+        many tokens (the last one shorter); nothing is dropped.
     limit : int or None
         Read only the first ``limit`` lines (blank lines count).
     unicode_errors : str
         ``'replace'`` (default) substitutes U+FFFD for invalid UTF-8;
         ``'strict'`` raises :class:`CorpusDecodeError` naming the file and the
-        byte offset; any other ``bytes.decode`` error handler also works.
+        byte offset; any other ``bytes.decode`` error handler also works,
+        applied to each token (a token it decodes to nothing is dropped).
 
     Iterating yields ``list[str]``; each iteration re-reads the file.
     """
@@ -359,9 +219,10 @@ class Text8Corpus(_OneFileCorpus):
 
     Newlines are treated as ordinary whitespace: the file is one token stream,
     read in binary blocks (never loaded whole), and handed out in consecutive
-    chunks of ``max_sentence_length`` tokens (the last one shorter).
-    ``limit`` stops after that many tokens. Compression and ``unicode_errors``
-    as in :class:`LineSentence`.
+    sentences of ``max_sentence_length`` tokens (the last one shorter).
+    ``limit`` stops after that many tokens. Tokens (ASCII whitespace separates,
+    Unicode spaces do not), compression and ``unicode_errors`` as in
+    :class:`LineSentence`.
     """
 
     _by_line, _path_attr, _limit_unit = False, "path", "tokens"
@@ -372,7 +233,8 @@ class PathLineSentences(_FileCorpus):
 
     Hidden files (names starting with ``.``) and subdirectories are skipped.
     ``limit`` applies to each file separately. A path to a single file reads
-    just that file. The file list is taken at construction.
+    just that file. The file list is taken at construction. Tokens (ASCII
+    whitespace separates, Unicode spaces do not) as in :class:`LineSentence`.
     """
 
     def __init__(self, source: PathType, max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH,
@@ -397,34 +259,35 @@ class PathLineSentences(_FileCorpus):
         LineSentence(self.input_files[0], self.max_sentence_length, limit, unicode_errors)
 
     def __iter__(self) -> Iterator[List[str]]:
-        return self._sentences(str.split, _join_lists)
+        errors = self.unicode_errors
+        return self._walk(lambda *shape: SentenceWalk(*shape, errors))
 
-    def _sentences(self, split, join) -> Iterator:
+    def _walk(self, make_walk: Callable) -> Iterator:
         for path in self.input_files:
             yield from LineSentence(path, self.max_sentence_length, self.limit,
-                                    self.unicode_errors)._sentences(split, join)
-
-    def _count_into(self, counter: TextCounter, progress_every: int = 0, progress=None) -> None:
-        for path in self.input_files:
-            LineSentence(path, self.max_sentence_length, self.limit, self.unicode_errors)._count_into(
-                counter, progress_every, progress)
+                                    self.unicode_errors)._walk(make_walk)
 
 
-def count_file_corpus(corpus, progress_every: int = 0,
-                      progress: Optional[Callable[[int, int, int], None]] = None) -> Optional[TextCounter]:
-    """Count the tokens of one of this module's file readers without building sentences.
+def _walkable(corpus) -> bool:
+    return type(corpus) in (LineSentence, Text8Corpus, PathLineSentences) \
+        and corpus.unicode_errors in ("replace", "strict")
 
-    Returns a counter holding the same counts, ``raw_words`` and
-    ``n_sentences`` as iterating ``corpus`` would give (several times faster:
-    tokens are hashed in the decoded text and a ``str`` is made only for a
-    new word), or None when ``corpus`` is anything else, including a subclass
-    (which may change what iteration yields).
+
+def walk_text_corpus(corpus, make_walk: Callable) -> Optional[Iterator]:
+    """Feed the text of one of this module's readers to compiled walkers.
+
+    ``make_walk(max_len, by_line, line_limit, word_limit, strict)`` makes a
+    ``cw2v._kernels.textfile.TextWalk`` for each file; the returned iterator
+    gives what the walks give (the sentences of iterating ``corpus``, in
+    whatever form the walker makes them). None when ``corpus`` is anything
+    else, including a subclass (which may change what iteration yields), or
+    decodes with an error handler other than ``'replace'`` and ``'strict'``
+    (which only Python's decoder knows).
     """
-    if type(corpus) not in (LineSentence, Text8Corpus, PathLineSentences):
+    if not _walkable(corpus):
         return None
-    counter = TextCounter()
-    corpus._count_into(counter, progress_every, progress)
-    return counter
+    strict = corpus.unicode_errors == "strict"
+    return corpus._walk(lambda *shape: make_walk(*shape, strict))
 
 
 _RESTARTABLE_HINT = ("pass a list, or a restartable iterable such as LineSentence(path): an object"
@@ -543,7 +406,7 @@ class IdBatch(NamedTuple):
 def _fast_id_sentences(corpus, key_to_index: dict) -> Optional[Iterator[np.ndarray]]:
     """The sentences of one of this module's readers as int32 id arrays (-1: unknown),
     or None when the corpus is something else or the ids are not 0..V-1."""
-    if type(corpus) not in (LineSentence, Text8Corpus, PathLineSentences):
+    if not _walkable(corpus):
         return None
     words = [None] * len(key_to_index)
     for word, index in key_to_index.items():
@@ -551,11 +414,8 @@ def _fast_id_sentences(corpus, key_to_index: dict) -> Optional[Iterator[np.ndarr
                 or type(word) is not str:
             return None
         words[index] = word
-    try:
-        converter = TextIds(words)
-    except ValueError:          # a vocabulary word with whitespace: tokens never match it
-        return None
-    return iter(corpus._sentences(converter.convert, _join_ids))
+    vocab = WordHash(words)
+    return walk_text_corpus(corpus, lambda *shape: IdWalk(vocab, *shape))
 
 
 def iter_id_batches(corpus: Iterable, key_to_index: dict, batch_words: int = 10000,
@@ -567,8 +427,10 @@ def iter_id_batches(corpus: Iterable, key_to_index: dict, batch_words: int = 100
     sentence that is a str or bytes rather than tokens is a TypeError. A
     batch closes at the end of the sentence piece that brings its id count to
     ``batch_words`` or more, so a batch holds at most
-    ``batch_words + max_sentence_length - 1`` ids; a sentence is only split
-    across batches at a ``max_sentence_length`` boundary. Sentences without
+    ``batch_words + max_sentence_length - 1`` ids. A sentence of more than
+    ``max_sentence_length`` tokens (out-of-vocabulary ones included) is cut
+    into pieces of that many, as the readers and file mode cut long lines,
+    and is only split across batches between pieces. Sentences without
     any in-vocabulary token are skipped but still counted, in the batch that
     is open when they are read (a full batch stays open until the next
     in-vocabulary token, so a trailing run of such sentences goes to the last
@@ -578,9 +440,9 @@ def iter_id_batches(corpus: Iterable, key_to_index: dict, batch_words: int = 100
 
     ``key_to_index`` maps each token to its int id (< 2**31). The token to id
     loop runs in compiled code.  For this module's own readers (exactly
-    LineSentence, Text8Corpus, PathLineSentences) and ids 0..V-1, the decoded
-    text goes straight to ids without the GIL and without token ``str``s
-    (:class:`~cw2v._kernels.tokens.TextIds`); the batches are the same.
+    LineSentence, Text8Corpus, PathLineSentences, decoding with 'replace' or
+    'strict') and ids 0..V-1, the text goes straight to ids without token
+    ``str``s (:class:`~cw2v._kernels.tokens.IdWalk`); the batches are the same.
 
     ``earlier_pass_sentences``: sentences an earlier pass over ``corpus``
     yielded (e.g. the vocabulary scan's count). When it is positive and this

@@ -8,8 +8,9 @@ Both formats start with a header line ``"<vocab size> <vector size>\\n"``.
   little-endian float32, then ``\\n``. word2vec.c writes that newline; gensim
   omits it. The reader accepts both, and a mix.
 
-Paths ending in ``.gz`` or ``.bz2`` are (de)compressed transparently; a
-compressed file is also recognised by its first bytes whatever its name.
+Files are read through :func:`cw2v.io.files.open_input`: gzip, bzip2 and xz
+are recognised by their first bytes, whatever the name. Writing compresses as
+the target's suffix says (``.gz``, ``.bz2``, ``.xz``, ``.lzma``).
 
 The binary reader is vectorised: it only walks the file to find where each
 word ends (one ``bytes.find`` per word, since the float bytes can hold any
@@ -18,21 +19,17 @@ gather. No Python work happens per float.
 
 Errors in the input raise ``ValueError`` naming the file and the line number
 (text) or byte offset (binary) of the problem; nothing is returned partially.
-Writes are atomic: a temporary file beside the target is renamed into place.
+Writes are atomic (:func:`cw2v.io.files.atomic_write`).
 """
 from __future__ import annotations
 
-import bz2
-import contextlib
-import gzip
 import mmap
 import os
 import re
-import secrets
-import stat
-from pathlib import Path
 
 import numpy as np
+
+from cw2v.io.files import atomic_write, input_size, open_input
 
 _LE_FLOAT32 = np.dtype("<f4")
 _BLOCK_BYTES = 1 << 24  # bytes read per step; big enough that per-block overhead vanishes
@@ -61,7 +58,7 @@ def save_word2vec_format(path, keys, vectors, binary=False, write_header=True, a
     Parameters
     ----------
     path : str or os.PathLike
-        Output file; ``.gz`` / ``.bz2`` suffixes compress. Written atomically.
+        Output file; ``.gz``, ``.bz2``, ``.xz``, ``.lzma`` suffixes compress. Written atomically.
     keys : sequence of str, length V
         The words, in file order. Must be non-empty and free of ASCII
         whitespace (the formats use it as the field separator).
@@ -96,7 +93,7 @@ def save_word2vec_format(path, keys, vectors, binary=False, write_header=True, a
         check_finite(keys, vectors)
     n_rows, vector_size = vectors.shape
 
-    with _atomic_output(path) as out:
+    with atomic_write(path) as out:
         if write_header:
             out.write(f"{n_rows} {vector_size}\n".encode("ascii"))
         if binary:
@@ -158,32 +155,6 @@ def _check_keys(keys):
         )
 
 
-@contextlib.contextmanager
-def _atomic_output(path):
-    """Binary file object writing to a temporary name, renamed to ``path`` on success."""
-    path = Path(os.fspath(path))
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    # os.open honours the umask, so the final file gets ordinary permissions.
-    raw = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
-    try:
-        with raw:
-            if path.suffix == ".gz":
-                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
-                    yield out
-            elif path.suffix == ".bz2":
-                with bz2.BZ2File(raw, "wb") as out:
-                    yield out
-            else:
-                yield raw
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -193,7 +164,7 @@ def load_word2vec_format(path, binary=False, limit=None, unicode_errors="strict"
     Parameters
     ----------
     path : str or os.PathLike
-        Input file; gzip and bzip2 compression are detected and undone.
+        Input file; gzip, bzip2 and xz compression are detected by content and undone.
     binary : bool
         The file is in binary format.
     limit : int, optional
@@ -227,33 +198,12 @@ def load_word2vec_format(path, binary=False, limit=None, unicode_errors="strict"
     if binary and no_header:
         raise ValueError("no_header=True works only for text files: binary word2vec files always have a header")
     path_str = os.fspath(path)
-    with _open_input(path_str) as (stream, plain_size):
+    with open_input(path_str) as stream:
         reader = _BinaryReader if binary else _TextReader
-        keys, vectors = reader(stream, path_str, limit, unicode_errors, no_header, plain_size).read()
+        keys, vectors = reader(stream, path_str, limit, unicode_errors, no_header, input_size(stream)).read()
     if vectors.dtype != np.float32:  # big-endian machine: make the array native
         vectors = vectors.astype(np.float32)
     return keys, vectors
-
-
-@contextlib.contextmanager
-def _open_input(path):
-    """Yield ``(binary stream, size in bytes, or None if compressed or not a regular file)``."""
-    with open(path, "rb") as raw:
-        magic = raw.peek(10)[:10]  # peek, not read+seek: pipes cannot seek
-        if magic[:2] == b"\x1f\x8b" or path.endswith(".gz"):
-            stream = gzip.GzipFile(fileobj=raw, mode="rb")
-        elif (magic[:3] == b"BZh" and magic[4:10] == b"1AY&SY") or path.endswith(".bz2"):
-            stream = bz2.BZ2File(raw, "rb")
-        else:
-            info = os.fstat(raw.fileno())
-            # Only a regular file has a meaningful size (a pipe reports 0).
-            yield raw, info.st_size if stat.S_ISREG(info.st_mode) else None
-            return
-        try:
-            with stream:
-                yield stream, None
-        except (EOFError, OSError) as err:  # corrupt or cut compressed data
-            raise ValueError(f"{path}: cannot decompress: {err}") from None
 
 
 class _Reader:

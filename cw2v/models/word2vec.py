@@ -29,6 +29,8 @@ from cw2v.io.corpus import DEFAULT_MAX_SENTENCE_LENGTH, iter_id_batches
 from cw2v.train.base import EmbeddingModel, check_alpha_order, check_int, check_real
 from cw2v.train.progress import EpochProgress, progress_bar
 from cw2v.train.runner import BatchJob, RangeJob, Schedule, run_epoch
+from cw2v.models import word2vec_queries
+from cw2v.vectors.attributes import carry_attributes
 from cw2v.vectors.keyedvectors import KeyedVectors
 from cw2v.vocab.huffman import build_huffman
 from cw2v.vocab.sampling import build_noise_table, keep_thresholds
@@ -157,14 +159,14 @@ class Word2Vec(EmbeddingModel):
     # ------------------------------------------------------------------ weights
 
     def _allocate_weights(self, old_size):
-        """Input rows uniform in +-0.5/K (word2vec.c), output rows zero; old rows kept."""
+        """Input rows as _new_input makes them, output rows zero; old rows kept."""
         V, K = len(self.vocab), self.vector_size
-        # A generator per (seed, first new row): reproducible whatever the hash seed.
-        rng = np.random.default_rng([self.seed, old_size])
-        new_rows = (rng.random((V - old_size, K), dtype=np.float32) - np.float32(0.5)) / np.float32(K)
-        w_in = new_rows if old_size == 0 else np.concatenate([self.wv.vectors[:old_size], new_rows])
-        self.wv = KeyedVectors.from_arrays(self.vocab.index_to_key, np.ascontiguousarray(w_in),
-                                           counts=self.vocab.counts)
+        old_wv = self.wv
+        self.wv = self._new_input(old_size)
+        if old_size:
+            carry_attributes(old_wv, self.wv)   # user attributes and lock factors stay per word
+        # gensim keeps each word's subsampling threshold as a vector attribute.
+        self.wv.expandos["sample_int"] = keep_thresholds(self.vocab.counts, self.sample)
 
         def grown(matrix, rows):
             fresh = np.zeros((rows, K), dtype=np.float32)
@@ -179,6 +181,17 @@ class Word2Vec(EmbeddingModel):
         self.w_out_hs = grown(self.w_out_hs, max(V - 1, 0)) if self.hs else None
         self.w_out_softmax = grown(self.w_out_softmax, V) if self.softmax else None
 
+    def _new_input(self, old_size):
+        """KeyedVectors of the input rows: uniform in +-0.5/K (word2vec.c), the first
+        old_size rows kept from the current ones."""
+        V, K = len(self.vocab), self.vector_size
+        # A generator per (seed, first new row): reproducible whatever the hash seed.
+        rng = np.random.default_rng([self.seed, old_size])
+        new_rows = (rng.random((V - old_size, K), dtype=np.float32) - np.float32(0.5)) / np.float32(K)
+        w_in = new_rows if old_size == 0 else np.concatenate([self.wv.vectors[:old_size], new_rows])
+        return KeyedVectors.from_arrays(self.vocab.index_to_key, np.ascontiguousarray(w_in),
+                                        counts=self.vocab.counts)
+
     def _matrices(self):
         named = {"wv.vectors": self.wv.vectors, "w_out_ns": self.w_out_ns,
                  "w_out_hs": self.w_out_hs, "w_out_softmax": self.w_out_softmax}
@@ -190,15 +203,10 @@ class Word2Vec(EmbeddingModel):
         return arrays
 
     def _restore_weights(self, arrays, damaged):
-        keys, V, K = self.vocab.index_to_key, len(self.vocab), self.vector_size
+        V, K = len(self.vocab), self.vector_size
         if "w_in" not in arrays:
             raise damaged("it lacks the array 'w_in'")
-        try:
-            self.wv = KeyedVectors.from_arrays(keys, arrays["w_in"], counts=self.vocab.counts)
-        except (ValueError, TypeError) as err:
-            raise damaged(f"the vocabulary or input vectors are inconsistent ({err})") from None
-        if self.wv.vectors.shape != (V, K):
-            raise damaged(f"w_in has shape {self.wv.vectors.shape}, expected ({V}, {K})")
+        self.wv = self._restored_input(arrays["w_in"], damaged)
         for name, on, rows in (("w_out_ns", self.negative, V), ("w_out_hs", self.hs, V - 1),
                                ("w_out_softmax", self.softmax, V)):
             matrix = arrays.get(name)
@@ -210,6 +218,21 @@ class Word2Vec(EmbeddingModel):
                 shape = None if matrix is None else matrix.shape
                 raise damaged(f"{name} should have shape ({rows}, {K}), found {shape}")
             setattr(self, name, matrix)
+
+    def _restored_input(self, w_in, damaged):
+        """KeyedVectors of a loaded input matrix (V, K); raise damaged(problem) if it does not fit."""
+        V, K = len(self.vocab), self.vector_size
+        try:
+            wv = KeyedVectors.from_arrays(self.vocab.index_to_key, w_in, counts=self.vocab.counts)
+        except (ValueError, TypeError) as err:
+            raise damaged(f"the vocabulary or input vectors are inconsistent ({err})") from None
+        if wv.vectors.shape != (V, K):
+            raise damaged(f"w_in has shape {wv.vectors.shape}, expected ({V}, {K})")
+        return wv
+
+    def _input_former(self):
+        """The Trainer's input matrix and the keywords of its input former: here one row per word."""
+        return self.wv.vectors, {}
 
     # ------------------------------------------------------------------ training
 
@@ -339,7 +362,7 @@ class Word2Vec(EmbeddingModel):
         kwargs = dict(sg=self.sg, hs=self.hs, negative=self.negative, softmax=self.softmax,
                       window=self.window, shrink_windows=self.shrink_windows,
                       cbow_mean=self.cbow_mean, compute_loss=compute_loss,
-                      shared_negatives=self.shared_negatives)
+                      shared_negatives=self.shared_negatives, lockf=self.wv.lock_factors())
         if self.sample > 0:
             kwargs["keep_threshold"] = keep_thresholds(counts, self.sample)
         if self.hs:
@@ -352,7 +375,8 @@ class Word2Vec(EmbeddingModel):
                           noise_alias=noise.alias)
         if self.softmax:
             kwargs["w_out_sm"] = self.w_out_softmax
-        return Trainer(self.wv.vectors, **kwargs)
+        w_in, former = self._input_former()
+        return Trainer(w_in, **kwargs, **former)
 
     @staticmethod
     def _warn_if_totals_differ(tally, per_epoch, by_words, epoch):
@@ -376,6 +400,30 @@ class Word2Vec(EmbeddingModel):
             raise ValueError(f"no word-aligned output layer {layer!r} in this model "
                              f"(negative={self.negative}, softmax={self.softmax})")
         return KeyedVectors.from_arrays(self.wv.index_to_key, matrix, counts=self.vocab.counts)
+
+    # ------------------------------------------------------------------ gensim's queries
+
+    def predict_output_word(self, context_words_list, topn=10, *, layer=None):
+        """The ``topn`` most probable centre words given context words, with probabilities.
+
+        See :func:`cw2v.models.word2vec_queries.predict_output_word`.
+        """
+        return word2vec_queries.predict_output_word(self, context_words_list, topn=topn, layer=layer)
+
+    def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2, report_delay=1):
+        """Log-probability of each sentence under the hierarchical softmax (float64 array).
+
+        See :func:`cw2v.models.word2vec_queries.score`.
+        """
+        return word2vec_queries.score(self, sentences, total_sentences=total_sentences, chunksize=chunksize,
+                                      queue_factor=queue_factor, report_delay=report_delay)
+
+    def estimate_memory(self, vocab_size=None, report=None):
+        """Bytes cw2v allocates for ``vocab_size`` words, by array.
+
+        See :func:`cw2v.models.word2vec_queries.estimate_memory`.
+        """
+        return word2vec_queries.estimate_memory(self, vocab_size=vocab_size, report=report)
 
     def __repr__(self):
         return (f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, "

@@ -26,10 +26,13 @@ from typing import List, Optional
 
 import numpy as np
 
-from cw2v._kernels.textfile import FileSentences, scan_file
 from cw2v.io import bundle
 from cw2v.io.corpus import DEFAULT_MAX_SENTENCE_LENGTH, check_corpus
+from cw2v.io.files import require_plain_file
+from cw2v.vectors.attributes import attribute_arrays, restore_attributes
+from cw2v.vectors.gensim_names import missing_attribute_error, not_subscriptable_error
 from cw2v.vectors.keyedvectors import KeyedVectors
+from cw2v.vocab.counts import Counts
 from cw2v.vocab.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
@@ -162,11 +165,10 @@ class EmbeddingModel:
         With ``update=True`` new words are added to a trained model: old words
         keep their rows, new rows are initialised, and training continues.
 
-        ``corpus_file`` is counted in C, except when both ``trim_rule`` and
-        ``max_vocab_size`` are set: the rule is then consulted at every
-        pruning round as in iterable mode, by counting the file's lines as
-        iterable mode counts a corpus (the same vocabulary as
-        ``corpus_iterable=FileSentences(path)``; several times slower).
+        ``corpus_file`` is counted in C, split into words and sentences as
+        ``LineSentence(path)`` splits it (the same vocabulary); with both
+        ``trim_rule`` and ``max_vocab_size`` the rule is consulted at every
+        pruning round, as in iterable mode.
 
         ``keep_raw_vocab`` is accepted for gensim compatibility and changes
         nothing: cw2v never keeps the counts of the words it drops (gensim's
@@ -189,26 +191,19 @@ class EmbeddingModel:
             raise ValueError("build_vocab(update=True) needs a model with a vocabulary: "
                              "call build_vocab(corpus) first")
         old_size = len(self.vocab) if update else 0
-        if corpus_file is not None and trim_rule is not None and self.max_vocab_size is not None:
-            # The rule must be consulted at every pruning round: count the file's
-            # lines (split as file mode splits them) as iterable mode counts a corpus.
-            corpus, corpus_file = FileSentences(corpus), None
         if corpus_file is not None:
             # Count the file in C (GIL released), with the tokenizer file-mode training uses.
-            scan = scan_file(corpus, max_vocab_size=self.max_vocab_size)
-            if scan.raw_tokens == 0:
+            counts = Counts(self.max_vocab_size, trim_rule).add_file(
+                corpus, max_sentence_length=self.max_sentence_length)
+            if counts.raw_words == 0:
                 raise ValueError(f"corpus_file {corpus!r} holds no words")
-            logger.info("collected %i distinct words from %i raw words and %i lines of %s",
-                        len(scan.counts), scan.raw_tokens, scan.n_sentences, corpus)
             if update:
-                self.vocab.update(scan.counts, min_count=self.min_count, trim_rule=trim_rule,
+                self.vocab.update(counts, min_count=self.min_count, trim_rule=trim_rule,
                                   sorted_vocab=self.sorted_vocab)
             else:
                 self.vocab = Vocabulary.from_counts(
-                    scan.counts, min_count=self.min_count, max_final_vocab=self.max_final_vocab,
+                    counts, min_count=self.min_count, max_final_vocab=self.max_final_vocab,
                     trim_rule=trim_rule, sorted_vocab=self.sorted_vocab)
-            self.vocab.raw_word_count = scan.raw_tokens
-            self.vocab.corpus_count = scan.n_sentences
         elif update:
             self.vocab.update(corpus, min_count=self.min_count, trim_rule=trim_rule,
                               sorted_vocab=self.sorted_vocab)
@@ -260,16 +255,7 @@ class EmbeddingModel:
         if (corpus_iterable is None) == (corpus_file is None):
             raise TypeError("pass exactly one of corpus_iterable and corpus_file")
         if corpus_file is not None:
-            path = os.fspath(corpus_file)
-            if not os.path.isfile(path):
-                raise FileNotFoundError(f"corpus_file {path!r} does not exist or is not a file")
-            with open(path, "rb") as f:
-                magic = f.read(6)
-            if magic.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")):
-                raise ValueError(f"corpus_file {path!r} is compressed; file mode reads plain "
-                                 f"text only. Decompress it, or pass "
-                                 f"LineSentence({path!r}) as the corpus instead")
-            return path
+            return require_plain_file(corpus_file)
         if not check_iterable:
             return corpus_iterable
         return check_corpus(corpus_iterable, passes_needed=passes_needed)
@@ -380,6 +366,8 @@ class EmbeddingModel:
         words, word_offsets = bundle.pack_strings(self.vocab.index_to_key)
         arrays = {"counts": self.vocab.counts, "words": words, "word_offsets": word_offsets}
         arrays.update(self._saved_arrays())
+        meta["vecattrs"], attribute_files = attribute_arrays(self.wv)
+        arrays.update(attribute_files)
         bundle.save_bundle(path, meta, arrays)
 
     def _saved_arrays(self):
@@ -417,6 +405,10 @@ class EmbeddingModel:
         except (ValueError, TypeError) as err:
             raise damaged(f"the vocabulary is inconsistent ({err})") from None
         model._restore_weights(arrays, damaged)
+        try:
+            restore_attributes(model.wv, meta.get("vecattrs", []), arrays)
+        except ValueError as err:
+            raise damaged(f"the vector attributes are inconsistent ({err})") from None
         model.loss_history = [float("nan") if x is None else x for x in meta["loss_history"]]
         model.training_history = list(meta["training_history"])
         for name in cls._COUNTERS:
@@ -424,6 +416,27 @@ class EmbeddingModel:
         if model.loss_history and not math.isnan(model.loss_history[-1]):
             model.running_training_loss = model.loss_history[-1]    # else 0.0, as after train()
         return model
+
+    # ------------------------------------------------------------------ gensim 3's names
+
+    def init_sims(self, replace=False):
+        """Deprecated, as in gensim 4: see :meth:`cw2v.KeyedVectors.init_sims`."""
+        self.wv.init_sims(replace=replace)
+
+    @property
+    def layer1_size(self):
+        """gensim's name for the hidden layer's size: ``vector_size``."""
+        return self.vector_size
+
+    def __getattr__(self, name):
+        # Reached only for names the model lacks: gensim 3's say what to use instead.
+        raise missing_attribute_error(self, name)
+
+    def __getitem__(self, word):
+        raise not_subscriptable_error(self)
+
+    def __contains__(self, word):
+        raise not_subscriptable_error(self)
 
     def _restore_weights(self, arrays, damaged):  # pragma: no cover - every family overrides it
         """Set the family's weights from loaded arrays; raise damaged(problem) if they do not fit."""

@@ -186,13 +186,6 @@ class JobRunner:
                 return False
         return True
 
-    def finish(self) -> Tally:
-        """Let the threads run what is queued, join them; raise a worker's error."""
-        self.close()
-        self.join()
-        self.raise_if_failed()
-        return self.progress()
-
     def stop(self) -> None:
         """Drop the queued jobs, ask running ones to stop, join, raising nothing: for
         when the producer fails, so that its exception is the one that propagates."""

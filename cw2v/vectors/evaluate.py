@@ -19,14 +19,12 @@ answered by its own Python-level search.
 """
 from __future__ import annotations
 
-import bz2
-import gzip
 import logging
 import os
 
 import numpy as np
-from scipy import stats
 
+from cw2v.io.files import open_input
 from cw2v.vectors.topk import top_k_rows
 
 logger = logging.getLogger(__name__)
@@ -49,7 +47,7 @@ def evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=Tr
     ----------
     kv : cw2v.KeyedVectors
     path : str or os.PathLike
-        Questions file (``.gz``/``.bz2`` accepted).
+        Questions file (gzip, bzip2 or xz compressed files are recognised by content).
     restrict_vocab : int
         Search and accept only the first ``restrict_vocab`` keys.
     case_insensitive : bool
@@ -116,7 +114,8 @@ def evaluate_word_pairs(kv, path, delimiter="\t", restrict_vocab=300000, case_in
     kv : cw2v.KeyedVectors
     path : str or os.PathLike
         Lines ``word1<delimiter>word2<delimiter>score``; lines starting with
-        ``#`` and malformed lines are skipped (``.gz``/``.bz2`` accepted).
+        ``#`` and malformed lines are skipped (compressed files as in
+        :func:`evaluate_word_analogies`).
     delimiter : str
     restrict_vocab, case_insensitive
         As in :func:`evaluate_word_analogies`.
@@ -163,6 +162,9 @@ def evaluate_word_pairs(kv, path, delimiter="\t", restrict_vocab=300000, case_in
     normed = kv.get_normed_vectors()
     model = np.zeros(len(gold), dtype=np.float32)
     model[known] = np.einsum("ij,ij->i", normed[first[known]], normed[second[known]])
+    # scipy.stats costs 45 MB and seconds to import: only when correlations are asked for.
+    from scipy import stats
+
     pearson = stats.pearsonr(gold, model)
     spearman = stats.spearmanr(gold, model)
     oov_ratio = 100.0 * oov / (len(gold) if dummy4unknown else len(gold) + oov)
@@ -239,16 +241,10 @@ def _read_analogy_sections(path, fold):
 
 
 def _read_lines(path):
+    """The lines of a test-set file (decompressed if compressed), without line ends."""
     path = os.fspath(path)
-    opener = gzip.open if path.endswith(".gz") else bz2.open if path.endswith(".bz2") else open
-    with opener(path, "rb") as fh:
-        try:
-            data = fh.read()
-        except (OSError, EOFError) as err:  # only compressed data fails here once the file is open
-            if opener is open:
-                raise
-            raise ValueError(f"{path}: cannot decompress: {err}; the file is damaged or not "
-                             f"{path.rsplit('.', 1)[1]}-compressed") from None
+    with open_input(path) as fh:
+        data = fh.read()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -17,6 +17,13 @@ The normalised matrix is cached and tied to the identity and shape of
 ``vectors``: assigning a new array to ``vectors`` is noticed automatically.
 Code that changes ``vectors`` *in place* (training) must call
 :meth:`KeyedVectors.invalidate_norms` afterwards.
+
+The rest of gensim's API lives in sibling modules, each one idea:
+:mod:`~cw2v.vectors.attributes` (``get_vecattr``, counts, lock factors),
+:mod:`~cw2v.vectors.editing` (sorting, normalising, resizing, subsets,
+``intersect_word2vec_format``), :mod:`~cw2v.vectors.files` (word2vec files
+with vocabulary files, bundles), :mod:`~cw2v.vectors.wmd` (Word Mover's
+Distance) and :mod:`~cw2v.vectors.gensim_names` (names gensim 4 removed).
 """
 from __future__ import annotations
 
@@ -26,14 +33,15 @@ from numbers import Integral
 
 import numpy as np
 
-from cw2v.io import bundle as persist
-from cw2v.io import word2vec_format as formats
-from cw2v.vectors import evaluate
+from cw2v.vectors import evaluate, files, wmd
+from cw2v.vectors.attributes import VectorAttributes
+from cw2v.vectors.editing import RowEditing
+from cw2v.vectors.files import BUNDLE_KIND, check_utf8 as _check_utf8  # noqa: F401 (BUNDLE_KIND: cli)
+from cw2v.vectors.gensim_names import RemovedName, warn_deprecated
 from cw2v.vectors.topk import top_k_rows
 
 logger = logging.getLogger(__name__)
 
-BUNDLE_KIND = "keyed_vectors"
 _KEY_TYPES = (str, Integral)
 # Upper bound on the floats of one (queries x vocabulary) score block: a big
 # batch never allocates more than 256 MB of scores at once, yet blocks stay
@@ -41,7 +49,7 @@ _KEY_TYPES = (str, Integral)
 _SCORE_BLOCK_FLOATS = 1 << 26
 
 
-class KeyedVectors:
+class KeyedVectors(VectorAttributes, RowEditing):
     """A vocabulary of ``V`` keys (words) and their vectors, with similarity queries.
 
     Parameters
@@ -53,6 +61,8 @@ class KeyedVectors:
         to fill, as in gensim.
     dtype : numpy dtype
         Must be float32: cw2v stores and queries vectors as float32.
+    mapfile_path : str, optional
+        Kept as an attribute, as in gensim (which records a memory map's file there).
 
     Attributes
     ----------
@@ -63,10 +73,24 @@ class KeyedVectors:
     vectors : numpy.ndarray, float32, shape (V, K), C-contiguous
         One row per key. May be a read-only memory map after ``load(mmap='r')``.
     counts : numpy.ndarray of int64, shape (V,), or None
-        Corpus frequency of each key, when known.
+        Corpus frequency of each key, when known (``expandos["count"]``).
+    expandos : dict[str, numpy.ndarray]
+        Per-key attributes, one array of ``V`` values each (see
+        :mod:`cw2v.vectors.attributes`): ``get_vecattr(key, "count")``.
+    vectors_lockf : numpy.ndarray, float32, shape (V,)
+        Lock factor of each row for training (0.0 frozen, 1.0 trained).
     """
 
-    def __init__(self, vector_size, count=0, dtype=np.float32):
+    # Names gensim 4 removed: reading or setting one says what to use instead.
+    index2word = RemovedName()
+    index2entity = RemovedName()
+    vocab = RemovedName()
+    vectors_norm = RemovedName()
+    syn0 = RemovedName()
+    syn0norm = RemovedName()
+    syn0_lockf = RemovedName()
+
+    def __init__(self, vector_size, count=0, dtype=np.float32, mapfile_path=None):
         if np.dtype(dtype) != np.float32:
             raise ValueError(f"cw2v stores vectors as float32, not {np.dtype(dtype)}")
         vector_size = int(vector_size)
@@ -76,7 +100,9 @@ class KeyedVectors:
         self.index_to_key = [None] * int(count)
         self.key_to_index = {}
         self.next_index = 0
-        self.counts = None
+        self.mapfile_path = mapfile_path
+        self.expandos = {}
+        self._vectors_lockf = None  # allocated when first used (see attributes.py)
         self._vectors = np.zeros((int(count), vector_size), dtype=np.float32)
         self._norm_cache = None  # (source vectors array, normalised copy, norms)
 
@@ -116,7 +142,7 @@ class KeyedVectors:
         kv.key_to_index = key_to_index
         kv.next_index = len(keys)
         kv.vectors = vectors
-        kv.counts = _check_counts(counts, len(keys))
+        kv.counts = counts
         return kv
 
     @property
@@ -139,19 +165,21 @@ class KeyedVectors:
         """Add one key and its vector; returns its row. Fills a preallocated slot if one is free."""
         return self.add_vectors([key], np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
 
-    def add_vectors(self, keys, weights, replace=False):
+    def add_vectors(self, keys, weights, extras=None, replace=False):
         """Add keys with their vectors (``weights``: shape ``(len(keys), K)``).
 
         Existing keys are overwritten if ``replace`` else left unchanged.
-        Returns the row index of every key, as a list.
+        ``extras`` maps attribute names to arrays of ``len(keys)`` values,
+        stored as those keys' attributes (see :meth:`set_vecattr`) under the
+        same rule. Returns the row index of every key, as a list.
         """
-        keys = list(keys)
+        keys = [keys] if isinstance(keys, str) else list(keys)
         weights = np.asarray(weights, dtype=np.float32).reshape(len(keys), -1)
         if weights.shape[1] != self.vector_size:
             raise ValueError(f"vectors have {weights.shape[1]} dimensions, this model has {self.vector_size}")
-        rows = []
+        rows, written = [], []  # row of every key; positions whose vector this call stores
         new_keys, new_rows = [], []
-        for key, row in zip(keys, weights):
+        for position, (key, row) in enumerate(zip(keys, weights)):
             if not isinstance(key, str):
                 raise TypeError(f"keys must be str, got {type(key).__name__} ({key!r})")
             index = self.key_to_index.get(key)
@@ -160,10 +188,13 @@ class KeyedVectors:
                 self.key_to_index[key] = index
                 new_keys.append(key)
                 new_rows.append(row)
+                written.append(position)
             elif replace and index >= self.next_index:  # repeated within this call
                 new_rows[index - self.next_index] = row
+                written.append(position)
             elif replace:
                 self._writable_vectors()[index] = row
+                written.append(position)
             rows.append(index)
         if new_keys:
             start = self.next_index
@@ -173,13 +204,26 @@ class KeyedVectors:
                 grown[: self._vectors.shape[0]] = self._vectors
                 self._vectors = grown
                 self.index_to_key.extend([None] * (stop - len(self.index_to_key)))
-                if self.counts is not None:
-                    self.counts = np.concatenate([self.counts, np.zeros(stop - self.counts.size, np.int64)])
+                self._resize_attributes(stop)
             self._writable_vectors()[start:stop] = np.asarray(new_rows)
             self.index_to_key[start:stop] = new_keys
             self.next_index = stop
+        for attr, values in (extras or {}).items():
+            values = np.asarray(values)
+            if values.shape != (len(keys),):
+                raise ValueError(f"extras[{attr!r}] has shape {values.shape}, expected ({len(keys)},): "
+                                 "one value per key")
+            self.allocate_vecattrs([attr], [values.dtype])
+            # Attributes follow the vectors: stored where this call stored a vector.
+            self._writable_attribute(attr)[np.asarray(rows, np.int64)[written]] = values[written]
         self.invalidate_norms()
         return rows
+
+    def __setitem__(self, keys, weights):
+        """``kv[key] = vector`` (or lists of both): add, or replace an existing key's vector."""
+        if isinstance(keys, _KEY_TYPES):
+            keys, weights = [keys], np.asarray(weights, dtype=np.float32).reshape(1, -1)
+        self.add_vectors(keys, weights, replace=True)
 
     def _writable_vectors(self):
         if not self._vectors.flags.writeable:
@@ -231,6 +275,11 @@ class KeyedVectors:
         result.flags.writeable = False
         return result
 
+    def word_vec(self, *args, **kwargs):
+        """Deprecated alias of :meth:`get_vector` (a DeprecationWarning, as in gensim 4)."""
+        warn_deprecated("word_vec", "get_vector")
+        return self.get_vector(*args, **kwargs)
+
     # ------------------------------------------------------------------ norms
 
     def invalidate_norms(self):
@@ -242,6 +291,13 @@ class KeyedVectors:
         if force:
             self.invalidate_norms()
         self._normed()
+
+    def init_sims(self, replace=False):
+        """Deprecated (as in gensim 4): norms are computed when needed; ``replace`` normalises in place."""
+        warn_deprecated("init_sims", "fill_norms(), or unit_normalize_all() for replace=True")
+        self.fill_norms()
+        if replace:
+            self.unit_normalize_all()
 
     @property
     def norms(self):
@@ -368,7 +424,9 @@ class KeyedVectors:
         """Keys most similar to ``key``: ``most_similar(positive=[key], ...)``."""
         return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
 
-    similar_by_word = similar_by_key
+    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+        """Keys most similar to ``word``: ``most_similar(positive=[word], ...)``."""
+        return self.most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)
 
     def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
         """Keys most similar to a raw ``(K,)`` vector."""
@@ -457,6 +515,11 @@ class KeyedVectors:
         closer[index1] = False
         return [self.index_to_key[i] for i in np.flatnonzero(closer)]
 
+    def words_closer_than(self, word1, word2):
+        """Deprecated alias of :meth:`closer_than` (a DeprecationWarning, as in gensim 4)."""
+        warn_deprecated("words_closer_than", "closer_than")
+        return self.closer_than(word1, word2)
+
     def rank(self, key1, key2):
         """Rank of ``key2`` among all keys by similarity to ``key1`` (1 = closest)."""
         index1, index2 = self.get_index(key1), self.get_index(key2)
@@ -491,6 +554,26 @@ class KeyedVectors:
     def doesnt_match(self, words):
         """The word farthest from the centroid of ``words``."""
         return self.rank_by_centrality(words)[-1][1]
+
+    def relative_cosine_similarity(self, wa, wb, topn=10):
+        """Similarity of ``wa`` and ``wb`` over the summed similarities of ``wa``'s ``topn`` neighbours.
+
+        Leeuwenberg et al., "A Minimally Supervised Approach for Synonym
+        Extraction with Word Embeddings" (2016), equation 1; above about 0.10
+        (``topn=10``) the two are closer than arbitrary word pairs.
+        """
+        neighbours = self.similar_by_word(wa, topn)
+        if not neighbours:
+            raise ValueError(f"{wa!r} has no neighbours (topn={topn}) to compare the similarity with")
+        return self.similarity(wa, wb) / sum(similarity for _, similarity in neighbours)
+
+    def wmdistance(self, document1, document2, norm=True):
+        """Word Mover's Distance between two lists of keys; needs POT (``pip install 'cw2v[wmd]'``).
+
+        See :func:`cw2v.vectors.wmd.wmdistance`: unknown keys are dropped, and
+        a document left empty gives ``inf``, as in gensim.
+        """
+        return wmd.wmdistance(self, document1, document2, norm=norm)
 
     def get_mean_vector(self, keys, weights=None, pre_normalize=True, post_normalize=False,
                         ignore_missing=True):
@@ -595,81 +678,71 @@ class KeyedVectors:
     # ------------------------------------------------------------------ evaluation
 
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
-                                dummy4unknown=False):
-        """Analogy accuracy; see :func:`cw2v.vectors.evaluate.evaluate_word_analogies`."""
+                                dummy4unknown=False, similarity_function="most_similar"):
+        """Analogy accuracy; see :func:`cw2v.vectors.evaluate.evaluate_word_analogies`.
+
+        Questions are answered with 3CosAdd (``most_similar``); gensim's
+        ``similarity_function="most_similar_cosmul"`` is not implemented yet.
+        """
+        if similarity_function != "most_similar":
+            raise NotImplementedError(f"similarity_function={similarity_function!r}: cw2v evaluates analogies "
+                                      "with 3CosAdd ('most_similar') only")
         return evaluate.evaluate_word_analogies(self, analogies, restrict_vocab=restrict_vocab,
                                                 case_insensitive=case_insensitive,
                                                 dummy4unknown=dummy4unknown)
 
-    def evaluate_word_pairs(self, pairs, delimiter="\t", restrict_vocab=300000, case_insensitive=True,
-                            dummy4unknown=False):
+    def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
+                            case_insensitive=True, dummy4unknown=False):
         """Word-pair similarity correlation; see :func:`cw2v.vectors.evaluate.evaluate_word_pairs`."""
+        _check_utf8(encoding)
         return evaluate.evaluate_word_pairs(self, pairs, delimiter=delimiter, restrict_vocab=restrict_vocab,
                                             case_insensitive=case_insensitive, dummy4unknown=dummy4unknown)
 
     # ------------------------------------------------------------------ files
 
-    def save_word2vec_format(self, fname, binary=False, write_header=True, allow_non_finite=False):
-        """Write word2vec.c text or binary format; see :func:`cw2v.io.word2vec_format.save_word2vec_format`.
+    def save_word2vec_format(self, fname, fvocab=None, binary=False, total_vec=None, write_header=True,
+                             prefix="", append=False, sort_attr="count", *, allow_non_finite=False):
+        """Write word2vec.c's text or binary format, and with ``fvocab`` its vocabulary file.
 
+        gensim's parameters; see :func:`cw2v.vectors.files.save_word2vec_format`.
         Vectors holding NaN or infinity (a diverged training run) raise
         ``ValueError`` unless ``allow_non_finite``.
         """
-        formats.save_word2vec_format(fname, self._keys_for_saving(), self._vectors, binary=binary,
-                                     write_header=write_header, allow_non_finite=allow_non_finite)
+        if append:
+            raise NotImplementedError("append=True: cw2v writes vector files atomically, so it cannot add "
+                                      "to one; join the vectors first (add_vectors) and save them together")
+        files.save_word2vec_format(self, fname, fvocab=fvocab, binary=binary, total_vec=total_vec,
+                                   write_header=write_header, prefix=prefix, sort_attr=sort_attr,
+                                   allow_non_finite=allow_non_finite)
 
     @classmethod
-    def load_word2vec_format(cls, fname, binary=False, limit=None, unicode_errors="strict", no_header=False):
-        """Read word2vec.c text or binary format; see :func:`cw2v.io.word2vec_format.load_word2vec_format`.
+    def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8", unicode_errors="strict",
+                             limit=None, datatype=np.float32, no_header=False):
+        """Read word2vec.c's text or binary format, and with ``fvocab`` the counts of a vocabulary file.
 
-        If a word occurs twice, the first occurrence is kept (with a warning), as gensim does.
+        gensim's parameters; see :func:`cw2v.vectors.files.load_word2vec_format`.
+        Only UTF-8 (``encoding``) and float32 (``datatype``) are read.
         """
-        keys, vectors = formats.load_word2vec_format(fname, binary=binary, limit=limit,
-                                                     unicode_errors=unicode_errors, no_header=no_header)
-        # The reader returns str keys and a (V, K>=1) array: only uniqueness is
-        # left to check, and the one dict built for it is the index itself.
-        key_to_index = dict(zip(keys, range(len(keys))))  # a repeated key maps to its last row
-        if len(key_to_index) != len(keys):
-            first = {}
-            for i, key in enumerate(keys):
-                first.setdefault(key, i)
-            repeated = [key for key, i in first.items() if key_to_index[key] != i]
-            shown = ", ".join(map(repr, repeated[:5])) + (", ..." if len(repeated) > 5 else "")
-            logger.warning("%s: %d words occur more than once (%s); keeping the first occurrence of each",
-                           fname, len(repeated), shown)
-            rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
-            keys, vectors = list(first), vectors[rows]
-            key_to_index = dict(zip(keys, range(len(keys))))
-        return cls._from_checked(keys, key_to_index, vectors)
+        _check_utf8(encoding)
+        if np.dtype(datatype) != np.float32:
+            raise ValueError(f"datatype={np.dtype(datatype)}: cw2v stores vectors as float32 only")
+        keys, key_to_index, vectors, counts = files.load_word2vec_format(
+            fname, fvocab=fvocab, binary=binary, unicode_errors=unicode_errors, limit=limit, no_header=no_header)
+        return cls._from_checked(keys, key_to_index, vectors, counts)
 
     def save(self, path, allow_non_finite=False):
-        """Save as a cw2v bundle directory (atomic; see :mod:`cw2v.io.bundle`).
+        """Save as a cw2v bundle directory (atomic), attributes and lock factors included.
 
-        Vectors holding NaN or infinity (a diverged training run) raise
-        ``ValueError`` unless ``allow_non_finite``.
+        See :func:`cw2v.vectors.files.save_bundle`. Vectors holding NaN or
+        infinity (a diverged training run) raise ``ValueError`` unless
+        ``allow_non_finite``.
         """
-        keys = self._keys_for_saving()
-        if not allow_non_finite:
-            formats.check_finite(keys, self._vectors)
-        blob, offsets = persist.pack_strings(keys)
-        arrays = {"vectors": self._vectors, "keys_utf8": blob, "keys_offsets": offsets}
-        if self.counts is not None:
-            arrays["counts"] = self.counts
-        persist.save_bundle(path, {"kind": BUNDLE_KIND, "vector_size": self.vector_size}, arrays)
+        files.save_bundle(self, path, allow_non_finite=allow_non_finite)
 
     @classmethod
-    def load(cls, path, mmap=None):
-        """Load a bundle written by :meth:`save`; ``mmap='r'`` maps the vectors read-only."""
-        meta, arrays = persist.load_bundle(path, mmap=mmap, kind=BUNDLE_KIND)
-        missing = {"vectors", "keys_utf8", "keys_offsets"} - set(arrays)
-        if missing:
-            raise ValueError(f"{path}: bundle lacks the arrays {sorted(missing)}; it is damaged")
-        try:
-            keys = persist.unpack_strings(arrays["keys_utf8"], arrays["keys_offsets"])
-            kv = cls.from_arrays(keys, arrays["vectors"], counts=arrays.get("counts"))
-        except (ValueError, TypeError) as err:
-            raise ValueError(f"{path}: {err}") from None
-        return kv
+    def load(cls, fname, mmap=None):
+        """Load a bundle written by :meth:`save`; ``mmap='r'`` maps the arrays read-only."""
+        return files.load_bundle(cls, fname, mmap=mmap)
 
     def _keys_for_saving(self):
         keys = self.index_to_key
@@ -679,6 +752,21 @@ class KeyedVectors:
                 "fill the preallocated rows (add_vector) before saving"
             )
         return self.index_to_key
+
+    def cluster(self, n_classes, iterations=10):
+        """word2vec.c's word classes (K-means, see :mod:`cw2v.vectors.cluster`): an int64
+        class id in [0, n_classes) for each key, in index order."""
+        from cw2v.vectors.cluster import kmeans_classes
+        return kmeans_classes(self._vectors, n_classes, iterations)
+
+    def plot(self, words, path=None, ax=None, neighbours=0):
+        """The words' vectors projected to 2-D (PCA), labelled; see :func:`cw2v.vectors.plot.plot_words`.
+
+        Draws on ``ax`` (default: a new figure), saves to ``path`` if given
+        (PNG, SVG, PDF by its suffix), returns the matplotlib Axes.
+        """
+        from cw2v.vectors.plot import plot_words
+        return plot_words(self, words, path=path, ax=ax, neighbours=neighbours)
 
 
 def _scores(matrix, vector):
@@ -690,17 +778,6 @@ def _scores(matrix, vector):
     per most_similar call).
     """
     return matrix @ vector
-
-
-def _check_counts(counts, n):
-    if counts is None:
-        return None
-    counts = np.asarray(counts)
-    if counts.shape != (n,):
-        raise ValueError(f"counts must have shape ({n},), got {counts.shape}")
-    if counts.dtype.kind not in "iu":
-        raise TypeError(f"counts must be integers, got {counts.dtype}")
-    return counts.astype(np.int64, copy=False)
 
 
 def _as_list(value):

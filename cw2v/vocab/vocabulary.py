@@ -8,8 +8,9 @@ and negative-sampling table (``cw2v.vocab.sampling``) are all built from ``count
 Selection rules, applied in this order:
 
 1. ``max_vocab_size`` (scan only) bounds memory *during* the scan as word2vec.c
-   does: whenever more than that many distinct words are held, every word
-   with count <= floor is dropped and the floor (starting at 1) rises by one.
+   does: whenever a sentence leaves more than that many distinct words held,
+   every word with count <= floor is dropped and the floor (starting at 1)
+   rises by one (``cw2v.vocab.counts.Counts``, which does all counting).
    Counts of words seen again after being dropped restart from zero, so the
    final counts can be lower than the true ones.
 2. ``max_final_vocab`` (as gensim 4): the effective min_count is raised to one
@@ -26,66 +27,23 @@ Selection rules, applied in this order:
 """
 from __future__ import annotations
 
-import bz2
-import gzip
 import logging
-import lzma
 import os
-import tempfile
 from collections.abc import Mapping
-from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from cw2v._kernels.tokens import TextCounter, TokenCounter
-from cw2v.io.corpus import count_file_corpus, iter_checked, open_text_source
+from cw2v.io.files import atomic_write, open_input
+from cw2v.vocab.counts import (RULE_DEFAULT, RULE_DISCARD, RULE_KEEP, Counts, TrimRule, apply_trim_rule,
+                               check_count)
 
 logger = logging.getLogger(__name__)
-
-RULE_DEFAULT = 0
-RULE_DISCARD = 1
-RULE_KEEP = 2
-
-TrimRule = Callable[[str, int, int], int]
 
 # word2vec.c's sentence-end token: entry 0 of its vocabulary files.
 SENTENCE_END = "</s>"
 
 __all__ = ["Vocabulary", "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "SENTENCE_END"]
-
-
-def _check_count_param(name: str, value, allow_none: bool = False, minimum: int = 0):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}" + (" or None" if allow_none else "")
-                         + f", got {value!r}")
-    return int(value)
-
-
-def _apply_trim_rule(words: Sequence[str], counts: np.ndarray, default_keep: np.ndarray,
-                     trim_rule: Optional[TrimRule], min_count: int) -> np.ndarray:
-    """``default_keep`` overridden word by word by ``trim_rule`` (if any)."""
-    if trim_rule is None:
-        return default_keep
-    keep = default_keep.copy()
-    for i, (word, count) in enumerate(zip(words, counts.tolist())):
-        rule = trim_rule(word, count, min_count)
-        if isinstance(rule, bool):  # True == RULE_DISCARD would silently invert the intent
-            raise ValueError(
-                f"trim_rule returned {rule!r} for {word!r}; it must return RULE_KEEP (2),"
-                " RULE_DISCARD (1) or RULE_DEFAULT (0) from cw2v.vocab, not a bool"
-            )
-        if rule == RULE_KEEP:
-            keep[i] = True
-        elif rule == RULE_DISCARD:
-            keep[i] = False
-        elif rule != RULE_DEFAULT:
-            raise ValueError(
-                f"trim_rule returned {rule!r} for {word!r}; it must return RULE_KEEP (2),"
-                " RULE_DISCARD (1) or RULE_DEFAULT (0) from cw2v.vocab"
-            )
-    return keep
 
 
 def _order_by_count(words: List[str], counts: np.ndarray) -> np.ndarray:
@@ -101,6 +59,18 @@ def _check_words_are_str(words: Sequence) -> None:
                 continue
             hint = " (decode bytes tokens to str first)" if isinstance(word, bytes) else ""
             raise TypeError(f"tokens must be str, found {type(word).__name__} {word!r}{hint}")
+
+
+def _collected(counts: Counts) -> Tuple[List[str], np.ndarray]:
+    """The words and counts of a Counts (logged); ValueError if it holds no word."""
+    words, count_arr = counts.words(), counts.counts()
+    logger.info("collected %i distinct words from a corpus of %i raw words and %i sentences%s",
+                len(words), counts.raw_words, counts.n_sentences,
+                f" (max_vocab_size pruning reached count floor {counts.prune_floor - 1})"
+                if counts.prune_rounds else "")
+    if counts.raw_words == 0:
+        raise ValueError(f"the corpus has {counts.n_sentences} sentences but not a single token")
+    return words, count_arr
 
 
 def _pct(part: float, whole: float) -> float:
@@ -197,38 +167,41 @@ class Vocabulary:
         selection; TypeError for a corpus of the wrong kind (see
         ``cw2v.io.corpus.check_corpus``) or non-str tokens.
         """
-        min_count = _check_count_param("min_count", min_count)
-        max_vocab_size = _check_count_param("max_vocab_size", max_vocab_size, allow_none=True, minimum=1)
-        max_final_vocab = _check_count_param("max_final_vocab", max_final_vocab, allow_none=True, minimum=1)
-        progress_per = _check_count_param("progress_per", progress_per)
-        counter, prune_floor = _count_corpus(corpus, max_vocab_size, trim_rule, progress_per)
-        words, counts = counter.words_and_counts()
-        _check_words_are_str(words)
-        logger.info("collected %i distinct words from a corpus of %i raw words and %i sentences%s",
-                    len(words), counter.raw_words, counter.n_sentences,
-                    f" (max_vocab_size pruning reached count floor {prune_floor - 1})" if prune_floor > 1 else "")
-        if counter.raw_words == 0:
-            raise ValueError(f"the corpus has {counter.n_sentences} sentences but not a single token")
-        return cls._select(words, counts, min_count=min_count, max_final_vocab=max_final_vocab,
-                           trim_rule=trim_rule, sorted_vocab=sorted_vocab, raw_word_count=counter.raw_words,
-                           corpus_count=counter.n_sentences)
+        min_count = check_count("min_count", min_count)
+        max_vocab_size = check_count("max_vocab_size", max_vocab_size, allow_none=True, minimum=1)
+        max_final_vocab = check_count("max_final_vocab", max_final_vocab, allow_none=True, minimum=1)
+        progress_per = check_count("progress_per", progress_per)
+        counts = Counts(max_vocab_size, trim_rule).add_corpus(corpus, progress_per)
+        if counts.n_sentences == 0:
+            raise ValueError(f"the corpus is empty: {corpus!r} yielded no sentences")
+        return cls.from_counts(counts, min_count=min_count, max_final_vocab=max_final_vocab,
+                               trim_rule=trim_rule, sorted_vocab=sorted_vocab)
 
     @classmethod
     def from_counts(cls, counts: Mapping, min_count: int = 5, max_final_vocab: Optional[int] = None,
                     trim_rule: Optional[TrimRule] = None, sorted_vocab: bool = True,
                     raw_word_count: Optional[int] = None, corpus_count: int = 0) -> "Vocabulary":
-        """Select a vocabulary from a ``{word: count}`` mapping (e.g. a ``Counter``).
+        """Select a vocabulary from a :class:`~cw2v.vocab.counts.Counts` or a
+        ``{word: count}`` mapping (e.g. a ``Counter``).
 
-        ``raw_word_count`` defaults to the sum of all counts; ``corpus_count``
-        (sentences) is unknown here and defaults to 0. Unsorted order is the
-        mapping's iteration order.
+        From a Counts, ``raw_word_count`` and ``corpus_count`` are its totals
+        unless given. From a mapping, ``raw_word_count`` defaults to the sum
+        of all counts and ``corpus_count`` (sentences, unknown there) to 0.
+        Unsorted order is the order of first appearance (a mapping's order).
         """
+        min_count = check_count("min_count", min_count)
+        max_final_vocab = check_count("max_final_vocab", max_final_vocab, allow_none=True, minimum=1)
+        if isinstance(counts, Counts):
+            words, count_arr = _collected(counts)
+            raw_word_count = counts.raw_words if raw_word_count is None else raw_word_count
+            corpus_count = corpus_count or counts.n_sentences
+            return cls._select(words, count_arr, min_count=min_count, max_final_vocab=max_final_vocab,
+                               trim_rule=trim_rule, sorted_vocab=sorted_vocab, raw_word_count=raw_word_count,
+                               corpus_count=corpus_count)
         if not isinstance(counts, Mapping):
-            raise TypeError(f"counts must be a mapping word -> count, got {type(counts).__name__}")
+            raise TypeError(f"counts must be a Counts or a mapping word -> count, got {type(counts).__name__}")
         if not counts:
             raise ValueError("the counts mapping is empty: there are no words to build a vocabulary from")
-        min_count = _check_count_param("min_count", min_count)
-        max_final_vocab = _check_count_param("max_final_vocab", max_final_vocab, allow_none=True, minimum=1)
         words = list(counts.keys())
         _check_words_are_str(words)
         count_arr = _counts_array(counts.values(), words)
@@ -250,7 +223,7 @@ class Vocabulary:
             effective = max(kth + 1, min_count)
             logger.info("max_final_vocab=%i and min_count=%i give effective min_count=%i",
                         max_final_vocab, min_count, effective)
-        keep = _apply_trim_rule(words, counts, counts >= effective, trim_rule, effective)
+        keep = apply_trim_rule(words, counts, counts >= effective, trim_rule, effective)
         kept = np.flatnonzero(keep)
         if kept.size == 0:
             top = int(np.argmax(counts))
@@ -282,7 +255,8 @@ class Vocabulary:
                progress_per: int = 10000, sorted_vocab: Optional[bool] = None) -> int:
         """Grow the vocabulary from more text (``build_vocab(update=True)``); return the new-word count.
 
-        ``corpus_or_counts``: a corpus (iterable of token lists) or a mapping
+        ``corpus_or_counts``: a corpus (counted here, without max_vocab_size),
+        a :class:`~cw2v.vocab.counts.Counts` or a mapping
         ``{word: count}``. Words already in the vocabulary keep their index
         and their counts grow by the new counts (whatever those are). New
         words whose new count passes ``min_count`` (default: this
@@ -292,17 +266,18 @@ class Vocabulary:
         mapping's order). The scan statistics become those of the new corpus.
         """
         sorted_vocab = self.sorted_vocab if sorted_vocab is None else bool(sorted_vocab)
-        min_count = self.min_count if min_count is None else _check_count_param("min_count", min_count)
+        min_count = self.min_count if min_count is None else check_count("min_count", min_count)
         if isinstance(corpus_or_counts, Mapping):
             words = list(corpus_or_counts.keys())
             _check_words_are_str(words)
             new_counts = _counts_array(corpus_or_counts.values(), words)
             raw, sentences = int(new_counts.sum()), 0
         else:
-            counter, _ = _count_corpus(corpus_or_counts, None, None, _check_count_param("progress_per", progress_per))
-            words, new_counts = counter.words_and_counts()
-            _check_words_are_str(words)
-            raw, sentences = counter.raw_words, counter.n_sentences
+            counts = corpus_or_counts
+            if not isinstance(counts, Counts):
+                counts = Counts().add_corpus(counts, check_count("progress_per", progress_per))
+            words, new_counts = _collected(counts)
+            raw, sentences = counts.raw_words, counts.n_sentences
         known_index = np.fromiter((self.key_to_index.get(w, -1) for w in words), dtype=np.int64, count=len(words))
         is_known = known_index >= 0
         counts = self.counts.copy()
@@ -311,7 +286,7 @@ class Vocabulary:
         fresh = np.flatnonzero(~is_known)
         fresh_words = [words[i] for i in fresh.tolist()]
         fresh_counts = new_counts[fresh]
-        keep = _apply_trim_rule(fresh_words, fresh_counts, fresh_counts >= min_count, trim_rule, min_count)
+        keep = apply_trim_rule(fresh_words, fresh_counts, fresh_counts >= min_count, trim_rule, min_count)
         added_words = [fresh_words[i] for i in np.flatnonzero(keep).tolist()]
         added_counts = fresh_counts[keep]
         if sorted_vocab:
@@ -347,8 +322,8 @@ class Vocabulary:
         follow in index order.
 
         UTF-8, compressed when the name ends in ``.gz``, ``.bz2``, ``.xz``
-        or ``.lzma``, atomic (temp file + rename). A word that is empty or
-        holds a space, tab, newline or carriage return cannot be represented
+        or ``.lzma``, atomic (``cw2v.io.files.atomic_write``). A word that is
+        empty or holds a space, tab, newline or carriage return cannot be represented
         in this format (word2vec.c splits on those): ValueError naming the
         word. Other whitespace (U+00A0, vertical tab, ...) is written as it is.
         """
@@ -364,8 +339,8 @@ class Vocabulary:
                     " in the word2vec vocab format (one 'word count' per line)"
                 )
             lines.append(f"{word} {count}\n")
-        path = os.fspath(path)
-        _atomic_write(path, _compressed_by_suffix(path, "".join(lines).encode("utf-8")))
+        with atomic_write(path) as out:
+            out.write("".join(lines).encode("utf-8"))
 
     @classmethod
     def load_word2vec_vocab(cls, path: Union[str, os.PathLike], min_count: int = 5,
@@ -376,7 +351,7 @@ class Vocabulary:
 
         One ``word count`` pair per line, separated by spaces or tabs (blank
         lines and a trailing ``\\r`` ignored; gzip, bzip2 and xz files
-        decompressed, see ``cw2v.io.corpus.open_text_source``); selection as in
+        decompressed, see ``cw2v.io.files.open_input``); selection as in
         :meth:`from_counts`. As in word2vec.c, only ASCII spaces and tabs
         separate: a word may hold other whitespace such as U+00A0.
 
@@ -393,7 +368,7 @@ class Vocabulary:
         path = os.fspath(path)
         counts = {}
         sentence_end_count = None
-        with open_text_source(path) as fin:
+        with open_input(path) as fin:
             for line_no, raw_line in enumerate(fin, start=1):
                 try:
                     line = raw_line.decode("utf-8", unicode_errors)
@@ -455,68 +430,3 @@ def _counts_array(values: Iterable, words: Sequence[str]) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
 
-def _count_corpus(corpus, max_vocab_size: Optional[int], trim_rule: Optional[TrimRule],
-                  progress_per: int) -> Tuple[Union[TokenCounter, TextCounter], int]:
-    """Count a corpus, pruning as word2vec.c when ``max_vocab_size`` is exceeded.
-
-    Returns the counter and the next prune floor (1 if it never pruned).
-    """
-    def progress(n_sentences, raw_words, distinct):
-        logger.info("PROGRESS: sentence #%i, %i words counted, %i distinct", n_sentences, raw_words, distinct)
-
-    if max_vocab_size is None:
-        # cw2v's own file readers are counted straight from the decoded text.
-        counter = count_file_corpus(corpus, progress_per, progress)
-        if counter is not None:
-            if counter.n_sentences == 0:
-                raise ValueError(f"the corpus is empty: {corpus!r} yielded no sentences")
-            return counter, 1
-    sentences = iter_checked(corpus)  # checks the first sentence, reads each one once
-    counter = TokenCounter()
-    floor = 1
-    limit = -1 if max_vocab_size is None else max_vocab_size
-    while not counter.count_sentences(sentences, limit, progress_per, progress):
-        words, counts = counter.words_and_counts()
-        keep = _apply_trim_rule(words, counts, counts > floor, trim_rule, floor + 1)
-        counter.keep_only(keep)
-        logger.info("max_vocab_size=%i exceeded: pruned %i words with count <= %i (%i left)",
-                    max_vocab_size, len(words) - len(counter), floor, len(counter))
-        floor += 1
-    return counter, floor
-
-
-def _compressed_by_suffix(path: str, data: bytes) -> bytes:
-    """``data`` compressed as ``path``'s suffix says (.gz, .bz2, .xz, .lzma), else as it is.
-
-    What ``cw2v.io.corpus.open_text_source`` reads back. gzip gets mtime 0 so
-    the same vocabulary always gives the same bytes.
-    """
-    lower = path.lower()
-    if lower.endswith(".gz"):
-        return gzip.compress(data, mtime=0)
-    if lower.endswith(".bz2"):
-        return bz2.compress(data)
-    if lower.endswith(".xz"):
-        return lzma.compress(data)
-    if lower.endswith(".lzma"):
-        return lzma.compress(data, format=lzma.FORMAT_ALONE)
-    return data
-
-
-def _atomic_write(path: str, data: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        # mkstemp creates the file 0600; give it the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

@@ -1,0 +1,531 @@
+"""Counting words and phrases in C for :class:`cw2v.models.phrases.Phrases`.
+
+:class:`PhraseCounts` holds the counts of gensim's ``Phrases.vocab`` (words
+and delimiter-joined phrases in one table, keyed by their UTF-8 bytes), split
+by key hash into one C table per worker (``src_c/phrasecount.c``).  The main
+thread turns sentences into batches of bytes while the workers count the
+previous batch with the GIL released, each into its own part.
+
+:func:`word2phrase_learn` and :func:`word2phrase_apply` are word2vec.c's
+``word2phrase`` tool over files (``src_c/phrasefile.c``), for ``cw2v phrases``.
+"""
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from libc.stdint cimport int64_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy
+
+logger = logging.getLogger("cw2v.models.phrases")
+
+
+cdef extern from "Python.h":
+    const char *PyUnicode_AsUTF8AndSize(object text, Py_ssize_t *size) except NULL
+
+
+cdef extern from "phrasecount.h" nogil:
+    ctypedef struct cw2v_pc_table:
+        pass
+    ctypedef struct cw2v_pc_candidate:
+        int64_t slot
+        int64_t count_a, count_b, count_ab
+        double score
+    int CW2V_PC_OK, CW2V_PC_NOMEM, CW2V_PC_TOO_LONG, CW2V_PC_FULL
+    int CW2V_PC_SCORE_DEFAULT, CW2V_PC_SCORE_NPMI, CW2V_PC_SCORE_NONE
+    uint64_t cw2v_pc_hash(const char *key, size_t len)
+    int cw2v_pc_part(uint64_t hash, int n_parts)
+    cw2v_pc_table *cw2v_pc_new(size_t max_keys)
+    void cw2v_pc_free(cw2v_pc_table *t)
+    int cw2v_pc_add(cw2v_pc_table *t, const char *key, size_t len, uint64_t hash, int64_t n)
+    int64_t cw2v_pc_get(const cw2v_pc_table *t, const char *key, size_t len, uint64_t hash)
+    int cw2v_pc_prune(cw2v_pc_table *t, int64_t floor)
+    int cw2v_pc_merge(cw2v_pc_table *dst, const cw2v_pc_table *src)
+    size_t cw2v_pc_size(const cw2v_pc_table *t)
+    size_t cw2v_pc_key_bytes(const cw2v_pc_table *t)
+    int64_t cw2v_pc_floor(const cw2v_pc_table *t)
+    int64_t cw2v_pc_prune_rounds(const cw2v_pc_table *t)
+    void cw2v_pc_set_floor(cw2v_pc_table *t, int64_t floor)
+    size_t cw2v_pc_capacity(const cw2v_pc_table *t)
+    int64_t cw2v_pc_slot(const cw2v_pc_table *t, size_t i, const char **key, size_t *len)
+    int cw2v_pc_count_batch(cw2v_pc_table *const *parts, int n_parts, int worker,
+                            int n_workers, const cw2v_pc_table *connectors, const char *blob,
+                            const int64_t *starts, const int64_t *ends,
+                            const int64_t *sentence_ends, int64_t n_sentences)
+    int64_t cw2v_pc_candidates(const cw2v_pc_table *const *parts, int n_parts, int part_index,
+                               const char *delimiter, size_t delimiter_len, int scoring,
+                               double min_count, double threshold, double len_vocab,
+                               double corpus_word_count, cw2v_pc_candidate *out, int64_t room)
+    double cw2v_pc_score(int scoring, int64_t a, int64_t b, int64_t ab, double min_count,
+                         double len_vocab, double corpus_word_count)
+
+
+SCORING_CODES = {"default": CW2V_PC_SCORE_DEFAULT, "npmi": CW2V_PC_SCORE_NPMI}
+DEFAULT_BATCH_WORDS = 1 << 18
+# Parts per worker: a table that grows holds its old and new slots at once
+# for a moment, and the smaller each part, the less memory that takes.
+PARTS_PER_WORKER = 8
+
+
+cdef int _check(int status) except -1:
+    if status == CW2V_PC_OK:
+        return 0
+    if status == CW2V_PC_NOMEM:
+        raise MemoryError("out of memory while counting phrases; lower max_vocab_size")
+    if status == CW2V_PC_TOO_LONG:
+        raise ValueError("a word or phrase of 16 MiB or more cannot be counted")
+    if status == CW2V_PC_FULL:
+        raise ValueError("more than 2**32 - 2 distinct words and phrases in one table; "
+                         "lower max_vocab_size or use more workers")
+    raise RuntimeError(f"phrase counting failed with status {status}")
+
+
+cdef bytes _utf8(str text):
+    """UTF-8 of any str; lone surrogates survive (as in the bundle's strings)."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+cdef str _text(const char *key, size_t length):
+    return key[:length].decode("utf-8", "surrogatepass")
+
+
+cdef class _Batch:
+    """Sentences packed for C: every phrase key is a slice of ``blob``.
+
+    The words of a sentence follow one another with the delimiter between
+    them; word i is ``blob[starts[i]:ends[i]]`` and sentence j ends before
+    word ``sentence_ends[j]``.
+    """
+    cdef char *blob
+    cdef int64_t *starts
+    cdef int64_t *ends
+    cdef int64_t *sentence_ends
+    cdef int64_t blob_used, blob_cap, n_words, words_cap, n_sentences, sentences_cap
+
+    def __dealloc__(self):
+        free(self.blob)
+        free(self.starts)
+        free(self.ends)
+        free(self.sentence_ends)
+
+    cdef void clear(self):
+        self.blob_used = self.n_words = self.n_sentences = 0
+
+    cdef int _grow_blob(self, int64_t need) except -1:
+        cdef int64_t cap = max(need, self.blob_cap * 2, 1 << 16)
+        cdef char *blob = <char *>realloc(self.blob, cap)
+        if blob == NULL:
+            raise MemoryError()
+        self.blob, self.blob_cap = blob, cap
+        return 0
+
+    cdef int _grow_words(self) except -1:
+        cdef int64_t cap = max(self.words_cap * 2, 1 << 12)
+        cdef int64_t *starts = <int64_t *>realloc(self.starts, cap * sizeof(int64_t))
+        if starts == NULL:
+            raise MemoryError()
+        self.starts = starts
+        cdef int64_t *ends = <int64_t *>realloc(self.ends, cap * sizeof(int64_t))
+        if ends == NULL:
+            raise MemoryError()
+        self.ends, self.words_cap = ends, cap
+        return 0
+
+    cdef int add_word(self, const char *data, Py_ssize_t size, const char *delimiter,
+                      Py_ssize_t delimiter_size) except -1:
+        if self.blob_used + size + delimiter_size > self.blob_cap:
+            self._grow_blob(self.blob_used + size + delimiter_size)
+        if self.n_words == self.words_cap:
+            self._grow_words()
+        memcpy(self.blob + self.blob_used, data, size)
+        self.starts[self.n_words] = self.blob_used
+        self.ends[self.n_words] = self.blob_used + size
+        self.n_words += 1
+        memcpy(self.blob + self.blob_used + size, delimiter, delimiter_size)
+        self.blob_used += size + delimiter_size
+        return 0
+
+    cdef int end_sentence(self) except -1:
+        cdef int64_t *grown
+        if self.n_sentences == self.sentences_cap:
+            self.sentences_cap = max(self.sentences_cap * 2, 1 << 10)
+            grown = <int64_t *>realloc(self.sentence_ends, self.sentences_cap * sizeof(int64_t))
+            if grown == NULL:
+                raise MemoryError()
+            self.sentence_ends = grown
+        self.sentence_ends[self.n_sentences] = self.n_words
+        self.n_sentences += 1
+        return 0
+
+
+def _not_a_sentence(index, sentence):
+    return TypeError(
+        f"sentence #{index} is a {type(sentence).__name__}, not a list of str tokens; "
+        "a corpus is an iterable of token lists, e.g. [['new', 'york'], ...] or LineSentence(path)")
+
+
+cdef class PhraseCounts:
+    """Counts of words and delimiter-joined phrases, in ``workers * parts_per_worker`` C tables.
+
+    A key lives in the part its hash picks, and worker w fills the parts p
+    with ``p % workers == w``.  ``max_vocab_size`` bounds the keys in all
+    (each part holds at most its share, pruned with its own rising floor).
+    """
+    cdef cw2v_pc_table **parts
+    cdef cw2v_pc_table *connectors
+    cdef readonly int n_parts, n_workers
+    cdef readonly object max_vocab_size
+    cdef readonly str delimiter
+    cdef bytes delimiter_bytes
+
+    def __cinit__(self, int workers, max_vocab_size, str delimiter, connector_words=(),
+                  int parts_per_worker=PARTS_PER_WORKER):
+        cdef int p, n_parts = workers * parts_per_worker
+        cdef bytes word
+        if workers < 1 or parts_per_worker < 1:
+            raise ValueError(f"workers and parts_per_worker must be >= 1, got {workers} "
+                             f"and {parts_per_worker}")
+        if not delimiter:
+            raise ValueError("the delimiter must be a non-empty string")
+        self.n_parts, self.n_workers = n_parts, workers
+        self.max_vocab_size = max_vocab_size
+        self.delimiter = delimiter
+        self.delimiter_bytes = _utf8(delimiter)
+        self.parts = <cw2v_pc_table **>malloc(n_parts * sizeof(cw2v_pc_table *))
+        if self.parts == NULL:
+            raise MemoryError()
+        share = 0 if not max_vocab_size else -(-int(max_vocab_size) // n_parts)
+        for p in range(n_parts):
+            self.parts[p] = cw2v_pc_new(share)
+        self.connectors = cw2v_pc_new(0)
+        for p in range(n_parts):
+            if self.parts[p] == NULL:
+                raise MemoryError()
+        if self.connectors == NULL:
+            raise MemoryError()
+        for text in connector_words:
+            word = _utf8(text)
+            _check(cw2v_pc_add(self.connectors, word, len(word),
+                               cw2v_pc_hash(word, len(word)), 1))
+
+    def __dealloc__(self):
+        cdef int p
+        if self.parts != NULL:
+            for p in range(self.n_parts):
+                cw2v_pc_free(self.parts[p])
+            free(self.parts)
+        cw2v_pc_free(self.connectors)
+
+    def __len__(self):
+        cdef int p
+        cdef size_t n = 0
+        for p in range(self.n_parts):
+            n += cw2v_pc_size(self.parts[p])
+        return n
+
+    @property
+    def min_reduce(self):
+        """The highest pruning floor of the parts (gensim's ``Phrases.min_reduce``)."""
+        return max(cw2v_pc_floor(self.parts[p]) for p in range(self.n_parts))
+
+    @min_reduce.setter
+    def min_reduce(self, value):
+        for p in range(self.n_parts):
+            cw2v_pc_set_floor(self.parts[p], int(value))
+
+    @property
+    def prune_rounds(self):
+        return sum(cw2v_pc_prune_rounds(self.parts[p]) for p in range(self.n_parts))
+
+    def nbytes(self):
+        """Bytes of the keys stored (a lower bound of the memory held)."""
+        return sum(cw2v_pc_key_bytes(self.parts[p]) for p in range(self.n_parts))
+
+    # ---- counting
+
+    def count(self, sentences, int64_t batch_words=DEFAULT_BATCH_WORDS, progress_per=10000):
+        """Count the words and phrases of ``sentences`` (an iterable of token lists).
+
+        Returns ``(words, sentences)`` read.  Workers count a batch while the
+        calling thread packs the next one.
+        """
+        cdef _Batch filling = _Batch(), counting = _Batch()
+        cdef int64_t words = 0, n_sentences = 0
+        iterator = iter(sentences)
+        with ThreadPoolExecutor(max_workers=self.n_workers,
+                                thread_name_prefix="cw2v-phrases") as pool:
+            pending = []
+            next_report = progress_per
+            while True:
+                self._pack(filling, iterator, batch_words, n_sentences)
+                for future in pending:
+                    _check(future.result())
+                if filling.n_sentences == 0:
+                    break
+                words += filling.n_words
+                n_sentences += filling.n_sentences
+                if progress_per and n_sentences >= next_report:
+                    logger.info("PROGRESS: at sentence #%i, processed %i words and %i word types",
+                                n_sentences, words, len(self))
+                    next_report = (n_sentences // progress_per + 1) * progress_per
+                filling, counting = counting, filling
+                pending = [pool.submit(self._count_batch, counting, w)
+                           for w in range(self.n_workers)]
+        return words, n_sentences
+
+    cdef int _pack(self, _Batch batch, iterator, int64_t batch_words,
+                   int64_t first_index) except -1:
+        """Fill ``batch`` with the next sentences, about batch_words words."""
+        cdef const char *data
+        cdef Py_ssize_t size
+        cdef const char *delimiter = PyBytes_AS_STRING(self.delimiter_bytes)
+        cdef Py_ssize_t delimiter_size = PyBytes_GET_SIZE(self.delimiter_bytes)
+        cdef bytes encoded
+        batch.clear()
+        for sentence in iterator:
+            if type(sentence) is not list:
+                if isinstance(sentence, (str, bytes, bytearray)):
+                    raise _not_a_sentence(first_index + batch.n_sentences, sentence)
+                try:
+                    sentence = list(sentence)
+                except TypeError:
+                    raise _not_a_sentence(first_index + batch.n_sentences, sentence) from None
+            for token in <list>sentence:
+                if type(token) is not str:
+                    if not isinstance(token, str):
+                        raise TypeError(
+                            f"sentence #{first_index + batch.n_sentences} holds a "
+                            f"{type(token).__name__} token ({token!r}); tokens must be str")
+                try:
+                    data = PyUnicode_AsUTF8AndSize(token, &size)
+                except UnicodeEncodeError:  # a lone surrogate
+                    encoded = _utf8(token)
+                    data, size = PyBytes_AS_STRING(encoded), PyBytes_GET_SIZE(encoded)
+                batch.add_word(data, size, delimiter, delimiter_size)
+            batch.end_sentence()
+            if batch.n_words >= batch_words:
+                break
+        return 0
+
+    def _count_batch(self, _Batch batch, int worker):
+        cdef int status
+        with nogil:
+            status = cw2v_pc_count_batch(self.parts, self.n_parts, worker, self.n_workers,
+                                         self.connectors, batch.blob, batch.starts, batch.ends,
+                                         batch.sentence_ends, batch.n_sentences)
+        return status
+
+    # ---- lookups
+
+    cdef int64_t _get_bytes(self, const char *key, size_t size):
+        cdef uint64_t hash = cw2v_pc_hash(key, size)
+        return cw2v_pc_get(self.parts[cw2v_pc_part(hash, self.n_parts)], key, size, hash)
+
+    def part_of(self, str key):
+        """The part (0 <= part < n_parts) that holds ``key``."""
+        cdef bytes data = _utf8(key)
+        return cw2v_pc_part(cw2v_pc_hash(data, len(data)), self.n_parts)
+
+    def get(self, str key):
+        """The count of a word or delimiter-joined phrase, 0 if absent."""
+        cdef bytes data = _utf8(key)
+        return self._get_bytes(data, len(data))
+
+    def is_connector(self, str word):
+        cdef bytes data = _utf8(word)
+        return cw2v_pc_get(self.connectors, data, len(data), cw2v_pc_hash(data, len(data))) > 0
+
+    def items(self):
+        """Every (key, count), part after part."""
+        cdef const char *key
+        cdef size_t size, i
+        cdef int64_t count
+        cdef int p
+        for p in range(self.n_parts):
+            for i in range(cw2v_pc_capacity(self.parts[p])):
+                count = cw2v_pc_slot(self.parts[p], i, &key, &size)
+                if count:
+                    yield _text(key, size), count
+
+    # ---- changes
+
+    def merge(self, PhraseCounts other not None):
+        """Add ``other``'s counts (same number of parts), then prune each part once if over
+        its bound."""
+        cdef int p
+        if other.n_parts != self.n_parts:
+            raise ValueError("can only merge counts split into the same number of parts")
+        for p in range(self.n_parts):
+            _check(cw2v_pc_merge(self.parts[p], other.parts[p]))
+
+    def prune(self, int64_t floor):
+        """Drop every key whose count is <= floor."""
+        for p in range(self.n_parts):
+            _check(cw2v_pc_prune(self.parts[p], floor))
+
+    # ---- export
+
+    def candidates(self, scoring, double min_count, double threshold, double corpus_word_count):
+        """Phrases that ``export_phrases`` keeps, with their counts and scores.
+
+        ``scoring``: "default" or "npmi" (scored here, only those above
+        threshold returned) or None (every phrase whose first and last word
+        have counts, score 0, for a Python scorer).  Returns a list of
+        ``(phrase, count_a, count_b, count_ab, score)``.  The parts are
+        searched by parallel threads (the tables are only read).
+        """
+        code = CW2V_PC_SCORE_NONE if scoring is None else SCORING_CODES[scoring]
+        settings = (code, min_count, threshold, float(len(self)), corpus_word_count)
+        with ThreadPoolExecutor(max_workers=self.n_workers,
+                                thread_name_prefix="cw2v-phrases") as pool:
+            found = [pool.submit(self._part_candidates, p, *settings)
+                     for p in range(self.n_parts)]
+            return [candidate for future in found for candidate in future.result()]
+
+    def _part_candidates(self, int p, int code, double min_count, double threshold,
+                         double len_vocab, double corpus_word_count):
+        cdef const char *key
+        cdef size_t size
+        cdef int64_t found, room = 1 << 16, i
+        cdef cw2v_pc_candidate *out = NULL
+        cdef const char *delimiter = PyBytes_AS_STRING(self.delimiter_bytes)
+        cdef size_t delimiter_size = PyBytes_GET_SIZE(self.delimiter_bytes)
+        result = []
+        try:
+            while True:
+                out = <cw2v_pc_candidate *>malloc(room * sizeof(cw2v_pc_candidate))
+                if out == NULL:
+                    raise MemoryError()
+                with nogil:
+                    found = cw2v_pc_candidates(<const cw2v_pc_table *const *>self.parts,
+                                               self.n_parts, p, delimiter, delimiter_size,
+                                               code, min_count, threshold, len_vocab,
+                                               corpus_word_count, out, room)
+                if found <= room:
+                    break
+                free(out)
+                out, room = NULL, found
+            for i in range(found):
+                cw2v_pc_slot(self.parts[p], out[i].slot, &key, &size)
+                result.append((_text(key, size), out[i].count_a, out[i].count_b,
+                               out[i].count_ab, out[i].score))
+        finally:
+            free(out)
+        return result
+
+    # ---- arrays, for save and load
+
+    def to_arrays(self):
+        """``(blob uint8, offsets int64[n + 1], counts int64[n])`` of every key."""
+        cdef int64_t n = len(self), total = self.nbytes(), k = 0, at = 0, count
+        cdef const char *key
+        cdef size_t size, i
+        cdef int p
+        blob = np.empty(total, dtype=np.uint8)
+        offsets = np.empty(n + 1, dtype=np.int64)
+        counts = np.empty(n, dtype=np.int64)
+        cdef unsigned char[::1] blob_view = blob
+        cdef int64_t[::1] offsets_view = offsets
+        cdef int64_t[::1] counts_view = counts
+        offsets_view[0] = 0
+        for p in range(self.n_parts):
+            for i in range(cw2v_pc_capacity(self.parts[p])):
+                count = cw2v_pc_slot(self.parts[p], i, &key, &size)
+                if count == 0:
+                    continue
+                if size:
+                    memcpy(&blob_view[at], key, size)
+                at += size
+                counts_view[k] = count
+                k += 1
+                offsets_view[k] = at
+        return blob, offsets, counts
+
+    def add_arrays(self, blob, offsets, counts):
+        """Add the counts of keys given as :meth:`to_arrays` returns them."""
+        cdef const unsigned char[::1] blob_view = np.ascontiguousarray(blob, dtype=np.uint8)
+        cdef const int64_t[::1] offsets_view = np.ascontiguousarray(offsets, dtype=np.int64)
+        cdef const int64_t[::1] counts_view = np.ascontiguousarray(counts, dtype=np.int64)
+        cdef int64_t k, start, size
+        cdef const char *key
+        cdef const char *base = b""
+        cdef uint64_t hash
+        if blob_view.shape[0]:
+            base = <const char *>&blob_view[0]
+        if offsets_view.shape[0] != counts_view.shape[0] + 1:
+            raise ValueError("offsets must have one more element than counts")
+        if offsets_view.shape[0] and (offsets_view[0] != 0
+                                      or offsets_view[offsets_view.shape[0] - 1]
+                                      != blob_view.shape[0]):
+            raise ValueError("the offsets do not span the key bytes")
+        for k in range(counts_view.shape[0]):
+            start, size = offsets_view[k], offsets_view[k + 1] - offsets_view[k]
+            if size < 0:
+                raise ValueError("the offsets are not increasing")
+            if counts_view[k] <= 0:
+                raise ValueError(f"count #{k} is {counts_view[k]}; counts are positive")
+            key = base + start
+            hash = cw2v_pc_hash(key, size)
+            _check(cw2v_pc_add(self.parts[cw2v_pc_part(hash, self.n_parts)], key, size, hash,
+                               counts_view[k]))
+
+
+def score(scoring, int64_t a, int64_t b, int64_t ab, double min_count, double len_vocab,
+          double corpus_word_count):
+    """The C scorer on one candidate (for tests against gensim's Python scorers)."""
+    return cw2v_pc_score(SCORING_CODES[scoring], a, b, ab, min_count, len_vocab,
+                         corpus_word_count)
+
+
+# ---- word2phrase over files (``cw2v phrases``)
+
+cdef extern from "phrasefile.h" nogil:
+    int CW2V_W2P_OPEN, CW2V_W2P_IO
+    size_t CW2V_W2P_MAX_KEYS
+    int cw2v_w2p_learn(const char *path, cw2v_pc_table *counts, int64_t *words, int *sys_errno)
+    int cw2v_w2p_apply(const char *in_path, const char *out_path, const cw2v_pc_table *counts,
+                       int64_t min_count, float threshold, int64_t words, int64_t *joined,
+                       int *sys_errno)
+
+
+cdef int _check_file(int status, path, int sys_errno) except -1:
+    if status == CW2V_W2P_OPEN or status == CW2V_W2P_IO:
+        what = "cannot open" if status == CW2V_W2P_OPEN else "cannot read or write"
+        raise OSError(sys_errno, f"{what} {os.fsdecode(path)!r}: {os.strerror(sys_errno)}")
+    return _check(status)
+
+
+def word2phrase(train, output, int64_t min_count, float threshold):
+    """word2vec.c's word2phrase: ``output`` gets ``train`` with its phrases joined by '_'.
+
+    The rules are in ``src_c/phrasefile.h``.  Returns ``(words, keys,
+    joined)``: the words of ``train``, the words and pairs counted at least
+    ``min_count`` times (word2phrase's "vocab size"), and the pairs joined.
+    """
+    cdef bytes train_path = os.fsencode(train), output_path = os.fsencode(output)
+    cdef const char *train_c = train_path
+    cdef const char *output_c = output_path
+    cdef cw2v_pc_table *counts = cw2v_pc_new(CW2V_W2P_MAX_KEYS)
+    cdef int64_t words = 0, joined = 0, kept = 0, count
+    cdef int status, sys_errno = 0
+    cdef size_t i, size
+    cdef const char *key
+    if counts == NULL:
+        raise MemoryError()
+    try:
+        with nogil:
+            status = cw2v_w2p_learn(train_c, counts, &words, &sys_errno)
+        _check_file(status, train_path, sys_errno)
+        for i in range(cw2v_pc_capacity(counts)):
+            count = cw2v_pc_slot(counts, i, &key, &size)
+            kept += count > 0 and count >= min_count
+        with nogil:
+            status = cw2v_w2p_apply(train_c, output_c, counts, min_count, threshold, words,
+                                    &joined, &sys_errno)
+        _check_file(status, output_path if status == CW2V_W2P_OPEN else train_path, sys_errno)
+    finally:
+        cw2v_pc_free(counts)
+    return words, kept, joined

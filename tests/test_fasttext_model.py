@@ -1,0 +1,310 @@
+"""End-to-end behaviour of cw2v.FastText: planted answers, reproducibility, files in and out.
+
+The kernels' subword former is checked update by update against a NumPy
+reference in test_kernels.py; these tests check the model around it.
+"""
+import inspect
+import logging
+import math
+import os
+
+import numpy as np
+import pytest
+
+import cw2v
+from cw2v import FastText, FastTextKeyedVectors, load_facebook_model, save_facebook_model
+
+from synthetic import own_topic_share, topic_corpus  # noqa: E402  (tests/synthetic.py)
+from test_word2vec import CorpusLoss  # noqa: E402  (the loss of a corpus at lr 0)
+
+SMALL = dict(vector_size=16, window=3, min_count=1, sample=0, workers=1, seed=3, bucket=997,
+             min_n=2, max_n=4)
+
+
+def write_corpus(path, sentences):
+    with open(path, "w", encoding="utf-8") as f:
+        f.writelines(" ".join(s) + "\n" for s in sentences)
+    return str(path)
+
+
+def opaque_topic_corpus(n_sentences=1500, seed=0):
+    """topic_corpus with every word renamed to random letters, so that no n-gram tells its topic.
+
+    Returns the corpus and ``{topic word: its new name}``.
+    """
+    corpus = topic_corpus(n_sentences)
+    rng = np.random.default_rng(seed + 100)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    names = {w: "".join(rng.choice(letters, 6)) for w in sorted({w for s in corpus for w in s})}
+    assert len(set(names.values())) == len(names)
+    return [[names[w] for w in s] for s in corpus], names
+
+
+def topic_share(model, names):
+    """own_topic_share of the composed vectors, under the words' topic names."""
+    keys = list(names)
+    return own_topic_share(cw2v.KeyedVectors.from_arrays(keys, np.vstack([model.wv[names[k]] for k in keys])))
+
+
+# ---------------------------------------------------------------- learning
+
+@pytest.mark.parametrize("layer", [dict(sg=1, negative=5), dict(sg=0, negative=5),
+                                   dict(sg=1, hs=1, negative=0)], ids=["sg-ns", "cbow-ns", "sg-hs"])
+def test_learns_planted_topics_and_loss_falls_every_epoch(layer):
+    corpus, names = opaque_topic_corpus()
+    measured = CorpusLoss(corpus)
+    model = FastText(corpus, epochs=4, compute_loss=True, callbacks=[measured],
+                     **{**SMALL, **layer})
+    share = topic_share(model, names)
+    assert share > 0.85, f"only {share:.2f} of nearest neighbours share the topic"
+    losses = measured.losses
+    assert len(losses) == 5 and all(math.isfinite(x) and x > 0 for x in losses)
+    assert all(after < before for before, after in zip(losses, losses[1:])), losses
+    assert len(model.loss_history) == 4 and model.get_latest_training_loss() > 0
+
+
+def test_untrained_composed_vectors_are_at_chance():
+    corpus, names = opaque_topic_corpus()
+    model = FastText(**SMALL)
+    model.build_vocab(corpus)
+    assert topic_share(model, names) < 0.3
+
+
+STEMS = ["brom", "clav", "drux", "fent", "glim", "hosp", "jurn", "kelp"]
+SUFFIXES = ["", "a", "er", "ing", "ed", "ly"]
+HELD_OUT = "ers"   # a form of each stem that never occurs in the corpus
+
+
+def family_corpus(n_sentences=2000, length=8, seed=0):
+    """Each sentence uses the forms of one stem: a family is a topic, and its words share n-grams."""
+    rng = np.random.default_rng(seed)
+    corpus = []
+    for _ in range(n_sentences):
+        stem = STEMS[rng.integers(len(STEMS))]
+        corpus.append([stem + SUFFIXES[i] for i in rng.integers(len(SUFFIXES), size=length)])
+    return corpus
+
+
+def test_unseen_words_land_near_their_morphological_family():
+    model = FastText(family_corpus(), sg=1, epochs=5, **{**SMALL, "min_n": 3, "max_n": 5})
+    wv = model.wv
+    for stem in STEMS:
+        unseen = stem + HELD_OUT
+        assert not wv.has_index_for(unseen) and unseen in wv
+        neighbours = [word for word, _ in wv.most_similar(unseen, topn=len(SUFFIXES))]
+        assert all(word.startswith(stem) for word in neighbours), (unseen, neighbours)
+    # Composed from n-gram rows alone, as fastText does for a word it never saw.
+    rows = wv.ngram_rows(STEMS[0] + HELD_OUT)
+    np.testing.assert_allclose(wv[STEMS[0] + HELD_OUT], wv.input_vectors[rows].mean(axis=0), rtol=1e-6)
+
+
+def test_wv_holds_composed_vectors_after_training():
+    model = FastText(topic_corpus(300), epochs=1, **SMALL)
+    wv = model.wv
+    assert isinstance(wv, FastTextKeyedVectors)
+    assert wv.input_vectors.shape == (len(wv) + SMALL["bucket"], SMALL["vector_size"])
+    for word in ("t0w0", "t5w11"):
+        rows = wv.ngram_rows(word)
+        assert rows[0] == wv.key_to_index[word] and len(rows) > 1
+        np.testing.assert_allclose(wv[word], wv.input_vectors[rows].mean(axis=0), rtol=1e-5, atol=1e-7)
+
+
+def test_initialisation_follows_facebook_fasttext(caplog):
+    K = 20
+    with caplog.at_level(logging.INFO, logger="cw2v.models.fasttext"):
+        model = FastText(**{**SMALL, "vector_size": K, "bucket": 5000})
+        model.build_vocab(topic_corpus(100))
+    matrix = model.wv.input_vectors
+    assert matrix.min() >= -1.0 / K and matrix.max() < 1.0 / K
+    assert matrix.min() < -0.9 / K and matrix.max() > 0.9 / K   # the whole range, not word2vec.c's half
+    assert np.all(model.w_out_ns == 0)
+    assert "5000 buckets x 20 dimensions x 4 bytes = 0.4 MB" in caplog.text
+
+
+# ---------------------------------------------------------------- modes and reproducibility
+
+def train_small(tmp_path, mode, seed, **kw):
+    corpus = topic_corpus(300)
+    settings = {**SMALL, "seed": seed, "epochs": 2, "sg": 1, **kw}
+    if mode == "file":
+        return FastText(corpus_file=write_corpus(tmp_path / "corpus.txt", corpus), **settings)
+    return FastText(corpus, **settings)
+
+
+@pytest.mark.parametrize("mode", ["iterable", "file"])
+@pytest.mark.parametrize("sg", [1, 0])
+def test_workers_1_is_bit_reproducible(tmp_path, mode, sg):
+    first, second = (train_small(tmp_path, mode, 7, sg=sg)._matrices() for _ in range(2))
+    assert first.keys() == second.keys()
+    for name in first:
+        assert first[name].tobytes() == second[name].tobytes(), name
+    other = train_small(tmp_path, mode, 8, sg=sg)
+    assert other.wv.input_vectors.tobytes() != first["wv.vectors"].tobytes()
+
+
+def test_iterable_and_file_modes_agree(tmp_path):
+    corpus, names = opaque_topic_corpus()
+    settings = {**SMALL, "epochs": 3, "sg": 1, "compute_loss": True}
+    iterable = FastText(corpus, **settings)
+    from_file = FastText(corpus_file=write_corpus(tmp_path / "c.txt", corpus), **settings)
+    assert iterable.wv.index_to_key == from_file.wv.index_to_key
+    np.testing.assert_array_equal(iterable.wv.subword_rows, from_file.wv.subword_rows)
+    assert iterable.corpus_total_words == from_file.corpus_total_words
+    for model in (iterable, from_file):
+        assert topic_share(model, names) > 0.85
+    # The same predictions up to the random draws: the epoch losses agree closely.
+    np.testing.assert_allclose(iterable.loss_history, from_file.loss_history, rtol=0.05)
+
+
+def test_vocabulary_update_keeps_rows_and_recomputes_subwords():
+    model = FastText(topic_corpus(300), epochs=1, **SMALL)
+    old = model.wv
+    old_words, old_ngrams = old.vectors_vocab.copy(), old.vectors_ngrams.copy()
+    model.build_vocab([["t0w0", "newword", "t1w1"]] * 5, update=True)
+    wv = model.wv
+    V = len(old.index_to_key)
+    assert len(wv) == V + 1 and wv.has_index_for("newword")
+    np.testing.assert_array_equal(wv.vectors_vocab[:V], old_words)
+    np.testing.assert_array_equal(wv.vectors_ngrams, old_ngrams)
+    # The new word's n-gram rows follow the new number of words.
+    rows = wv.ngram_rows("newword")
+    np.testing.assert_array_equal(rows[1:], cw2v._kernels.ngrams.ngram_rows("newword", 2, 4, 997, V + 1))
+    before = wv.input_vectors.copy()
+    model.train([["t0w0", "newword", "t1w1"]] * 5, total_examples=5, epochs=1)
+    assert not np.array_equal(before[rows], wv.input_vectors[rows])
+
+
+def test_constructor_follows_gensim():
+    gensim_fasttext = pytest.importorskip("gensim.models.fasttext")
+    ours = list(inspect.signature(FastText.__init__).parameters.values())
+    theirs = list(inspect.signature(gensim_fasttext.FastText.__init__).parameters.values())
+    positional = [p.name for p in ours if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert positional == [p.name for p in theirs]
+    defaults = {p.name: p.default for p in ours}
+    for p in theirs:
+        assert defaults[p.name] == p.default, p.name
+    with pytest.raises(NotImplementedError, match="word_ngrams"):
+        FastText(word_ngrams=2)
+    with pytest.raises(ValueError, match="min_n"):
+        FastText(min_n=-1)
+
+
+# ---------------------------------------------------------------- files
+
+def test_save_and_load_round_trip(tmp_path):
+    model = FastText(topic_corpus(300), epochs=1, **{**SMALL, "hs": 1})
+    model.save(tmp_path / "model")
+    loaded = FastText.load(tmp_path / "model")
+    assert type(loaded) is FastText and repr(loaded) == repr(model)
+    for name, matrix in model._matrices().items():
+        np.testing.assert_array_equal(loaded._matrices()[name], matrix, err_msg=name)
+    for word in ("t0w0", "t9w9", "никогда"):
+        np.testing.assert_array_equal(loaded.wv[word], model.wv[word])
+    assert (loaded.min_n, loaded.max_n, loaded.bucket) == (2, 4, 997)
+    # Both continue identically.
+    for m in (model, loaded):
+        m.train(topic_corpus(50), total_examples=50, epochs=1)
+    np.testing.assert_array_equal(loaded.wv.input_vectors, model.wv.input_vectors)
+    cw2v.Word2Vec(topic_corpus(50), min_count=1, epochs=1).save(tmp_path / "w2v")
+    with pytest.raises(ValueError, match="not a cw2v FastText"):
+        FastText.load(tmp_path / "w2v")
+
+
+UNSEEN = ["t0w99", "никогда", "北海道", "t1w1s", "café"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    corpus = topic_corpus(300) + [["команда", "北海道", "café"]] * 5
+    model = FastText(corpus, epochs=1, **{**SMALL, "vector_size": 8})
+    path = tmp_path_factory.mktemp("ft") / "model.bin"
+    save_facebook_model(model, path)
+    return model, path
+
+
+def test_saved_bin_loads_in_the_fasttext_package(trained):
+    fasttext = pytest.importorskip("fasttext")
+    model, path = trained
+    theirs = fasttext.load_model(str(path))
+    assert theirs.get_words() == model.wv.index_to_key
+    for word in model.wv.index_to_key[:20] + ["команда", "北海道"] + UNSEEN:
+        np.testing.assert_allclose(theirs.get_word_vector(word), model.wv[word], atol=1e-6,
+                                   err_msg=word)
+
+
+def test_saved_bin_loads_in_gensim(trained):
+    gensim_fasttext = pytest.importorskip("gensim.models.fasttext")
+    model, path = trained
+    theirs = gensim_fasttext.load_facebook_model(str(path))
+    for word in model.wv.index_to_key[:20] + ["команда", "北海道"] + UNSEEN:
+        np.testing.assert_allclose(theirs.wv[word], model.wv[word], atol=1e-6, err_msg=word)
+
+
+def test_saved_bin_loads_back_as_the_same_model(trained):
+    model, path = trained
+    loaded = load_facebook_model(path)
+    np.testing.assert_array_equal(loaded.wv.input_vectors, model.wv.input_vectors)
+    np.testing.assert_array_equal(loaded.w_out_ns, model.w_out_ns)
+    assert (loaded.sg, loaded.negative, loaded.window, loaded.bucket) == (model.sg, 5, 3, 997)
+
+
+def test_a_facebook_model_loads_and_trains_further(tmp_path):
+    """On test_fasttext_bin's corpus and settings, where fasttext 0.9.3 trains reliably
+    (on some other tiny corpora it often stops with "Encountered NaN" or blows up)."""
+    fasttext = pytest.importorskip("fasttext")
+    from test_fasttext_bin import CORPUS, train
+    for attempt in range(20):
+        # fasttext 0.9.3 sometimes leaves rows blown up (1e32, inf) on this corpus too.
+        theirs, path = train(tmp_path)
+        if np.all(np.abs(theirs.get_input_matrix()) < 1e3):
+            break
+    else:
+        pytest.fail("fasttext.train_unsupervised blew up 20 times")
+    model = load_facebook_model(path)
+    # The label fastText keeps out of the word vocabulary stays out of the corpus too.
+    corpus = [[w for w in line.split() if model.wv.has_index_for(w)] for line in CORPUS.splitlines()]
+    assert isinstance(model, FastText) and model.sg == 1 and model.ns_exponent == 0.5
+    for word in theirs.get_words() + UNSEEN:
+        np.testing.assert_allclose(model.wv[word], theirs.get_word_vector(word), atol=1e-6,
+                                   err_msg=word)
+    # Training continues from fastText's weights: the corpus's loss falls every epoch.
+    measured = CorpusLoss(corpus)
+    model.sample = 0    # fastText's t=1e-4 would skip most of this tiny corpus
+    model.train(corpus, total_examples=len(corpus), epochs=3, callbacks=[measured])
+    assert np.isfinite(model.wv.input_vectors).all()
+    losses = measured.losses
+    assert all(after < before for before, after in zip(losses, losses[1:])), losses
+    save_facebook_model(model, tmp_path / "again.bin")
+    np.testing.assert_allclose(fasttext.load_model(str(tmp_path / "again.bin")).get_word_vector("walker"),
+                               model.wv["walker"], atol=1e-6)
+
+
+def test_gensims_deprecated_loader_warns_and_loads(trained):
+    model, path = trained
+    with pytest.warns(DeprecationWarning, match="load_facebook_model"):
+        loaded = FastText.load_fasttext_format(str(path))
+    np.testing.assert_array_equal(loaded.wv.input_vectors, model.wv.input_vectors)
+
+
+def test_sentence_vectors_and_recomputed_ngram_rows(trained):
+    model, _ = trained
+    wv = FastTextKeyedVectors.from_input_matrix(model.wv.index_to_key, model.wv.input_vectors.copy(),
+                                                2, 4, 997)
+    sentence = ["t0w0", "никогда"]
+    units = [v / np.linalg.norm(v) for v in (wv["t0w0"], wv["никогда"])]
+    np.testing.assert_allclose(wv.get_sentence_vector(sentence), np.mean(units, axis=0), rtol=1e-5)
+    wv.max_n = 3
+    wv.recalc_char_ngram_buckets()
+    assert len(wv.ngram_rows("t0w0")) == 1 + len(cw2v._kernels.ngrams.ngrams("t0w0", 2, 3))
+    np.testing.assert_allclose(wv["t0w0"], wv.input_vectors[wv.ngram_rows("t0w0")].mean(axis=0), rtol=1e-5)
+
+
+def test_estimate_memory_counts_the_input_matrix_and_subwords(trained):
+    model, _ = trained
+    report = model.estimate_memory()
+    wv = model.wv
+    assert report["vectors_vocab"] + report["vectors_ngrams"] == wv.input_vectors.nbytes
+    assert report["vectors"] == wv.vectors.nbytes
+    assert report["subwords"] == wv.subword_offsets.nbytes + wv.subword_rows.nbytes
+    assert report["total"] == sum(v for k, v in report.items() if k != "total")
+    assert FastText(vector_size=10, bucket=1000).estimate_memory(50)["vectors_ngrams"] == 40000
