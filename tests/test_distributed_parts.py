@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cw2v import Word2Vec
-from cw2v._kernels.textfile import WordHash, range_stats, scan_file
+from cw2v._kernels.textfile import WordHash, range_stats
 from cw2v.distributed import checkpoint, counting, merge, replica, shards
 from cw2v.train.runner import Tally
+from cw2v.vocab import Counts
 
 from synthetic import topic_corpus  # noqa: E402  (tests/synthetic.py)
 
@@ -25,10 +26,12 @@ def write_lines(path, sentences):
     return str(path)
 
 
-def count_in_shards(layout, with_words=True):
+def count_in_shards(layout, with_words=True, model=None):
     """The counting pass as the driver runs it, without a cluster: shard by shard,
     merged pairwise in order."""
-    level = [counting.count_shard(layout.files, s, counting.slices_of(layout, s), with_words)
+    settings = counting.count_settings(model or Word2Vec())
+    level = [counting.count_shard(layout.files, s, counting.slices_of(layout, s), with_words,
+                                  settings)
              for s in range(layout.n_shards)]
     while len(level) > 1:
         level = [counting.merge(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)] \
@@ -53,21 +56,33 @@ def test_shards_partition_the_file_and_count_as_one_scan(tmp_path_factory, piece
     assert all(a.end == b.start and a.start <= a.end for a, b in zip(flat, flat[1:]))
     # Every cut follows whitespace: no word is split, so each piece holds whole words.
     assert all(p.start in (0, len(data)) or data[p.start - 1:p.start].isspace() for p in flat)
-    scan = scan_file(path)
-    counts = count_in_shards(layout)
-    decoded = {}
-    for word, n in counts.words.items():
-        key = word.decode("utf-8", "replace")
-        decoded[key] = decoded.get(key, 0) + n
-    assert decoded == scan.counts
-    assert (counts.raw_words, counts.sentences) == (scan.raw_tokens, scan.n_sentences)
+    scan = Counts().add_file(path)
+    counts = count_in_shards(layout).counts
+    assert counts.to_dict() == scan.to_dict()
+    assert counts.raw_words == scan.raw_words
+    # A line cut between two slices (only where a line is too long to cut after its
+    # newline) is a sentence in each, as it is for file mode's ranges.
+    cuts = {layout.slice(i, r).start for i in range(layout.n_shards) for r in range(rounds)}
+    assert counts.n_sentences == scan.n_sentences + sum(_splits_a_line(data, at) for at in cuts)
     # The words per slice are what the training reader reads in each slice.
     table = WordHash([])
     table_words = [[range_stats(path, s.start, s.end, table)[2]
                     for s in (layout.slice(i, r) for r in range(rounds))]
                    for i in range(layout.n_shards)]
-    np.testing.assert_array_equal(counting.slice_word_table(counts, layout.n_shards),
-                                  table_words)
+    for with_words in (True, False):
+        np.testing.assert_array_equal(
+            counting.slice_word_table(count_in_shards(layout, with_words), layout.n_shards),
+            table_words)
+
+
+def _splits_a_line(data: bytes, at: int) -> bool:
+    """Whether a cut at byte ``at`` leaves words of one line on both sides."""
+    if at in (0, len(data)):
+        return False
+    line_start = data.rfind(b"\n", 0, at) + 1
+    line_end = data.find(b"\n", at)
+    line_end = len(data) if line_end < 0 else line_end
+    return bool(data[line_start:at].split()) and bool(data[at:line_end].split())
 
 
 def test_cuts_fall_after_newlines_when_lines_are_short(tmp_path):
@@ -114,34 +129,51 @@ def test_vocabulary_of_shards_equals_build_vocab_of_the_concatenation(tmp_path, 
     single.build_vocab(corpus_file=joined)
     model = Word2Vec(vector_size=4, **settings_)
     layout = shards.plan(paths, 7, 2, 1)
-    vocab = counting.vocabulary(count_in_shards(layout), model)
+    vocab = counting.vocabulary(count_in_shards(layout, model=model), model)
     assert vocab.index_to_key == single.vocab.index_to_key
     np.testing.assert_array_equal(vocab.counts, single.vocab.counts)
     for name in Word2Vec._VOCAB_STATS:
         assert getattr(vocab, name) == getattr(single.vocab, name), name
 
 
-def test_max_vocab_size_prunes_once_with_a_rising_floor():
-    counts = {"a": 5, "b": 1, "c": 2, "d": 3, "e": 1}
-    assert counting._prune_once(counts, 3) == {"a": 5, "c": 2, "d": 3}
-    assert counting._prune_once(counts, 2) == {"a": 5, "d": 3}
-    assert counting._prune_once(counts, 5) == counts
+def test_max_vocab_size_prunes_as_single_process_when_the_rare_words_share_a_shard(tmp_path):
+    """word2vec.c's rising floor runs in each shard's Counts as it counts, and again
+    when a merge is too large.  Here the 96 topic words are frequent in every shard
+    and 32 words seen once arrive near the end of one shard: the shard prunes them
+    at the same sentences, with the same floors, as one scan of all the files."""
+    parts = [topic_corpus(n_sentences=n, seed=s) for n, s in ((600, 0), (600, 1))]
+    for i in range(32):     # pruned 5 at a time: the last 2 are kept
+        parts[1][500 + 3 * i].append(f"once{i}")
+    paths = [write_lines(tmp_path / f"p{i}.txt", p) for i, p in enumerate(parts)]
+    joined = write_lines(tmp_path / "all.txt", [s for p in parts for s in p])
+    settings_ = dict(vector_size=4, min_count=1, max_vocab_size=100)
+    single = Word2Vec(**settings_)
+    single.build_vocab(corpus_file=joined)
+    assert len(single.vocab) == 96 + 2
+    model = Word2Vec(**settings_)
+    merged = count_in_shards(shards.plan(paths, 4, 2, 1), model=model)
+    assert merged.counts.prune_rounds > 0
+    vocab = counting.vocabulary(merged, model)
+    assert vocab.index_to_key == single.vocab.index_to_key
+    np.testing.assert_array_equal(vocab.counts, single.vocab.counts)
+    for name in Word2Vec._VOCAB_STATS:
+        assert getattr(vocab, name) == getattr(single.vocab, name), name
 
 
 def test_counting_only_the_words_gives_the_same_totals(tmp_path):
     path = write_lines(tmp_path / "c.txt", topic_corpus(n_sentences=200))
     layout = shards.plan([path], 3, 2, 1)
     full, totals = count_in_shards(layout), count_in_shards(layout, with_words=False)
-    assert totals.words is None and totals.raw_words == full.raw_words
+    assert totals.counts is None and totals.raw_words == full.raw_words == full.counts.raw_words
     assert totals.slice_words.keys() == full.slice_words.keys()
 
 
 def test_a_file_that_differs_on_a_worker_is_an_error(tmp_path):
     path = write_lines(tmp_path / "c.txt", topic_corpus(n_sentences=20))
     with pytest.raises(ValueError, match="different or changing"):
-        counting.count_shard([(path, 1)], 0, [(path, 0, 1)], True)
+        counting.count_shard([(path, 1)], 0, [(path, 0, 1)], True, {})
     with pytest.raises(FileNotFoundError, match="same path"):
-        counting.count_shard([(path + "x", 1)], 0, [(path + "x", 0, 1)], True)
+        counting.count_shard([(path + "x", 1)], 0, [(path + "x", 0, 1)], True, {})
 
 
 # ---------------------------------------------------------------------- deltas

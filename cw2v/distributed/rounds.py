@@ -149,11 +149,12 @@ def _outgoing_bytes(dask_worker):
     return getattr(dask_worker, "transfer_outgoing_bytes_total", 0)
 
 
-def count_corpus(client, layout: shards.Layout, with_words: bool, retries: int):
+def count_corpus(client, layout: shards.Layout, with_words: bool, retries: int,
+                 settings: dict):
     """Count every shard on the cluster and merge the counts in a tree."""
     workers = sorted(client.nthreads())
     futures = [client.submit(counting.count_shard, layout.files, s,
-                             counting.slices_of(layout, s), with_words,
+                             counting.slices_of(layout, s), with_words, settings,
                              workers=[workers[s % len(workers)]], allow_other_workers=True,
                              retries=retries, pure=False)
                for s in range(layout.n_shards)]
@@ -461,7 +462,8 @@ def _fresh_start(client, model, opts: Options, paths):
     layout = shards.plan(paths, n_shards, opts.rounds_per_epoch, threads)
     with_words = model.vocab is None
     started = time.perf_counter()
-    counts = count_corpus(client, layout, with_words, opts.retries)
+    counts = count_corpus(client, layout, with_words, opts.retries,
+                          counting.count_settings(model))
     logger.info("counted %i raw words in %i shards in %.1fs", counts.raw_words, layout.n_shards,
                 time.perf_counter() - started)
     if with_words:
