@@ -12,7 +12,7 @@ distributed = pytest.importorskip(
                           "(pip install \"cw2v[dask]\" or the test extra)")
 
 import cw2v.distributed  # noqa: E402
-from cw2v import Word2Vec  # noqa: E402
+from cw2v import FastText, GloVe, Word2Vec  # noqa: E402
 
 from synthetic import own_topic_share, topic_corpus  # noqa: E402  (tests/synthetic.py)
 
@@ -80,6 +80,44 @@ def test_one_replica_reproduces_single_process_training(client, topics, config):
         np.testing.assert_allclose(x, y, rtol=0, atol=1e-4, err_msg=name)
 
 
+# FastText: its input matrix is word rows then n-gram buckets (few here, so that
+# several words share a bucket and replicas' deltas of one bucket meet).
+FASTTEXT = dict(SMALL, bucket=300, min_n=2, max_n=3)
+
+
+def test_one_fasttext_replica_reproduces_single_process_training(client, topics):
+    """Within float noise, as for Word2Vec: the input matrix (words and n-gram
+    buckets) differs from one process's in the last bits (old + (new - old));
+    the output matrix, starting at zero, is identical after one epoch."""
+    kw = dict(FASTTEXT, sg=1, negative=5, compute_loss=True, epochs=1)
+    single = FastText(corpus_file=topics, workers=1, **kw)
+    model = cw2v.distributed.fit(FastText(**kw), topics, client, **AS_ONE_PROCESS)
+    assert counters(model) == counters(single)
+    assert model.loss_history == pytest.approx(single.loss_history, rel=1e-12)
+    np.testing.assert_array_equal(model.w_out_ns, single.w_out_ns)
+    assert model.wv.input_vectors.shape == (96 + 300, 16)
+    scale = np.abs(single.wv.input_vectors).max()
+    np.testing.assert_allclose(model.wv.input_vectors, single.wv.input_vectors, rtol=0,
+                               atol=2 * np.spacing(scale))
+    # The composed vectors (word row and its n-grams' mean) were recomposed after the epoch.
+    np.testing.assert_allclose(model.wv.vectors, single.wv.vectors, rtol=0, atol=1e-6)
+    assert_ngram_rows_trained(model, kw)
+
+
+def assert_ngram_rows_trained(model, kw):
+    """The n-gram bucket rows of the vocabulary's words, and only those, left their
+    initial values on the driver: the deltas carried every bucket trained."""
+    initial = FastText(**kw)
+    initial.build_vocab_from_vocabulary(model.vocab)
+    V = len(model.vocab)
+    moved = np.any(model.wv.input_vectors[V:] != initial.wv.input_vectors[V:], axis=1)
+    used = np.zeros(model.bucket, dtype=bool)
+    rows = np.asarray(model.wv.subword_rows)
+    used[rows[rows >= V] - V] = True
+    assert 0 < used.sum() < model.bucket
+    np.testing.assert_array_equal(moved, used)
+
+
 def test_a_trained_model_continues_from_its_own_weights(client, topics):
     """A model trained before is not at its seed's initial weights: the replicas
     start from a snapshot of them, and the vocabulary is kept (only words counted)."""
@@ -106,6 +144,22 @@ def test_two_replicas_learn_planted_topics_as_well_as_one_process(client, topics
     assert model.loss_history[-1] < model.loss_history[0]
     assert [h["raw_words"] for h in model.training_history] == [15000] * 6
     assert [h["mode"] for h in model.training_history] == ["distributed"] * 6
+
+
+def test_two_fasttext_replicas_learn_planted_topics_as_well_as_one_process(client, topics):
+    kw = dict(FASTTEXT, epochs=4, sg=1, compute_loss=True)
+    single = FastText(corpus_file=topics, workers=2, **kw)
+    reports = []
+    model = cw2v.distributed.fit(FastText(**kw), topics, client, rounds_per_epoch=3,
+                                 on_round=reports.append)
+    assert {r.replicas for r in reports} == {2}
+    assert own_topic_share(model) >= min(own_topic_share(single) - 0.02, 0.95)
+    assert model.loss_history[-1] < model.loss_history[0]
+    assert [h["raw_words"] for h in model.training_history] == [15000] * 4
+    assert_ngram_rows_trained(model, kw)
+    # Queries see the composed vectors, out-of-vocabulary words too.
+    assert model.wv.most_similar("t1w1", topn=1)[0][0].startswith("t1")
+    assert model.wv["t1w1x"].shape == (16,)
 
 
 def test_vocabulary_equals_single_process_build_vocab(client, tmp_path):
@@ -189,6 +243,8 @@ def test_bad_corpus_and_options_are_refused_before_any_work(client, tmp_path):
         cw2v.distributed.fit(Word2Vec(), str(packed), client, average="median")
     with pytest.raises(ValueError, match="checkpoint_dir"):
         cw2v.distributed.fit(Word2Vec(), str(packed), client, resume=True)
+    with pytest.raises(TypeError, match="Word2Vec or a FastText"):
+        cw2v.distributed.fit(GloVe(), str(packed), client)
 
 
 # ---------------------------------------------------------------------- faults (last)

@@ -1,13 +1,19 @@
 """Training on a Dask cluster: one replica per worker, synchronous rounds, sparse deltas.
 
     >>> from dask.distributed import Client
-    >>> from cw2v import Word2Vec
+    >>> from cw2v import FastText, Word2Vec
     >>> import cw2v.distributed
     >>> client = Client("tcp://scheduler:8786")
     >>> model = Word2Vec(vector_size=300, sg=1, epochs=5)
     >>> cw2v.distributed.fit(model, ["/shared/corpus/part-0.txt", "/shared/corpus/part-1.txt"],
     ...                      client=client, rounds_per_epoch=20)
     >>> model.save("model")          # an ordinary model from here on
+    >>> cw2v.distributed.fit(FastText(vector_size=300, bucket=2_000_000), "/shared/corpus.txt")
+
+A FastText model trains the same way: its input matrix (V word rows, then
+``bucket`` n-gram rows) is one of the matrices a replica sends the changed
+rows of, so a round's delta carries the n-gram buckets its words touched.
+Each replica holds two copies of every matrix (``bucket`` included).
 
 The layout, corpus to vectors:
 
@@ -43,7 +49,7 @@ def require_dask():
 def fit(model, corpus_file, client=None, **options):
     """Train ``model`` on plain-text files with a Dask cluster; returns ``model``, trained.
 
-    ``model``: a configured ``Word2Vec``, untrained or with a vocabulary
+    ``model``: a configured ``Word2Vec`` or ``FastText``, untrained or with a vocabulary
     (without one, the vocabulary is counted on the cluster: shard counts
     merged in a tree, pruned and selected once, equal to single-process
     ``build_vocab(corpus_file=...)`` on the files one after the other).

@@ -484,10 +484,20 @@ def _fresh_start(client, model, opts: Options, paths):
     return layout, state
 
 
+def _check_model(model) -> None:
+    """TypeError unless ``model`` is a Word2Vec or a FastText (a Word2Vec whose input
+    matrix holds the n-gram rows too: its deltas carry the buckets it touched)."""
+    from cw2v.models.word2vec import Word2Vec
+    if not isinstance(model, Word2Vec):
+        raise TypeError(f"cw2v.distributed.fit trains a Word2Vec or a FastText model, not "
+                        f"{type(model).__name__}; train other models in one process")
+
+
 def fit(model, corpus_file, client=None, **options):
     """See :func:`cw2v.distributed.fit`."""
     from cw2v.distributed import require_dask
     distributed = require_dask()
+    _check_model(model)
     opts = _options(model, options)
     paths = _corpus_paths(model, corpus_file)
     client = client or _default_client(distributed)
