@@ -11,6 +11,8 @@ distributed = pytest.importorskip(
     "distributed", reason="dask[distributed] is not installed; the cluster tests need it "
                           "(pip install \"cw2v[dask]\" or the test extra)")
 
+import dask  # noqa: E402
+
 import cw2v.distributed  # noqa: E402
 from cw2v import FastText, GloVe, Word2Vec  # noqa: E402
 
@@ -26,7 +28,10 @@ REPRODUCIBLE = dict(replicas=2, shards=4, threads=1)
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+    # A dead worker is noticed through its nanny at once; never wait dask's 30 s
+    # connect timeout for one (the workers inherit this setting).
+    with dask.config.set({"distributed.comm.timeouts.connect": "5s"}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c:
         yield c
@@ -72,8 +77,8 @@ def test_one_replica_reproduces_single_process_training(client, topics, config):
     np.testing.assert_allclose(model.wv.vectors, single.wv.vectors, rtol=0,
                                atol=2 * np.spacing(scale))
 
-    single = Word2Vec(corpus_file=topics, workers=1, epochs=3, **kw)
-    model = cw2v.distributed.fit(Word2Vec(epochs=3, **kw), topics, client, **AS_ONE_PROCESS)
+    single = Word2Vec(corpus_file=topics, workers=1, epochs=2, **kw)
+    model = cw2v.distributed.fit(Word2Vec(epochs=2, **kw), topics, client, **AS_ONE_PROCESS)
     assert counters(model) == counters(single)        # the random draws are the same
     assert model.loss_history == pytest.approx(single.loss_history, rel=1e-5)
     for (name, x), y in zip(model._matrices().items(), single._matrices().values()):
@@ -134,16 +139,16 @@ def test_a_trained_model_continues_from_its_own_weights(client, topics):
 
 @pytest.mark.parametrize("sg", [1, 0])
 def test_two_replicas_learn_planted_topics_as_well_as_one_process(client, topics, sg):
-    kw = dict(SMALL, window=4, epochs=6, sg=sg, compute_loss=True)
+    kw = dict(SMALL, window=4, epochs=4, sg=sg, compute_loss=True)
     single = Word2Vec(corpus_file=topics, workers=2, **kw)
     reports = []
-    model = cw2v.distributed.fit(Word2Vec(**kw), topics, client, rounds_per_epoch=4,
+    model = cw2v.distributed.fit(Word2Vec(**kw), topics, client, rounds_per_epoch=3,
                                  on_round=reports.append)
     assert {r.replicas for r in reports} == {2}
     assert own_topic_share(model) >= min(own_topic_share(single) - 0.02, 0.95)
     assert model.loss_history[-1] < model.loss_history[0]
-    assert [h["raw_words"] for h in model.training_history] == [15000] * 6
-    assert [h["mode"] for h in model.training_history] == ["distributed"] * 6
+    assert [h["raw_words"] for h in model.training_history] == [15000] * 4
+    assert [h["mode"] for h in model.training_history] == ["distributed"] * 4
 
 
 def test_two_fasttext_replicas_learn_planted_topics_as_well_as_one_process(client, topics):
@@ -162,14 +167,18 @@ def test_two_fasttext_replicas_learn_planted_topics_as_well_as_one_process(clien
     assert model.wv["t1w1x"].shape == (16,)
 
 
-def test_vocabulary_equals_single_process_build_vocab(client, tmp_path):
+@pytest.mark.parametrize("settings", [dict(min_count=3), dict(min_count=1, max_vocab_size=97)])
+def test_vocabulary_equals_single_process_build_vocab(client, tmp_path, settings):
+    """With max_vocab_size=97 the two words seen twice make 98 and are pruned
+    (word2vec.c's rising floor), by one scan as by the merge of the shards' Counts."""
     parts = [topic_corpus(n_sentences=n, seed=s) for n, s in ((300, 0), (40, 1), (200, 2))]
     parts[1] = [s + ["rare", "日本"] for s in parts[1][:2]] + parts[1]
     paths = [write_lines(tmp_path / f"part{i}.txt", p) for i, p in enumerate(parts)]
     joined = write_lines(tmp_path / "all.txt", [s for p in parts for s in p])
-    single = Word2Vec(vector_size=8, min_count=3)
+    single = Word2Vec(vector_size=8, **settings)
     single.build_vocab(corpus_file=joined)
-    model = cw2v.distributed.fit(Word2Vec(vector_size=8, min_count=3, epochs=1), paths, client,
+    assert "rare" not in single.vocab.key_to_index
+    model = cw2v.distributed.fit(Word2Vec(vector_size=8, epochs=1, **settings), paths, client,
                                  rounds_per_epoch=2)
     assert model.vocab.index_to_key == single.vocab.index_to_key
     np.testing.assert_array_equal(model.vocab.counts, single.vocab.counts)
@@ -183,7 +192,7 @@ def test_vocabulary_equals_single_process_build_vocab(client, tmp_path):
 # ---------------------------------------------------------------------- checkpoints
 
 def test_resuming_from_a_checkpoint_gives_the_uninterrupted_model(client, topics, tmp_path):
-    kw = dict(SMALL, epochs=3, sg=1)
+    kw = dict(SMALL, epochs=2, sg=1)
     options = dict(REPRODUCIBLE, rounds_per_epoch=3, checkpoint_dir=str(tmp_path / "ckpt"),
                    checkpoint_every=2)
     calm = cw2v.distributed.fit(Word2Vec(**kw), topics, client, **REPRODUCIBLE,
@@ -202,9 +211,9 @@ def test_resuming_from_a_checkpoint_gives_the_uninterrupted_model(client, topics
     versions = []
     cw2v.distributed.fit(resumed, topics, client, resume=True,
                          on_round=lambda r: versions.append(r.version), **options)
-    assert versions == [5, 6, 7, 8, 9]
+    assert versions == [5, 6]
     assert counters(resumed) == counters(calm)
-    assert [h["epoch"] for h in resumed.training_history] == [1, 2, 3]
+    assert [h["epoch"] for h in resumed.training_history] == [1, 2]
     assert resumed.train_count == 1
     assert_same_weights(resumed, calm)
 
