@@ -1,6 +1,6 @@
 """Benchmark: cw2v.distributed.fit on a local Dask cluster against single-process training.
 
-    python bench/distributed.py                                 # the issue's run (long)
+    python bench/distributed.py --rounds 8,16                   # the issue's run (long)
     python bench/distributed.py --epochs 1 --limit-words 2000000 --rounds 2,4   # a quick check
     python bench/distributed.py --components 67903              # the parts of one round
     python bench/distributed.py --show bench/results/FILE.json --markdown
@@ -18,7 +18,10 @@ apart), raw words/s, analogy accuracy (questions-words.txt,
 restrict_vocab=30000), and for the distributed runs the communication share
 of the round time (1 - longest replica's training time / round time, summed
 over rounds) and the mean bytes moved per round.  Both share the machine's
-cores, so "dist" also pays for the scheduler and driver processes.
+cores, so "dist" also pays for the scheduler and driver processes.  A second
+table marks issue 13's targets met or MISSED for every distributed run:
+accuracy within 1 point of single-process, communication at most 10% of
+the round time, and every epoch's raw words equal to the corpus's.
 
 ``--components ROWS`` times the parts of one round instead, for a model of
 ROWS words (two matrices of --vector-size columns, every row changed): a
@@ -220,6 +223,39 @@ def format_table(runs, markdown=False) -> str:
     return common.render_table(headers, rows, markdown)
 
 
+# ---------------------------------------------------------------- issue 13's targets
+
+ACCURACY_GAP_POINTS = 1.0      # analogy accuracy within 1 point of single-process
+COMMUNICATION_SHARE = 0.10     # at most 10% of the round time outside training
+
+
+def targets(runs) -> list:
+    """Issue 13's targets for every distributed run: (target, measured, met)."""
+    single = next((r for r in runs if r["kind"] == "single" and "error" not in r), None)
+    found = []
+    for r in runs:
+        if r["kind"] != "dist" or "error" in r:
+            continue
+        name = f"{r['workers']} x 1, {r['rounds']} rounds/epoch, {r['average']}"
+        if single is not None:
+            gap = 100 * (r["analogy_accuracy"] - single["analogy_accuracy"])
+            found.append((f"{name}: accuracy within {ACCURACY_GAP_POINTS:g} point of single",
+                          f"{gap:+.2f} pt", gap >= -ACCURACY_GAP_POINTS))
+        found.append((f"{name}: communication <= {100 * COMMUNICATION_SHARE:.0f}% of round time",
+                      f"{100 * r['communication_share']:.1f}%",
+                      r["communication_share"] <= COMMUNICATION_SHARE))
+        found.append((f"{name}: every epoch's raw_words = the corpus's",
+                      f"{sorted(set(r['raw_words']))}",
+                      r["raw_words"] == [r["corpus_words"]] * r["epochs"]))
+    return found
+
+
+def format_targets(found, markdown=False) -> str:
+    return common.render_table(["target", "measured", "met"],
+                               [[t, m, "met" if ok else "MISSED"] for t, m, ok in found],
+                               markdown)
+
+
 # ---------------------------------------------------------------- main
 
 def build_parser():
@@ -257,8 +293,12 @@ def main(argv=None) -> int:
     if args.show:
         with open(args.show) as f:
             saved = json.load(f)
-        print(format_components(saved["components"]) if "components" in saved
-              else format_table(saved["runs"], args.markdown))
+        if "components" in saved:
+            print(format_components(saved["components"]))
+        else:
+            print(format_table(saved["runs"], args.markdown))
+            print()
+            print(format_targets(targets(saved["runs"]), args.markdown))
         return 0
     machine = common.machine_description()
     if args.components:
@@ -284,9 +324,14 @@ def main(argv=None) -> int:
         runs.append(run_child(spec))
         print(format_table(runs[-1:]), file=sys.stderr, flush=True)
     print(format_table(runs, args.markdown))
+    print()
+    found = targets(runs)
+    print(format_targets(found, args.markdown))
     if not args.no_save:
         path = common.save_results("distributed", "distributed.py", machine, vars(args),
-                                   out=args.out, runs=runs)
+                                   out=args.out, runs=runs,
+                                   targets=[{"target": t, "measured": m, "met": ok}
+                                            for t, m, ok in found])
         print(f"saved {path}", file=sys.stderr)
     return 0
 
