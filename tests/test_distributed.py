@@ -16,7 +16,7 @@ import dask  # noqa: E402
 import cw2v.distributed  # noqa: E402
 from cw2v import FastText, GloVe, Word2Vec  # noqa: E402
 
-from synthetic import own_topic_share, topic_corpus  # noqa: E402  (tests/synthetic.py)
+from synthetic import own_topic_share, topic_corpus, write_topic_parts  # noqa: E402  (tests/synthetic.py)
 
 SMALL = dict(vector_size=16, window=4, min_count=1, sample=0, seed=3)
 # One replica, one shard, one round, one thread: exactly the work of single-process
@@ -137,44 +137,32 @@ def test_a_trained_model_continues_from_its_own_weights(client, topics):
     np.testing.assert_allclose(model.wv.vectors, single.wv.vectors, rtol=0, atol=1e-5)
 
 
-@pytest.mark.parametrize("sg", [1, 0])
-def test_two_replicas_learn_planted_topics_as_well_as_one_process(client, topics, sg):
-    kw = dict(SMALL, window=4, epochs=4, sg=sg, compute_loss=True)
-    single = Word2Vec(corpus_file=topics, workers=2, **kw)
+@pytest.mark.parametrize("cls,config", [(Word2Vec, dict(SMALL, sg=1)),
+                                        (Word2Vec, dict(SMALL, sg=0)),
+                                        (FastText, dict(FASTTEXT, sg=1))])
+def test_two_replicas_learn_planted_topics_as_well_as_one_process(client, topics, cls, config):
+    kw = dict(config, epochs=4, compute_loss=True)
+    single = cls(corpus_file=topics, workers=2, **kw)
     reports = []
-    model = cw2v.distributed.fit(Word2Vec(**kw), topics, client, rounds_per_epoch=3,
+    model = cw2v.distributed.fit(cls(**kw), topics, client, rounds_per_epoch=3,
                                  on_round=reports.append)
     assert {r.replicas for r in reports} == {2}
     assert own_topic_share(model) >= min(own_topic_share(single) - 0.02, 0.95)
     assert model.loss_history[-1] < model.loss_history[0]
     assert [h["raw_words"] for h in model.training_history] == [15000] * 4
     assert [h["mode"] for h in model.training_history] == ["distributed"] * 4
-
-
-def test_two_fasttext_replicas_learn_planted_topics_as_well_as_one_process(client, topics):
-    kw = dict(FASTTEXT, epochs=4, sg=1, compute_loss=True)
-    single = FastText(corpus_file=topics, workers=2, **kw)
-    reports = []
-    model = cw2v.distributed.fit(FastText(**kw), topics, client, rounds_per_epoch=3,
-                                 on_round=reports.append)
-    assert {r.replicas for r in reports} == {2}
-    assert own_topic_share(model) >= min(own_topic_share(single) - 0.02, 0.95)
-    assert model.loss_history[-1] < model.loss_history[0]
-    assert [h["raw_words"] for h in model.training_history] == [15000] * 4
-    assert_ngram_rows_trained(model, kw)
-    # Queries see the composed vectors, out-of-vocabulary words too.
-    assert model.wv.most_similar("t1w1", topn=1)[0][0].startswith("t1")
-    assert model.wv["t1w1x"].shape == (16,)
+    if cls is FastText:
+        assert_ngram_rows_trained(model, kw)
+        # Queries see the composed vectors, out-of-vocabulary words too.
+        assert model.wv.most_similar("t1w1", topn=1)[0][0].startswith("t1")
+        assert model.wv["t1w1x"].shape == (16,)
 
 
 @pytest.mark.parametrize("settings", [dict(min_count=3), dict(min_count=1, max_vocab_size=97)])
 def test_vocabulary_equals_single_process_build_vocab(client, tmp_path, settings):
     """With max_vocab_size=97 the two words seen twice make 98 and are pruned
     (word2vec.c's rising floor), by one scan as by the merge of the shards' Counts."""
-    parts = [topic_corpus(n_sentences=n, seed=s) for n, s in ((300, 0), (40, 1), (200, 2))]
-    parts[1] = [s + ["rare", "日本"] for s in parts[1][:2]] + parts[1]
-    paths = [write_lines(tmp_path / f"part{i}.txt", p) for i, p in enumerate(parts)]
-    joined = write_lines(tmp_path / "all.txt", [s for p in parts for s in p])
+    paths, joined = write_topic_parts(tmp_path, (300, 40, 200), rare_lines=2)
     single = Word2Vec(vector_size=8, **settings)
     single.build_vocab(corpus_file=joined)
     assert "rare" not in single.vocab.key_to_index

@@ -15,7 +15,7 @@ from cw2v.distributed import checkpoint, counting, merge, replica, shards
 from cw2v.train.runner import Tally
 from cw2v.vocab import Counts
 
-from synthetic import topic_corpus  # noqa: E402  (tests/synthetic.py)
+from synthetic import topic_corpus, write_topic_parts  # noqa: E402  (tests/synthetic.py)
 
 _PIECES = [b"a", b"b", b"cd", b"xyz", "é".encode(), "世".encode(), b"\xff", b"e\xfe",
            b" ", b"  ", b"\t", b"\n", b"\r\n", b"\v", b"\f", b"\n\n", b"x" * 50]
@@ -117,10 +117,7 @@ def test_deal_gives_contiguous_runs_to_every_group():
 @pytest.mark.parametrize("settings_", [dict(min_count=2), dict(min_count=1, sorted_vocab=0),
                                        dict(min_count=1, max_final_vocab=50)])
 def test_vocabulary_of_shards_equals_build_vocab_of_the_concatenation(tmp_path, settings_):
-    parts = [topic_corpus(n_sentences=n, seed=s) for n, s in ((200, 0), (50, 1), (120, 2))]
-    parts[1] = [s + ["rare", "日本"] for s in parts[1][:3]] + parts[1]
-    paths = [write_lines(tmp_path / f"p{i}.txt", p) for i, p in enumerate(parts)]
-    joined = write_lines(tmp_path / "all.txt", [s for p in parts for s in p])
+    paths, joined = write_topic_parts(tmp_path, (200, 50, 120), rare_lines=3)
     single = Word2Vec(vector_size=4, **settings_)
     single.build_vocab(corpus_file=joined)
     model = Word2Vec(vector_size=4, **settings_)
