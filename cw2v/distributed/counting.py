@@ -15,7 +15,9 @@ The driver sees three operations:
 
 Shards are line-aligned byte ranges, so without pruning during counting the
 merged counts are those of one scan of the files one after the other: same
-words, order, counts, raw words and sentences.  With ``max_vocab_size`` each
+words, order, counts, raw words and sentences (but for a line cut between two
+shards, only done to a line longer than 1 MiB: a sentence in each, as for
+file mode's ranges).  With ``max_vocab_size`` each
 shard (and each merge) is bounded as a single scan is, but a single scan
 prunes at points that depend on the whole corpus before them: the result
 equals the single-process one when the words pruned are rare words of one
@@ -47,9 +49,8 @@ class ShardCounts:
     raw_words: int = 0
     slice_words: Dict[int, np.ndarray] = field(default_factory=dict)
 
-    def __sizeof__(self):   # what dask's memory accounting sees
-        table = 0 if self.counts is None else sum(
-            a.nbytes for a in self.counts.to_arrays().values())
+    def __sizeof__(self):   # what dask's memory accounting sees (an estimate, no copy)
+        table = 0 if self.counts is None else 64 * len(self.counts)
         return table + 8 * sum(len(v) for v in self.slice_words.values()) + 200
 
 
