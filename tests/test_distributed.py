@@ -16,7 +16,7 @@ import dask  # noqa: E402
 import cw2v.distributed  # noqa: E402
 from cw2v import FastText, GloVe, Word2Vec  # noqa: E402
 
-from synthetic import own_topic_share, topic_corpus, write_topic_parts  # noqa: E402  (tests/synthetic.py)
+from synthetic import own_topic_share, topic_corpus, write_topic_parts  # noqa: E402
 
 SMALL = dict(vector_size=16, window=4, min_count=1, sample=0, seed=3)
 # One replica, one shard, one round, one thread: exactly the work of single-process
