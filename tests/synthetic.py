@@ -34,3 +34,18 @@ def own_topic_share(model_or_kv, topn=5):
         top = np.argsort(-sims[i])[:topn]
         hits += sum(topic_of(keys[j]) == topic_of(word) for j in top)
     return hits / (len(keys) * topn)
+
+
+def write_topic_parts(folder, sizes, rare_lines):
+    """Topic corpora of ``sizes`` sentences (seeds 0, 1, ...) as files part{i}.txt,
+    the first ``rare_lines`` sentences of the second part ending in "rare 日本",
+    and all the parts in one file; returns (part paths, whole path)."""
+    parts = [topic_corpus(n_sentences=n, seed=s) for s, n in enumerate(sizes)]
+    parts[1] = [s + ["rare", "日本"] for s in parts[1][:rare_lines]] + parts[1]
+    paths = [_write_lines(folder / f"part{i}.txt", p) for i, p in enumerate(parts)]
+    return paths, _write_lines(folder / "all.txt", [s for p in parts for s in p])
+
+
+def _write_lines(path, sentences):
+    path.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    return str(path)
