@@ -44,7 +44,6 @@ script; the scores then mean little); ``--runs`` picks some of the four;
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 
@@ -129,14 +128,8 @@ CHILDREN = {"facebook": child_facebook, "gensim": child_gensim, "cw2v": child_cw
 
 
 def run_child(kind, spec):
-    """One child process; its JSON result, with the process's wall seconds and peak RSS."""
-    done = common.run_process([sys.executable, os.path.abspath(__file__), "--child", kind,
-                               json.dumps(spec)])
-    if done["returncode"] != 0:
-        raise SystemExit(f"the {kind} child failed:\n{done['stderr'][-3000:]}")
-    result = json.loads(done["stdout"].strip().splitlines()[-1])
-    result.update(process_seconds=done["seconds"], process_rss_mb=done["max_rss_mb"])
-    return result
+    """One child process of this script (see common.run_json_child)."""
+    return common.run_json_child(__file__, kind, spec)
 
 
 def train_and_score(name, corpus, words, epochs, work, args):

@@ -28,7 +28,6 @@ table is printed with every target of issue 12 marked met or missed.
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 
@@ -88,12 +87,9 @@ def child_evaluate(spec):
 
 
 def run_child(kind, spec):
-    done = common.run_process([sys.executable, os.path.abspath(__file__), "--child", kind,
-                               json.dumps(spec)])
-    if done["returncode"] != 0:
-        raise SystemExit(f"the {kind} child failed:\n{done['stderr'][-3000:]}")
-    result = json.loads(done["stdout"].strip().splitlines()[-1])
-    result.update(wall_seconds=done["seconds"], max_rss_mb=done["max_rss_mb"])
+    result = common.run_json_child(__file__, kind, spec)
+    result.update(wall_seconds=result.pop("process_seconds"),
+                  max_rss_mb=result.pop("process_rss_mb"))
     return result
 
 
