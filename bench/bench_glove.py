@@ -28,17 +28,13 @@ table is printed with every target of issue 12 marked met or missed.
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 
 import common  # bench/common.py (the script's folder is on sys.path)
+import scoring
 
-DATA = "/work/shared/data"
-DEFAULT_SOURCE = os.path.join(DATA, "wiki-2015-100mb.txt.xz")
-RESTRICT_VOCAB = 30000
-SEMANTIC_SECTIONS = ("capital-common-countries", "capital-world", "currency", "city-in-state",
-                     "family")
+DEFAULT_SOURCE = os.path.join(scoring.DATA, "wiki-2015-100mb.txt.xz")
 
 
 # ------------------------------------------------------------------ children
@@ -87,31 +83,13 @@ def child_evaluate(spec):
 
     loaded = KeyedVectors.load_word2vec_format(spec["vectors"], no_header=True)
     keys = [k for k in loaded.index_to_key if k != "<unk>"]
-    kv = KeyedVectors.from_arrays(keys, loaded.vectors[:len(keys)])
-    score, sections = kv.evaluate_word_analogies(os.path.join(DATA, "questions-words.txt"),
-                                                 restrict_vocab=RESTRICT_VOCAB)
-
-    def accuracy(chosen):
-        correct = sum(len(s["correct"]) for s in chosen)
-        return correct / max(sum(len(s["correct"]) + len(s["incorrect"]) for s in chosen), 1)
-
-    parts = sections[:-1]
-    semantic = [s for s in parts if s["section"] in SEMANTIC_SECTIONS]
-    syntactic = [s for s in parts if s["section"] not in SEMANTIC_SECTIONS]
-    ws353 = kv.evaluate_word_pairs(os.path.join(DATA, "wordsim353.tsv"))[1]
-    simlex = kv.evaluate_word_pairs(os.path.join(DATA, "simlex999.txt"))[1]
-    return {"analogy": float(score), "semantic": accuracy(semantic),
-            "syntactic": accuracy(syntactic), "ws353": float(ws353[0]),
-            "simlex": float(simlex[0]), "words": len(kv)}
+    return scoring.score_vectors(KeyedVectors.from_arrays(keys, loaded.vectors[:len(keys)]))
 
 
 def run_child(kind, spec):
-    done = common.run_process([sys.executable, os.path.abspath(__file__), "--child", kind,
-                               json.dumps(spec)])
-    if done["returncode"] != 0:
-        raise SystemExit(f"the {kind} child failed:\n{done['stderr'][-3000:]}")
-    result = json.loads(done["stdout"].strip().splitlines()[-1])
-    result.update(wall_seconds=done["seconds"], max_rss_mb=done["max_rss_mb"])
+    result = common.run_json_child(__file__, kind, spec)
+    result.update(wall_seconds=result.pop("process_seconds"),
+                  max_rss_mb=result.pop("process_rss_mb"))
     return result
 
 
@@ -193,11 +171,7 @@ def print_report(stanford, cw2v, bounded, quality, markdown):
                  f"{bounded['seconds']['count']:.1f}", f"{bounded['rss_after_count_mb']:.0f}"])
     print(common.render_table(["run", "seconds", "peak RSS MB"], rows, markdown))
     print()
-    quality_rows = [[name, f"{100 * q['analogy']:.1f}%", f"{100 * q['semantic']:.1f}%",
-                     f"{100 * q['syntactic']:.1f}%", f"{q['ws353']:.3f}", f"{q['simlex']:.3f}"]
-                    for name, q in quality.items()]
-    print(common.render_table(["vectors", "analogy", "semantic", "syntactic", "WS353", "SimLex"],
-                              quality_rows, markdown))
+    print(common.render_table(scoring.QUALITY_HEADERS, scoring.quality_rows(quality), markdown))
     print()
     print(common.render_table(["target", "measured", "met"],
                               [[t, m, "met" if ok else "MISSED"]

@@ -192,6 +192,22 @@ def run_process(argv, env=None) -> dict:
                 "stderr": err.read().decode("utf-8", "replace")}
 
 
+def run_json_child(script: str, kind: str, spec: dict) -> dict:
+    """Run ``python script --child kind JSON(spec)``; the JSON its last output line holds.
+
+    The bench scripts' pattern for a measured run in a fresh interpreter.  The
+    process's own wall seconds and peak RSS are added as ``process_seconds``
+    and ``process_rss_mb``; a failing child stops the benchmark with its stderr.
+    """
+    done = run_process([sys.executable, os.path.abspath(script), "--child", kind,
+                        json.dumps(spec)])
+    if done["returncode"] != 0:
+        raise SystemExit(f"the {kind} child failed:\n{done['stderr'][-3000:]}")
+    result = json.loads(done["stdout"].strip().splitlines()[-1])
+    result.update(process_seconds=done["seconds"], process_rss_mb=done["max_rss_mb"])
+    return result
+
+
 # ---------------------------------------------------------------- machine and results
 
 def package_version(dist: str):

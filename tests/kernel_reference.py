@@ -147,6 +147,22 @@ class RefModel:
         grad = self.predict(self.input_mean(rows), target, alpha, rng)
         self.scatter(rows, grad)
 
+    def skipgram_window(self, words, pos, reach, alpha, rng):
+        """Every pair of the window; with centre_once (subwords), the centre's
+        mean formed once and the pairs' summed step scattered once at the end."""
+        context = [words[j] for j in range(max(0, pos - reach), min(len(words), pos + reach + 1))
+                   if j != pos]
+        if not self.cfg.get("centre_once"):
+            for word in context:
+                self.skipgram_pair(words[pos], word, alpha, rng)
+            return
+        rows = self.input_rows(words[pos])
+        x = self.input_mean(rows)
+        total = np.zeros_like(x)
+        for word in context:
+            total += self.predict(x, word, alpha, rng)
+        self.scatter(rows, total)
+
     def shared_window(self, words, pos, reach, alpha, rng):
         """Skip-gram, negatives shared by the window: one minibatch step."""
         ctx = [words[j] for j in range(max(0, pos - reach), min(len(words), pos + reach + 1))
@@ -203,9 +219,7 @@ class RefModel:
             if cfg.get("shared_negatives"):
                 self.shared_window(kept, pos, reach, alpha, rng)
             elif cfg["sg"]:
-                for j in range(max(0, pos - reach), min(n, pos + reach + 1)):
-                    if j != pos:
-                        self.skipgram_pair(kept[pos], kept[j], alpha, rng)
+                self.skipgram_window(kept, pos, reach, alpha, rng)
             else:
                 self.cbow(kept, pos, reach, alpha, rng)
         return n
@@ -260,7 +274,8 @@ LAYERS = {
 
 
 def build(arrays, sg, layer, cbow_mean=1, window=2, shrink_windows=True, compute_loss=True,
-          subsample=False, shared_negatives=False, hot_rows=4, subwords=False, lockf=None):
+          subsample=False, shared_negatives=False, hot_rows=4, subwords=False, lockf=None,
+          centre_once=False):
     """A Trainer on copies of `arrays`, and the reference on the same copies.
 
     hot_rows=4 of the V=9 words (and tree nodes) are trained in per-thread
@@ -269,6 +284,8 @@ def build(arrays, sg, layer, cbow_mean=1, window=2, shrink_windows=True, compute
     one factor per row of w_in."""
     cfg = dict(LAYERS[layer], sg=sg, cbow_mean=cbow_mean, window=window,
                shrink_windows=shrink_windows, shared_negatives=shared_negatives)
+    if centre_once:
+        cfg["centre_once"] = True
     live = {k: v.copy() for k, v in arrays.items()}
     ngrams = live.pop("w_ngrams")
     if subwords:

@@ -308,3 +308,14 @@ def test_estimate_memory_counts_the_input_matrix_and_subwords(trained):
     assert report["subwords"] == wv.subword_offsets.nbytes + wv.subword_rows.nbytes
     assert report["total"] == sum(v for k, v in report.items() if k != "total")
     assert FastText(vector_size=10, bucket=1000).estimate_memory(50)["vectors_ngrams"] == 40000
+
+
+@pytest.mark.parametrize("row", [0, 40_000, 70_000])
+def test_finiteness_check_sees_every_block_of_a_large_matrix(row):
+    """The check after each epoch goes a block of rows at a time (no boolean
+    copy of fastText's input matrix); a NaN in any block is still found."""
+    from cw2v.train.base import _all_finite
+    matrix = np.zeros((70_001, 3), np.float32)
+    assert _all_finite(matrix)
+    matrix[row, 1] = np.nan
+    assert not _all_finite(matrix)

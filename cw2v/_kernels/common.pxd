@@ -107,6 +107,9 @@ cdef struct TrainParams:
     # has V + buckets rows (fastText: the word's own row and its n-gram rows).
     const int64_t *subword_offsets  # V+1, or NULL
     const int32_t *subword_rows     # subword_offsets[V] row indices into w_in
+    # Skip-gram with subwords: form the centre's mean once per window and
+    # scatter the window's summed step once (1), or per pair (0, fastText's).
+    int centre_once
     # Lock factors (gensim's vectors_lockf): every update of row r of w_in is
     # multiplied by lockf[r]; 0 freezes the row.
     const real *lockf               # one per row of w_in, or NULL for all ones
@@ -116,6 +119,7 @@ cdef struct ThreadState:
     # Owned by one thread; scratch buffers are allocated once per thread.
     real *hidden            # K
     real *grad              # K
+    real *window_grad       # K, the window's summed step (centre_once), else NULL
     real *scores            # V, full-softmax scores/probabilities (else NULL)
     int32_t *kept           # words of the current sentence after subsampling
     int64_t kept_capacity

@@ -469,16 +469,41 @@ cdef inline void skipgram_pair(const TrainParams *p, ThreadState *s, int32_t inp
     apply_input_step(p, s, input_word, s.grad)
 
 
+cdef void skipgram_window_centre_once(const TrainParams *p, ThreadState *s,
+                                      const int32_t *words, int64_t pos, int64_t first,
+                                      int64_t last) noexcept nogil:
+    """Skip-gram with subwords, the centre's mean formed once for its window.
+
+    x = mean of the centre's rows, then for each context word c in [first,
+    last]: predict(x, c) (output rows updated as it goes), window_grad +=
+    grad; finally every row of the centre += window_grad.  As word2vec.c's
+    CBOW treats its hidden layer: one gather and one scatter of the
+    centre's rows per window instead of one per pair.
+    """
+    cdef int64_t j
+    cdef int32_t centre = words[pos]
+    cdef real *x = input_vector(p, s, centre)
+    memset(s.window_grad, 0, p.K * sizeof(real))
+    for j in range(first, last + 1):
+        if j != pos:
+            predict(p, s, x, words[j])
+            blas.axpy(p.K, 1.0, s.grad, s.window_grad)     # window_grad += grad
+    apply_input_step(p, s, centre, s.window_grad)
+
+
 cdef void skipgram_window(const TrainParams *p, ThreadState *s, const int32_t *words,
                           int64_t pos, int64_t first, int64_t last) noexcept nogil:
     """Skip-gram: one prediction per context word in [first, last] around pos.
 
-    The direction is the former's (see centre_is_input).  Forming the
-    centre's subword mean once per window would be: x = input_vector once
-    before the loop, the pairs' grads summed, one apply_input_step after.
+    The direction is the former's (see centre_is_input); with centre_once
+    the centre's subword mean is formed once per window
+    (skipgram_window_centre_once).
     """
     cdef int64_t j
     cdef int32_t centre = words[pos]
+    if p.centre_once:
+        skipgram_window_centre_once(p, s, words, pos, first, last)
+        return
     if centre_is_input(p):
         for j in range(first, last + 1):
             if j != pos:
@@ -694,6 +719,10 @@ cdef class Trainer:
         those rows receives the step.  Skip-gram then lets the centre word's
         mean predict each context word, as Facebook's fastText does.  V is
         len(subword_offsets) - 1.  None: word w's input vector is row w.
+    centre_once : bool
+        Skip-gram with subwords only: form the centre's mean once per window
+        and add the window's summed step to its rows once, instead of once
+        per pair (fastText's rule, the default).
     lockf : float32 (R,) or None
         Lock factor of each row of w_in (gensim's vectors_lockf): every
         update of row r is multiplied by lockf[r], so 0.0 freezes it.
@@ -705,7 +734,7 @@ cdef class Trainer:
                  hot_rows=64, w_out_ns=None, w_out_hs=None, w_out_sm=None,
                  hs_codes=None, hs_points=None, hs_offsets=None,
                  noise_accept=None, noise_alias=None, keep_threshold=None,
-                 subword_offsets=None, subword_rows=None, lockf=None):
+                 subword_offsets=None, subword_rows=None, lockf=None, centre_once=False):
         w_in = _as_array(w_in, "w_in", np.float32, 2, writable=True)
         cdef int64_t rows = w_in.shape[0]
         cdef int64_t V = rows if subword_offsets is None else len(subword_offsets) - 1
@@ -728,6 +757,9 @@ cdef class Trainer:
         if shared_negatives and subword_offsets is not None:
             raise ValueError("shared_negatives is not available with subword input; "
                              "set shared_negatives=False")
+        if centre_once and not (sg and subword_offsets is not None):
+            raise ValueError("centre_once needs skip-gram with subword input (sg=1 and "
+                             "subword_offsets); set centre_once=False")
         keep = [w_in]
         memset(&self.params, 0, sizeof(TrainParams))
         p = &self.params
@@ -792,6 +824,7 @@ cdef class Trainer:
             keep += [subword_offsets, subword_rows]
             p.subword_offsets = <const int64_t *><size_t>subword_offsets.ctypes.data
             p.subword_rows = <const int32_t *><size_t>subword_rows.ctypes.data
+            p.centre_once = bool(centre_once)
         if lockf is not None:
             lockf = _as_array(lockf, "lockf", np.float32, 1, (rows,))
             keep.append(lockf)
@@ -982,6 +1015,8 @@ cdef class WorkerState:
         cdef const TrainParams *p = &trainer.params
         s.hidden = self._alloc(K * sizeof(real))
         s.grad = self._alloc(K * sizeof(real))
+        if p.centre_once:
+            s.window_grad = self._alloc(K * sizeof(real))
         s.kept_capacity = 10000
         s.kept = <int32_t *>self._alloc(s.kept_capacity * sizeof(int32_t))
         if p.softmax:
@@ -1020,6 +1055,7 @@ cdef class WorkerState:
             return
         free_lines(s.hidden)
         free_lines(s.grad)
+        free_lines(s.window_grad)
         free_lines(s.scores)
         free_lines(s.kept)
         free_lines(s.hot_in)

@@ -74,6 +74,13 @@ def check_real(name, value, minimum, strict=False):
     return float(value)
 
 
+def _all_finite(matrix, rows_per_block=1 << 15) -> bool:
+    """np.isfinite(matrix).all(), a block of rows at a time: no boolean temporary of
+    the matrix's size (220 MB for fastText's default input matrix)."""
+    return all(np.isfinite(matrix[start:start + rows_per_block]).all()
+               for start in range(0, len(matrix), rows_per_block))
+
+
 def check_alpha_order(start_name, start, end_name, end):
     if end > start:
         raise ValueError(f"{end_name}={end} is above {start_name}={start}: the learning rate "
@@ -333,7 +340,7 @@ class EmbeddingModel:
 
     def _check_finite(self, epoch):
         for name, matrix in self._matrices().items():
-            if not np.isfinite(matrix).all():
+            if not _all_finite(matrix):
                 self.diverged = True
                 raise TrainingDivergedError(
                     f"{name} holds NaN or infinite values after epoch {epoch + 1}: training "
