@@ -371,45 +371,122 @@ static int queue_push(queue_t *queue, cw2v_pc_table *table, const char *key, siz
     return CW2V_PC_OK;
 }
 
-/* Queues the key if its part belongs to this worker. */
-static int count_key(queue_t *queue, cw2v_pc_table *const *parts, int n_parts, int worker,
-                     int n_workers, const char *key, size_t len, uint64_t hash)
+int cw2v_pc_count_batch(cw2v_pc_table *const *parts, int worker, const cw2v_pc_batch *b)
 {
-    int part = cw2v_pc_part(hash, n_parts);
-    if (part % n_workers != worker) return CW2V_PC_OK;
-    return queue_push(queue, parts[part], key, len, hash);
-}
-
-int cw2v_pc_count_batch(cw2v_pc_table *const *parts, int n_parts, int worker, int n_workers,
-                        const cw2v_pc_table *connectors, const char *blob,
-                        const int64_t *starts, const int64_t *ends,
-                        const int64_t *sentence_ends, int64_t n_sentences)
-{
-    int64_t w = 0, j;
+    const cw2v_pc_keys *keys = &b->keys[worker];
+    size_t i;
     int status = CW2V_PC_OK;
     queue_t queue;
     queue.head = queue.size = 0;
-    if (connectors && connectors->n == 0) connectors = NULL;
-    for (j = 0; j < n_sentences && status == CW2V_PC_OK; j++) {
-        int64_t phrase_start = -1;  /* the sentence's last non-connector word so far */
-        for (; w < sentence_ends[j] && status == CW2V_PC_OK; w++) {
-            const char *word = blob + starts[w];
-            size_t len = (size_t)(ends[w] - starts[w]);
-            uint64_t hash = cw2v_pc_hash(word, len);
-            if (connectors && cw2v_pc_get(connectors, word, len, hash) > 0) continue;
-            status = count_key(&queue, parts, n_parts, worker, n_workers, word, len, hash);
-            if (phrase_start >= 0 && status == CW2V_PC_OK) {
-                /* The phrase is the slice from that word to this one. */
-                const char *phrase = blob + starts[phrase_start];
-                size_t phrase_len = (size_t)(ends[w] - starts[phrase_start]);
-                status = count_key(&queue, parts, n_parts, worker, n_workers, phrase,
-                                   phrase_len, cw2v_pc_hash(phrase, phrase_len));
-            }
-            phrase_start = w;
-        }
+    for (i = 0; i < keys->n && status == CW2V_PC_OK; i++) {
+        const cw2v_pc_key *key = &keys->items[i];
+        status = queue_push(&queue, parts[cw2v_pc_part(key->hash, b->n_parts)],
+                            b->blob + key->start, (size_t)key->len, key->hash);
     }
     while (queue.size && status == CW2V_PC_OK) status = queue_pop(&queue);
     return status;
+}
+
+/* ---- filling a batch ---------------------------------------------------- */
+
+int cw2v_pc_batch_init(cw2v_pc_batch *b, int n_parts, int n_workers,
+                       const cw2v_pc_table *connectors, const char *delimiter,
+                       size_t delimiter_len)
+{
+    memset(b, 0, sizeof *b);
+    b->n_parts = n_parts;
+    b->n_workers = n_workers;
+    b->connectors = connectors && connectors->n ? connectors : NULL;
+    b->phrase_from = -1;
+    b->keys = calloc((size_t)n_workers, sizeof *b->keys);
+    b->delimiter = malloc(delimiter_len ? delimiter_len : 1);
+    if (!b->keys || !b->delimiter) return CW2V_PC_NOMEM;
+    memcpy(b->delimiter, delimiter, delimiter_len);
+    b->delimiter_len = delimiter_len;
+    return CW2V_PC_OK;
+}
+
+void cw2v_pc_batch_free(cw2v_pc_batch *b)
+{
+    int w;
+    if (b->keys)
+        for (w = 0; w < b->n_workers; w++) free(b->keys[w].items);
+    free(b->keys);
+    free(b->blob);
+    free(b->delimiter);
+    memset(b, 0, sizeof *b);
+}
+
+void cw2v_pc_batch_clear(cw2v_pc_batch *b)
+{
+    int w;
+    for (w = 0; w < b->n_workers; w++) b->keys[w].n = 0;
+    b->used = 0;
+    b->words = b->sentences = 0;
+    b->phrase_from = -1;
+}
+
+static int grow(void **items, size_t *cap, size_t need, size_t size, size_t least)
+{
+    size_t new_cap = *cap ? *cap : least;
+    void *grown;
+    while (new_cap < need) new_cap *= 2;
+    grown = realloc(*items, new_cap * size);
+    if (!grown) return CW2V_PC_NOMEM;
+    *items = grown;
+    *cap = new_cap;
+    return CW2V_PC_OK;
+}
+
+/* Files blob[start, start + len) under the worker that owns its part. */
+static int batch_key(cw2v_pc_batch *b, int64_t start, size_t len, uint64_t hash)
+{
+    cw2v_pc_keys *keys = &b->keys[cw2v_pc_part(hash, b->n_parts) % b->n_workers];
+    cw2v_pc_key *key;
+    if (len >= CW2V_PC_MAX_KEY) return CW2V_PC_TOO_LONG;
+    if (keys->n == keys->cap) {
+        int status = grow((void **)&keys->items, &keys->cap, keys->n + 1, sizeof *key, 4096);
+        if (status != CW2V_PC_OK) return status;
+    }
+    key = &keys->items[keys->n++];
+    key->hash = hash;
+    key->start = (uint32_t)start;
+    key->len = (uint32_t)len;
+    return CW2V_PC_OK;
+}
+
+int cw2v_pc_batch_word(cw2v_pc_batch *b, const char *word, size_t len)
+{
+    int64_t start = (int64_t)b->used;
+    uint64_t hash;
+    int status;
+    if (len >= CW2V_PC_MAX_KEY) return CW2V_PC_TOO_LONG;
+    if (b->used + len + b->delimiter_len > UINT32_MAX) return CW2V_PC_BATCH_FULL;
+    if (b->used + len + b->delimiter_len > b->cap) {
+        status = grow((void **)&b->blob, &b->cap, b->used + len + b->delimiter_len, 1, 1 << 16);
+        if (status != CW2V_PC_OK) return status;
+    }
+    memcpy(b->blob + b->used, word, len);
+    memcpy(b->blob + b->used + len, b->delimiter, b->delimiter_len);
+    b->used += len + b->delimiter_len;
+    b->words++;
+    hash = cw2v_pc_hash(word, len);
+    if (b->connectors && cw2v_pc_get(b->connectors, word, len, hash) > 0) return CW2V_PC_OK;
+    status = batch_key(b, start, len, hash);
+    if (status == CW2V_PC_OK && b->phrase_from >= 0) {
+        /* The phrase is the slice from that word to the end of this one. */
+        size_t phrase_len = (size_t)(start - b->phrase_from) + len;
+        status = batch_key(b, b->phrase_from, phrase_len,
+                           cw2v_pc_hash(b->blob + b->phrase_from, phrase_len));
+    }
+    b->phrase_from = start;
+    return status;
+}
+
+void cw2v_pc_batch_end_sentence(cw2v_pc_batch *b)
+{
+    b->sentences++;
+    b->phrase_from = -1;
 }
 
 /* ---- export ------------------------------------------------------------- */
