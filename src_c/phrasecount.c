@@ -75,23 +75,39 @@ static uint64_t mix64(uint64_t h)
     return h ^ (h >> 31);
 }
 
+/* The last 1 to 7 bytes of a key of len bytes (len >= 1), as one word
+ * that, for a given len, no two byte strings share: whole loads, no
+ * byte-by-byte copy. */
+static uint64_t tail_word(const unsigned char *p, size_t len, size_t left)
+{
+    uint64_t word;
+    uint32_t low, high;
+    if (len >= 8) {  /* the key's last 8 bytes, overlapping the block before */
+        memcpy(&word, p + left - 8, 8);
+        return word;
+    }
+    if (left >= 4) {  /* bytes 0-3 and the last 4, overlapping for left < 8 */
+        memcpy(&low, p, 4);
+        memcpy(&high, p + left - 4, 4);
+        return (uint64_t)low | ((uint64_t)high << 32);
+    }
+    return (uint64_t)p[0] | ((uint64_t)p[left / 2] << 8) | ((uint64_t)p[left - 1] << 16);
+}
+
 uint64_t cw2v_pc_hash(const char *key, size_t len)
 {
     const unsigned char *p = (const unsigned char *)key;
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)len * 0xbf58476d1ce4e5b9ULL);
     uint64_t word;
-    while (len >= 8) {
+    size_t left = len;
+    while (left >= 8) {
         memcpy(&word, p, 8);  /* unaligned-safe; one load */
         h = (h ^ word) * 0x94d049bb133111ebULL;
         h ^= h >> 29;
         p += 8;
-        len -= 8;
+        left -= 8;
     }
-    if (len) {
-        word = 0;
-        memcpy(&word, p, len);
-        h = (h ^ word) * 0x94d049bb133111ebULL;
-    }
+    if (left) h = (h ^ tail_word(p, len, left)) * 0x94d049bb133111ebULL;
     return mix64(h);
 }
 
@@ -393,14 +409,17 @@ int cw2v_pc_batch_init(cw2v_pc_batch *b, int n_parts, int n_workers,
                        const cw2v_pc_table *connectors, const char *delimiter,
                        size_t delimiter_len)
 {
+    int p;
     memset(b, 0, sizeof *b);
     b->n_parts = n_parts;
     b->n_workers = n_workers;
     b->connectors = connectors && connectors->n ? connectors : NULL;
     b->phrase_from = -1;
     b->keys = calloc((size_t)n_workers, sizeof *b->keys);
+    b->worker_of = malloc((size_t)n_parts * sizeof *b->worker_of);
     b->delimiter = malloc(delimiter_len ? delimiter_len : 1);
-    if (!b->keys || !b->delimiter) return CW2V_PC_NOMEM;
+    if (!b->keys || !b->worker_of || !b->delimiter) return CW2V_PC_NOMEM;
+    for (p = 0; p < n_parts; p++) b->worker_of[p] = p % n_workers;
     memcpy(b->delimiter, delimiter, delimiter_len);
     b->delimiter_len = delimiter_len;
     return CW2V_PC_OK;
@@ -412,6 +431,7 @@ void cw2v_pc_batch_free(cw2v_pc_batch *b)
     if (b->keys)
         for (w = 0; w < b->n_workers; w++) free(b->keys[w].items);
     free(b->keys);
+    free(b->worker_of);
     free(b->blob);
     free(b->delimiter);
     memset(b, 0, sizeof *b);
@@ -441,7 +461,7 @@ static int grow(void **items, size_t *cap, size_t need, size_t size, size_t leas
 /* Files blob[start, start + len) under the worker that owns its part. */
 static int batch_key(cw2v_pc_batch *b, int64_t start, size_t len, uint64_t hash)
 {
-    cw2v_pc_keys *keys = &b->keys[cw2v_pc_part(hash, b->n_parts) % b->n_workers];
+    cw2v_pc_keys *keys = &b->keys[b->worker_of[cw2v_pc_part(hash, b->n_parts)]];
     cw2v_pc_key *key;
     if (len >= CW2V_PC_MAX_KEY) return CW2V_PC_TOO_LONG;
     if (keys->n == keys->cap) {

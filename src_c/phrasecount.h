@@ -117,6 +117,7 @@ typedef struct {
     char *blob;
     size_t used, cap;
     cw2v_pc_keys *keys;      /* one list per worker */
+    int *worker_of;          /* the worker of each part: part % n_workers */
     int n_parts, n_workers;
     const cw2v_pc_table *connectors;
     char *delimiter;
