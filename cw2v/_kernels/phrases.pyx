@@ -78,7 +78,9 @@ cdef extern from "phrasecount.h" nogil:
 
 
 SCORING_CODES = {"default": CW2V_PC_SCORE_DEFAULT, "npmi": CW2V_PC_SCORE_NPMI}
-DEFAULT_BATCH_WORDS = 1 << 18
+# Words per batch: each holds about 40 bytes a word (keys and text); two are
+# held at once, so smaller batches mean less memory, at one hand-over each.
+DEFAULT_BATCH_WORDS = 1 << 16
 # Parts per worker: a table that grows holds its old and new slots at once
 # for a moment, and the smaller each part, the less memory that takes.
 PARTS_PER_WORKER = 8
