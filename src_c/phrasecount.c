@@ -1,6 +1,6 @@
 /* phrasecount: see phrasecount.h for the contract. */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE  /* madvise, posix_memalign */
+#define _GNU_SOURCE  /* mmap flags, madvise */
 #endif
 #include "phrasecount.h"
 
@@ -117,20 +117,39 @@ uint64_t cw2v_pc_hash(const char *key, size_t len)
  * 4 KiB pages nearly every one would also miss the TLB. */
 #define HUGE_PAGE ((size_t)2 << 20)
 
-/* A zeroed array of n slots; NULL when out of memory.  Freed with free(). */
+/* A zeroed array of n slots; NULL when out of memory.  Freed with
+ * free_slots(slots, n).  A big array is mapped straight from the system:
+ * its pages arrive zeroed (no second pass to clear them) and go back to it
+ * when freed (no heap left behind to count in the peak). */
 static slot_t *new_slots(size_t n)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     size_t bytes = n * sizeof(slot_t);
-    if (bytes >= 2 * HUGE_PAGE) {
-        void *p = NULL;
-        if (posix_memalign(&p, HUGE_PAGE, bytes) != 0) return NULL;
-        madvise(p, bytes, MADV_HUGEPAGE);  /* a hint: without it, ordinary pages */
-        memset(p, 0, bytes);
-        return p;
+    if (bytes >= HUGE_PAGE) {
+        /* Map a huge page more than needed, then trim to a huge-page boundary. */
+        char *p = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        size_t skip;
+        if (p == MAP_FAILED) return NULL;
+        skip = (HUGE_PAGE - (uintptr_t)p % HUGE_PAGE) % HUGE_PAGE;
+        if (skip) munmap(p, skip);
+        if (HUGE_PAGE - skip) munmap(p + skip + bytes, HUGE_PAGE - skip);
+        madvise(p + skip, bytes, MADV_HUGEPAGE);  /* a hint: without it, ordinary pages */
+        return (slot_t *)(p + skip);
     }
 #endif
     return calloc(n, sizeof(slot_t));
+}
+
+static void free_slots(slot_t *slots, size_t n)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (n * sizeof(slot_t) >= HUGE_PAGE) {
+        munmap(slots, n * sizeof(slot_t));
+        return;
+    }
+#endif
+    free(slots);
 }
 
 cw2v_pc_table *cw2v_pc_new(size_t max_keys)
@@ -151,7 +170,7 @@ cw2v_pc_table *cw2v_pc_new(size_t max_keys)
 void cw2v_pc_free(cw2v_pc_table *t)
 {
     if (!t) return;
-    free(t->slots);
+    free_slots(t->slots, t->mask + 1);
     free(t->arena);
     free(t);
 }
@@ -194,17 +213,19 @@ static size_t free_slot(const slot_t *slots, size_t mask, uint32_t tag)
 }
 
 /* Moves every key whose count is > floor into a new array of n_slots slots
- * (and a new, compacted arena).  The table is unchanged on failure. */
+ * (and, when keys are dropped, a new compacted arena; growing keeps the
+ * arena as it is).  The table is unchanged on failure. */
 static int rebuild(cw2v_pc_table *t, size_t n_slots, int64_t floor)
 {
     size_t k, mask = n_slots - 1, kept = 0, key_bytes = 0, used = 0;
+    int compact = floor > 0 && t->used > 0;  /* counts are >= 1: floor 0 drops nothing */
     slot_t *slots = new_slots(n_slots);
     char *arena = NULL;
     if (!slots) return CW2V_PC_NOMEM;
-    if (t->used) {
+    if (compact) {
         arena = malloc(t->used);
         if (!arena) {
-            free(slots);
+            free_slots(slots, n_slots);
             return CW2V_PC_NOMEM;
         }
     }
@@ -214,7 +235,7 @@ static int rebuild(cw2v_pc_table *t, size_t n_slots, int64_t floor)
         if (s->count <= floor) continue;  /* empty slots too: their count is 0 */
         d = &slots[free_slot(slots, mask, s->tag)];
         *d = *s;
-        if (s->len > INLINE_KEY) {
+        if (compact && s->len > INLINE_KEY) {
             memcpy(arena + used, t->arena + s->key.far.offset, s->len);
             d->key.far.offset = used;
             used += s->len;
@@ -222,15 +243,26 @@ static int rebuild(cw2v_pc_table *t, size_t n_slots, int64_t floor)
         key_bytes += s->len;
         kept++;
     }
-    free(t->slots);
-    free(t->arena);
+    free_slots(t->slots, t->mask + 1);
     t->slots = slots;
     t->mask = mask;
-    t->arena = arena;
-    t->used = t->arena_cap = used;
+    if (compact) {
+        free(t->arena);
+        t->arena = arena;
+        t->used = t->arena_cap = used;
+    }
     t->n = kept;
     t->key_bytes = key_bytes;
     return CW2V_PC_OK;
+}
+
+/* The slots of a full table of n slots once grown: twice as many, or four
+ * times below a huge page, where small pages would take a fault each. */
+static size_t grown_size(size_t n)
+{
+    size_t huge = HUGE_PAGE / sizeof(slot_t);
+    if (n * 4 <= huge) return n * 4;
+    return n * 2;
 }
 
 static int store_far(cw2v_pc_table *t, slot_t *s, const char *key, size_t len)
@@ -262,7 +294,7 @@ static int add_probe(cw2v_pc_table *t, const probe_t *q, int64_t n)
         return CW2V_PC_OK;
     }
     if ((t->n + 1) * 10 > (t->mask + 1) * 7) {
-        int status = rebuild(t, (t->mask + 1) * 2, 0);
+        int status = rebuild(t, grown_size(t->mask + 1), 0);
         if (status != CW2V_PC_OK) return status;
         i = free_slot(t->slots, t->mask, (uint32_t)(q->hash >> 32));
     }
