@@ -2,12 +2,15 @@
 
 :class:`PhraseCounts` holds the counts of gensim's ``Phrases.vocab`` (words
 and delimiter-joined phrases in one table, keyed by their UTF-8 bytes), split
-by key hash into one C table per worker (``src_c/phrasecount.c``).  The main
-thread turns sentences into batches of bytes while the workers count the
-previous batch with the GIL released, each into its own part.
+by key hash over C tables, several per worker (``src_c/phrasecount.c``).
+The calling thread packs sentences into a batch (each key hashed once and
+filed under the worker that counts it) while the workers count the previous
+batch with the GIL released, each into its own parts.  The text of
+cw2v's own readers is packed by the shared text walker (:class:`_PhraseWalk`)
+without making Python sentences.
 
-:func:`word2phrase_learn` and :func:`word2phrase_apply` are word2vec.c's
-``word2phrase`` tool over files (``src_c/phrasefile.c``), for ``cw2v phrases``.
+:func:`word2phrase` is word2vec.c's ``word2phrase`` tool over files
+(``src_c/phrasefile.c``), for ``cw2v phrases``.
 """
 import logging
 import os
