@@ -141,3 +141,17 @@ def test_an_empty_file_counts_nothing(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b" \n\r\n ")
     model = Phrases(LineSentence(tmp_path / "empty.txt"))
     assert model.vocab == {} and model.corpus_word_count == 0
+
+
+@pytest.mark.parametrize("as_file", [False, True], ids=["iterable", "file"])
+def test_a_key_of_16_mib_is_refused_by_both_paths(as_file, tmp_path):
+    half = 1 << 23  # two such words make a phrase one byte over the bound
+    sentence = ["ok", "a" * half, "b" * half]
+    corpus = [sentence]
+    if as_file:
+        (tmp_path / "long.txt").write_text(" ".join(sentence) + "\n")
+        corpus = LineSentence(tmp_path / "long.txt")
+    with pytest.raises(ValueError, match="16 MiB"):
+        Phrases(corpus, min_count=1)
+    shorter = [["ok", "a" * (half - 2), "b" * half]]  # the phrase is one byte under it
+    assert Phrases(shorter, min_count=1).vocab["a" * (half - 2) + "_" + "b" * half] == 1

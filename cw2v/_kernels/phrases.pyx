@@ -132,7 +132,7 @@ cdef class _Batch:
 
 cdef class _Pipeline:
     """Hands full batches to the workers: they count one batch while the
-    calling thread fills the next (``fill``), so at most two are held."""
+    calling thread fills the next (``filling``), so at most two are held."""
     cdef PhraseCounts counts
     cdef _Batch filling, counting
     cdef object pool, pending
