@@ -155,3 +155,13 @@ def test_a_key_of_16_mib_is_refused_by_both_paths(as_file, tmp_path):
         Phrases(corpus, min_count=1)
     shorter = [["ok", "a" * (half - 2), "b" * half]]  # the phrase is one byte under it
     assert Phrases(shorter, min_count=1).vocab["a" * (half - 2) + "_" + "b" * half] == 1
+
+
+def test_bounded_counting_prunes_a_file_as_its_sentences(text_file, small_batches):
+    """Batches end at the same sentences on both paths, so pruning drops the same keys."""
+    corpus = Text8Corpus(text_file, max_sentence_length=97)
+    ours = Phrases(corpus, min_count=1, max_vocab_size=120, workers=small_batches)
+    reference = Phrases(list(corpus), min_count=1, max_vocab_size=120, workers=small_batches)
+    assert ours.min_reduce > 1, "the bound was reached"
+    assert ours.min_reduce == reference.min_reduce
+    assert_same_model(ours, reference)
