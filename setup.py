@@ -26,7 +26,7 @@ EXTRA_C_SOURCES = {
     "cw2v._kernels.counting": TEXT_C_SOURCES,
     "cw2v._kernels.filemode": TEXT_C_SOURCES,
     "cw2v._kernels.ngrams": ["src_c/ngrams.c"],
-    "cw2v._kernels.phrases": ["src_c/phrasecount.c", "src_c/phrasefile.c"],
+    "cw2v._kernels.phrases": ["src_c/phrasecount.c", "src_c/phrasefile.c"] + TEXT_C_SOURCES,
     "cw2v._kernels.cooccur": ["src_c/cooccur.c", "src_c/cooccur_runs.c"] + TEXT_C_SOURCES,
     "cw2v._kernels.glove": ["src_c/glove_adagrad.c"],
 }

@@ -7,8 +7,11 @@ Each library runs in a fresh child process (so its peak RSS is its own) that
 reads the corpus through its own ``Text8Corpus`` (sentences of 10,000
 tokens), builds ``Phrases(corpus, min_count, threshold)`` (the part timed as
 "build", the one the issue's target is about), then ``export_phrases()``
-(what ``freeze()`` spends its time on).  The children alternate (gensim
-first on odd repeats).  Both write their exported ``{phrase: score}`` dict,
+(what ``freeze()`` spends its time on).  cw2v packs its Text8Corpus from
+the file's bytes in C, as it would in use; ``--iterable`` hands it the
+reader in a wrapper it does not recognise, so it iterates lists of str as
+for any other corpus object.  The children alternate (gensim first on odd
+repeats).  Both write their exported ``{phrase: score}`` dict,
 and the run fails unless the two are equal, scores included.  Results go
 to bench/results/ as JSON (``--no-save``: not saved).
 """
@@ -25,6 +28,16 @@ import common  # bench/common.py (the script's folder is on sys.path)
 DEFAULT_SOURCE = "/work/shared/data/wiki-2015-100mb.txt.xz"
 
 
+class _Sentences:
+    """A corpus cw2v does not recognise as one of its readers: it is iterated."""
+
+    def __init__(self, corpus):
+        self.corpus = corpus
+
+    def __iter__(self):
+        return iter(self.corpus)
+
+
 def child(args) -> None:
     """One library's build and export; prints a JSON line of timings."""
     if args.child == "cw2v":
@@ -37,6 +50,8 @@ def child(args) -> None:
         extra = {}
     connectors = ENGLISH_CONNECTOR_WORDS if args.connectors else frozenset()
     corpus = Text8Corpus(args.corpus)
+    if args.iterable and args.child == "cw2v":
+        corpus = _Sentences(corpus)
     started = time.perf_counter()
     cpu = time.process_time()
     model = Phrases(corpus, min_count=args.min_count, threshold=args.threshold,
@@ -60,6 +75,8 @@ def run_one(library, args, corpus, export_to) -> dict:
             "--threshold", str(args.threshold), "--workers", str(args.workers)]
     if args.connectors:
         argv.append("--connectors")
+    if args.iterable:
+        argv.append("--iterable")
     done = common.run_process(argv)
     if done["returncode"] != 0:
         raise SystemExit(f"{library} failed:\n{done['stderr']}")
@@ -78,6 +95,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="cw2v's counting threads")
     parser.add_argument("--connectors", action="store_true",
                         help="connector_words=ENGLISH_CONNECTOR_WORDS for both")
+    parser.add_argument("--iterable", action="store_true",
+                        help="cw2v iterates the corpus as Python lists (not packed in C)")
     parser.add_argument("--no-save", action="store_true")
     parser.add_argument("--child", choices=("cw2v", "gensim"), help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)

@@ -1,6 +1,6 @@
 /* phrasecount: see phrasecount.h for the contract. */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE  /* madvise, posix_memalign */
+#define _GNU_SOURCE  /* mmap flags, madvise */
 #endif
 #include "phrasecount.h"
 
@@ -75,23 +75,39 @@ static uint64_t mix64(uint64_t h)
     return h ^ (h >> 31);
 }
 
+/* The last 1 to 7 bytes of a key of len bytes (len >= 1), as one word
+ * that, for a given len, no two byte strings share: whole loads, no
+ * byte-by-byte copy. */
+static uint64_t tail_word(const unsigned char *p, size_t len, size_t left)
+{
+    uint64_t word;
+    uint32_t low, high;
+    if (len >= 8) {  /* the key's last 8 bytes, overlapping the block before */
+        memcpy(&word, p + left - 8, 8);
+        return word;
+    }
+    if (left >= 4) {  /* bytes 0-3 and the last 4, overlapping for left < 8 */
+        memcpy(&low, p, 4);
+        memcpy(&high, p + left - 4, 4);
+        return (uint64_t)low | ((uint64_t)high << 32);
+    }
+    return (uint64_t)p[0] | ((uint64_t)p[left / 2] << 8) | ((uint64_t)p[left - 1] << 16);
+}
+
 uint64_t cw2v_pc_hash(const char *key, size_t len)
 {
     const unsigned char *p = (const unsigned char *)key;
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)len * 0xbf58476d1ce4e5b9ULL);
     uint64_t word;
-    while (len >= 8) {
+    size_t left = len;
+    while (left >= 8) {
         memcpy(&word, p, 8);  /* unaligned-safe; one load */
         h = (h ^ word) * 0x94d049bb133111ebULL;
         h ^= h >> 29;
         p += 8;
-        len -= 8;
+        left -= 8;
     }
-    if (len) {
-        word = 0;
-        memcpy(&word, p, len);
-        h = (h ^ word) * 0x94d049bb133111ebULL;
-    }
+    if (left) h = (h ^ tail_word(p, len, left)) * 0x94d049bb133111ebULL;
     return mix64(h);
 }
 
@@ -101,20 +117,39 @@ uint64_t cw2v_pc_hash(const char *key, size_t len)
  * 4 KiB pages nearly every one would also miss the TLB. */
 #define HUGE_PAGE ((size_t)2 << 20)
 
-/* A zeroed array of n slots; NULL when out of memory.  Freed with free(). */
+/* A zeroed array of n slots; NULL when out of memory.  Freed with
+ * free_slots(slots, n).  A big array is mapped straight from the system:
+ * its pages arrive zeroed (no second pass to clear them) and go back to it
+ * when freed (no heap left behind to count in the peak). */
 static slot_t *new_slots(size_t n)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     size_t bytes = n * sizeof(slot_t);
-    if (bytes >= 2 * HUGE_PAGE) {
-        void *p = NULL;
-        if (posix_memalign(&p, HUGE_PAGE, bytes) != 0) return NULL;
-        madvise(p, bytes, MADV_HUGEPAGE);  /* a hint: without it, ordinary pages */
-        memset(p, 0, bytes);
-        return p;
+    if (bytes >= HUGE_PAGE) {
+        /* Map a huge page more than needed, then trim to a huge-page boundary. */
+        char *p = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        size_t skip;
+        if (p == MAP_FAILED) return NULL;
+        skip = (HUGE_PAGE - (uintptr_t)p % HUGE_PAGE) % HUGE_PAGE;
+        if (skip) munmap(p, skip);
+        if (HUGE_PAGE - skip) munmap(p + skip + bytes, HUGE_PAGE - skip);
+        madvise(p + skip, bytes, MADV_HUGEPAGE);  /* a hint: without it, ordinary pages */
+        return (slot_t *)(p + skip);
     }
 #endif
     return calloc(n, sizeof(slot_t));
+}
+
+static void free_slots(slot_t *slots, size_t n)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (n * sizeof(slot_t) >= HUGE_PAGE) {
+        munmap(slots, n * sizeof(slot_t));
+        return;
+    }
+#endif
+    free(slots);
 }
 
 cw2v_pc_table *cw2v_pc_new(size_t max_keys)
@@ -135,7 +170,7 @@ cw2v_pc_table *cw2v_pc_new(size_t max_keys)
 void cw2v_pc_free(cw2v_pc_table *t)
 {
     if (!t) return;
-    free(t->slots);
+    free_slots(t->slots, t->mask + 1);
     free(t->arena);
     free(t);
 }
@@ -178,17 +213,19 @@ static size_t free_slot(const slot_t *slots, size_t mask, uint32_t tag)
 }
 
 /* Moves every key whose count is > floor into a new array of n_slots slots
- * (and a new, compacted arena).  The table is unchanged on failure. */
+ * (and, when keys are dropped, a new compacted arena; growing keeps the
+ * arena as it is).  The table is unchanged on failure. */
 static int rebuild(cw2v_pc_table *t, size_t n_slots, int64_t floor)
 {
     size_t k, mask = n_slots - 1, kept = 0, key_bytes = 0, used = 0;
+    int compact = floor > 0 && t->used > 0;  /* counts are >= 1: floor 0 drops nothing */
     slot_t *slots = new_slots(n_slots);
     char *arena = NULL;
     if (!slots) return CW2V_PC_NOMEM;
-    if (t->used) {
+    if (compact) {
         arena = malloc(t->used);
         if (!arena) {
-            free(slots);
+            free_slots(slots, n_slots);
             return CW2V_PC_NOMEM;
         }
     }
@@ -198,7 +235,7 @@ static int rebuild(cw2v_pc_table *t, size_t n_slots, int64_t floor)
         if (s->count <= floor) continue;  /* empty slots too: their count is 0 */
         d = &slots[free_slot(slots, mask, s->tag)];
         *d = *s;
-        if (s->len > INLINE_KEY) {
+        if (compact && s->len > INLINE_KEY) {
             memcpy(arena + used, t->arena + s->key.far.offset, s->len);
             d->key.far.offset = used;
             used += s->len;
@@ -206,15 +243,26 @@ static int rebuild(cw2v_pc_table *t, size_t n_slots, int64_t floor)
         key_bytes += s->len;
         kept++;
     }
-    free(t->slots);
-    free(t->arena);
+    free_slots(t->slots, t->mask + 1);
     t->slots = slots;
     t->mask = mask;
-    t->arena = arena;
-    t->used = t->arena_cap = used;
+    if (compact) {
+        free(t->arena);
+        t->arena = arena;
+        t->used = t->arena_cap = used;
+    }
     t->n = kept;
     t->key_bytes = key_bytes;
     return CW2V_PC_OK;
+}
+
+/* The slots of a full table of n slots once grown: twice as many, or four
+ * times below a huge page, where small pages would take a fault each. */
+static size_t grown_size(size_t n)
+{
+    size_t huge = HUGE_PAGE / sizeof(slot_t);
+    if (n * 4 <= huge) return n * 4;
+    return n * 2;
 }
 
 static int store_far(cw2v_pc_table *t, slot_t *s, const char *key, size_t len)
@@ -246,7 +294,7 @@ static int add_probe(cw2v_pc_table *t, const probe_t *q, int64_t n)
         return CW2V_PC_OK;
     }
     if ((t->n + 1) * 10 > (t->mask + 1) * 7) {
-        int status = rebuild(t, (t->mask + 1) * 2, 0);
+        int status = rebuild(t, grown_size(t->mask + 1), 0);
         if (status != CW2V_PC_OK) return status;
         i = free_slot(t->slots, t->mask, (uint32_t)(q->hash >> 32));
     }
@@ -371,45 +419,126 @@ static int queue_push(queue_t *queue, cw2v_pc_table *table, const char *key, siz
     return CW2V_PC_OK;
 }
 
-/* Queues the key if its part belongs to this worker. */
-static int count_key(queue_t *queue, cw2v_pc_table *const *parts, int n_parts, int worker,
-                     int n_workers, const char *key, size_t len, uint64_t hash)
+int cw2v_pc_count_batch(cw2v_pc_table *const *parts, int worker, const cw2v_pc_batch *b)
 {
-    int part = cw2v_pc_part(hash, n_parts);
-    if (part % n_workers != worker) return CW2V_PC_OK;
-    return queue_push(queue, parts[part], key, len, hash);
-}
-
-int cw2v_pc_count_batch(cw2v_pc_table *const *parts, int n_parts, int worker, int n_workers,
-                        const cw2v_pc_table *connectors, const char *blob,
-                        const int64_t *starts, const int64_t *ends,
-                        const int64_t *sentence_ends, int64_t n_sentences)
-{
-    int64_t w = 0, j;
+    const cw2v_pc_keys *keys = &b->keys[worker];
+    size_t i;
     int status = CW2V_PC_OK;
     queue_t queue;
     queue.head = queue.size = 0;
-    if (connectors && connectors->n == 0) connectors = NULL;
-    for (j = 0; j < n_sentences && status == CW2V_PC_OK; j++) {
-        int64_t phrase_start = -1;  /* the sentence's last non-connector word so far */
-        for (; w < sentence_ends[j] && status == CW2V_PC_OK; w++) {
-            const char *word = blob + starts[w];
-            size_t len = (size_t)(ends[w] - starts[w]);
-            uint64_t hash = cw2v_pc_hash(word, len);
-            if (connectors && cw2v_pc_get(connectors, word, len, hash) > 0) continue;
-            status = count_key(&queue, parts, n_parts, worker, n_workers, word, len, hash);
-            if (phrase_start >= 0 && status == CW2V_PC_OK) {
-                /* The phrase is the slice from that word to this one. */
-                const char *phrase = blob + starts[phrase_start];
-                size_t phrase_len = (size_t)(ends[w] - starts[phrase_start]);
-                status = count_key(&queue, parts, n_parts, worker, n_workers, phrase,
-                                   phrase_len, cw2v_pc_hash(phrase, phrase_len));
-            }
-            phrase_start = w;
-        }
+    for (i = 0; i < keys->n && status == CW2V_PC_OK; i++) {
+        const cw2v_pc_key *key = &keys->items[i];
+        status = queue_push(&queue, parts[cw2v_pc_part(key->hash, b->n_parts)],
+                            b->blob + key->start, (size_t)key->len, key->hash);
     }
     while (queue.size && status == CW2V_PC_OK) status = queue_pop(&queue);
     return status;
+}
+
+/* ---- filling a batch ---------------------------------------------------- */
+
+int cw2v_pc_batch_init(cw2v_pc_batch *b, int n_parts, int n_workers,
+                       const cw2v_pc_table *connectors, const char *delimiter,
+                       size_t delimiter_len)
+{
+    int p;
+    memset(b, 0, sizeof *b);
+    b->n_parts = n_parts;
+    b->n_workers = n_workers;
+    b->connectors = connectors && connectors->n ? connectors : NULL;
+    b->phrase_from = -1;
+    b->keys = calloc((size_t)n_workers, sizeof *b->keys);
+    b->worker_of = malloc((size_t)n_parts * sizeof *b->worker_of);
+    b->delimiter = malloc(delimiter_len ? delimiter_len : 1);
+    if (!b->keys || !b->worker_of || !b->delimiter) return CW2V_PC_NOMEM;
+    for (p = 0; p < n_parts; p++) b->worker_of[p] = p % n_workers;
+    memcpy(b->delimiter, delimiter, delimiter_len);
+    b->delimiter_len = delimiter_len;
+    return CW2V_PC_OK;
+}
+
+void cw2v_pc_batch_free(cw2v_pc_batch *b)
+{
+    int w;
+    if (b->keys)
+        for (w = 0; w < b->n_workers; w++) free(b->keys[w].items);
+    free(b->keys);
+    free(b->worker_of);
+    free(b->blob);
+    free(b->delimiter);
+    memset(b, 0, sizeof *b);
+}
+
+void cw2v_pc_batch_clear(cw2v_pc_batch *b)
+{
+    int w;
+    for (w = 0; w < b->n_workers; w++) b->keys[w].n = 0;
+    b->used = 0;
+    b->words = b->sentences = 0;
+    b->phrase_from = -1;
+}
+
+static int grow(void **items, size_t *cap, size_t need, size_t size, size_t least)
+{
+    size_t new_cap = *cap ? *cap : least;
+    void *grown;
+    while (new_cap < need) new_cap *= 2;
+    grown = realloc(*items, new_cap * size);
+    if (!grown) return CW2V_PC_NOMEM;
+    *items = grown;
+    *cap = new_cap;
+    return CW2V_PC_OK;
+}
+
+/* Files blob[start, start + len) under the worker that owns its part. */
+static int batch_key(cw2v_pc_batch *b, int64_t start, size_t len, uint64_t hash)
+{
+    cw2v_pc_keys *keys = &b->keys[b->worker_of[cw2v_pc_part(hash, b->n_parts)]];
+    cw2v_pc_key *key;
+    if (len >= CW2V_PC_MAX_KEY) return CW2V_PC_TOO_LONG;
+    if (keys->n == keys->cap) {
+        int status = grow((void **)&keys->items, &keys->cap, keys->n + 1, sizeof *key, 4096);
+        if (status != CW2V_PC_OK) return status;
+    }
+    key = &keys->items[keys->n++];
+    key->hash = hash;
+    key->start = (uint32_t)start;
+    key->len = (uint32_t)len;
+    return CW2V_PC_OK;
+}
+
+int cw2v_pc_batch_word(cw2v_pc_batch *b, const char *word, size_t len)
+{
+    int64_t start = (int64_t)b->used;
+    uint64_t hash;
+    int status;
+    if (len >= CW2V_PC_MAX_KEY) return CW2V_PC_TOO_LONG;
+    if (b->used + len + b->delimiter_len > UINT32_MAX) return CW2V_PC_BATCH_FULL;
+    if (b->used + len + b->delimiter_len > b->cap) {
+        status = grow((void **)&b->blob, &b->cap, b->used + len + b->delimiter_len, 1, 1 << 16);
+        if (status != CW2V_PC_OK) return status;
+    }
+    memcpy(b->blob + b->used, word, len);
+    memcpy(b->blob + b->used + len, b->delimiter, b->delimiter_len);
+    b->used += len + b->delimiter_len;
+    b->words++;
+    hash = cw2v_pc_hash(word, len);
+    if (b->connectors && cw2v_pc_get(b->connectors, word, len, hash) > 0) return CW2V_PC_OK;
+    status = batch_key(b, start, len, hash);
+    if (status == CW2V_PC_OK && b->phrase_from >= 0) {
+        /* The phrase is the slice from that word to the end of this one. */
+        size_t phrase_len = (size_t)(start - b->phrase_from) + len;
+        status = batch_key(b, b->phrase_from, phrase_len,
+                           cw2v_pc_hash(b->blob + b->phrase_from, phrase_len));
+    }
+    b->phrase_from = start;
+    return status;
+}
+
+void cw2v_pc_batch_end_sentence(cw2v_pc_batch *b)
+{
+    b->sentences++;
+    b->phrase_from = -1;
 }
 
 /* ---- export ------------------------------------------------------------- */

@@ -13,8 +13,9 @@
  * starts at 1).
  *
  * Threads: the counting of a batch is split by key, not by text.  Keys are
- * spread by hash over many parts (cw2v_pc_part), each its own table; every
- * worker reads the whole batch and counts only the keys of its own parts.
+ * spread by hash over many parts (cw2v_pc_part), each its own table; the
+ * batch files each key under the worker that owns its part, and each
+ * worker counts only its own keys.
  * No table is shared by two writers, the parts never need merging, and as
  * a part is a small share of all keys, so is the memory a growing part
  * briefly holds twice.
@@ -39,6 +40,7 @@ extern "C" {
 #define CW2V_PC_NOMEM (-2)    /* an allocation failed (the table is unchanged) */
 #define CW2V_PC_TOO_LONG (-3) /* a key of 16 MiB or more */
 #define CW2V_PC_FULL (-4)     /* more than 2**32 - 2 keys in one table */
+#define CW2V_PC_BATCH_FULL (-5) /* a batch of sentences would hold 4 GiB of text */
 
 #define CW2V_PC_MAX_KEY ((size_t)1 << 24)
 
@@ -87,23 +89,67 @@ size_t cw2v_pc_capacity(const cw2v_pc_table *t);
 int64_t cw2v_pc_slot(const cw2v_pc_table *t, size_t i, const char **key, size_t *len);
 
 /*
- * Counts one batch of sentences as gensim's Phrases counts them: each word
- * that is not a connector counts once, and so does each phrase from the
- * previous non-connector word of the sentence to this one, connectors in
- * between included.  Worker `worker` of `n_workers` counts only the keys of
- * the parts p with p % n_workers == worker (parts[p] is part p of n_parts),
- * so workers may count the same batch at the same time.
+ * A batch of sentences, ready for the counting workers: the keys gensim's
+ * Phrases counts, each hashed once, as it is added, and filed under the
+ * worker whose parts hold it.  Each word that is not a connector is a key,
+ * and so is each phrase from the sentence's previous non-connector word to
+ * this one, connectors in between included.
  *
- * The batch is laid out so that every phrase key is a slice of it: the
- * words of a sentence are stored one after the other with the delimiter
- * between them.  Word i is blob[starts[i], ends[i]); sentence j is words
- * [sentence_ends[j-1], sentence_ends[j]) (sentence_ends[-1] being 0).
- * connectors: the connector words as keys (count > 0), or NULL for none.
+ * The words of a sentence are stored in blob one after the other with the
+ * delimiter between them, so every phrase key is a slice of blob.  A key
+ * of worker w is keys[w].items[i]: blob[start, start + len) with its hash.
+ *
+ * Ownership: the batch owns blob and the key lists; it reads connectors
+ * (not owned; NULL or empty for none) and copies the delimiter.  One thread
+ * fills a batch; once full, any number of workers may count it at once.
  */
-int cw2v_pc_count_batch(cw2v_pc_table *const *parts, int n_parts, int worker, int n_workers,
-                        const cw2v_pc_table *connectors, const char *blob,
-                        const int64_t *starts, const int64_t *ends,
-                        const int64_t *sentence_ends, int64_t n_sentences);
+typedef struct {
+    uint64_t hash;
+    uint32_t start, len;   /* so a batch holds less than 4 GiB of text */
+} cw2v_pc_key;
+
+typedef struct {
+    cw2v_pc_key *items;
+    size_t n, cap;
+} cw2v_pc_keys;
+
+typedef struct {
+    char *blob;
+    size_t used, cap;
+    cw2v_pc_keys *keys;      /* one list per worker */
+    int *worker_of;          /* the worker of each part: part % n_workers */
+    int n_parts, n_workers;
+    const cw2v_pc_table *connectors;
+    char *delimiter;
+    size_t delimiter_len;
+    int64_t words, sentences; /* added since the last clear, connectors included */
+    int64_t phrase_from;      /* blob offset of the sentence's last non-connector word, or -1 */
+} cw2v_pc_batch;
+
+/* An empty batch for n_workers workers counting n_parts parts: CW2V_PC_OK
+ * or CW2V_PC_NOMEM (then free it all the same). */
+int cw2v_pc_batch_init(cw2v_pc_batch *b, int n_parts, int n_workers,
+                       const cw2v_pc_table *connectors, const char *delimiter,
+                       size_t delimiter_len);
+void cw2v_pc_batch_free(cw2v_pc_batch *b);
+/* Empties the batch (keeps its memory). */
+void cw2v_pc_batch_clear(cw2v_pc_batch *b);
+/* Adds the next word of the open sentence: CW2V_PC_OK, CW2V_PC_NOMEM,
+ * CW2V_PC_TOO_LONG (a word or phrase of CW2V_PC_MAX_KEY bytes or more) or
+ * CW2V_PC_BATCH_FULL (hand the batch over more often: see
+ * CW2V_PC_BATCH_BYTES). */
+int cw2v_pc_batch_word(cw2v_pc_batch *b, const char *word, size_t len);
+/* Text a batch should be handed over at (after a sentence), far below its
+ * 4 GiB bound: only a single sentence longer than that can reach it. */
+#define CW2V_PC_BATCH_BYTES ((size_t)1 << 28)
+
+/* Ends the open sentence (a sentence may have no words). */
+void cw2v_pc_batch_end_sentence(cw2v_pc_batch *b);
+
+/* Worker `worker` adds one for each of its keys in the batch to parts
+ * (the n_parts tables the batch was made for; the worker's are those p
+ * with p % n_workers == worker, written by nobody else meanwhile). */
+int cw2v_pc_count_batch(cw2v_pc_table *const *parts, int worker, const cw2v_pc_batch *b);
 
 /* How export_phrases scores a candidate. */
 #define CW2V_PC_SCORE_DEFAULT 0 /* (ab - min_count) / (a * b) * len_vocab */

@@ -2,12 +2,15 @@
 
 :class:`PhraseCounts` holds the counts of gensim's ``Phrases.vocab`` (words
 and delimiter-joined phrases in one table, keyed by their UTF-8 bytes), split
-by key hash into one C table per worker (``src_c/phrasecount.c``).  The main
-thread turns sentences into batches of bytes while the workers count the
-previous batch with the GIL released, each into its own part.
+by key hash over C tables, several per worker (``src_c/phrasecount.c``).
+The calling thread packs sentences into a batch (each key hashed once and
+filed under the worker that counts it) while the workers count the previous
+batch with the GIL released, each into its own parts.  The text of
+cw2v's own readers is packed by the shared text walker (:class:`_PhraseWalk`)
+without making Python sentences.
 
-:func:`word2phrase_learn` and :func:`word2phrase_apply` are word2vec.c's
-``word2phrase`` tool over files (``src_c/phrasefile.c``), for ``cw2v phrases``.
+:func:`word2phrase` is word2vec.c's ``word2phrase`` tool over files
+(``src_c/phrasefile.c``), for ``cw2v phrases``.
 """
 import logging
 import os
@@ -19,6 +22,12 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
+
+from cw2v._kernels.textfile cimport (
+    CW2V_ERR_CALLBACK, CW2V_ERR_UTF8, CW2V_OK, CW2V_PAUSE, CW2V_UTF8_REPLACED_MAX, TextWalk,
+    cw2v_utf8_replace, cw2v_utf8_valid, cw2v_walk_init,
+)
+from cw2v.io.corpus import walk_text_corpus
 
 logger = logging.getLogger("cw2v.models.phrases")
 
@@ -34,7 +43,7 @@ cdef extern from "phrasecount.h" nogil:
         int64_t slot
         int64_t count_a, count_b, count_ab
         double score
-    int CW2V_PC_OK, CW2V_PC_NOMEM, CW2V_PC_TOO_LONG, CW2V_PC_FULL
+    int CW2V_PC_OK, CW2V_PC_NOMEM, CW2V_PC_TOO_LONG, CW2V_PC_FULL, CW2V_PC_BATCH_FULL
     int CW2V_PC_SCORE_DEFAULT, CW2V_PC_SCORE_NPMI, CW2V_PC_SCORE_NONE
     uint64_t cw2v_pc_hash(const char *key, size_t len)
     int cw2v_pc_part(uint64_t hash, int n_parts)
@@ -51,10 +60,18 @@ cdef extern from "phrasecount.h" nogil:
     void cw2v_pc_set_floor(cw2v_pc_table *t, int64_t floor)
     size_t cw2v_pc_capacity(const cw2v_pc_table *t)
     int64_t cw2v_pc_slot(const cw2v_pc_table *t, size_t i, const char **key, size_t *len)
-    int cw2v_pc_count_batch(cw2v_pc_table *const *parts, int n_parts, int worker,
-                            int n_workers, const cw2v_pc_table *connectors, const char *blob,
-                            const int64_t *starts, const int64_t *ends,
-                            const int64_t *sentence_ends, int64_t n_sentences)
+    ctypedef struct cw2v_pc_batch:
+        size_t used
+        int64_t words, sentences
+    size_t CW2V_PC_BATCH_BYTES
+    int cw2v_pc_batch_init(cw2v_pc_batch *b, int n_parts, int n_workers,
+                           const cw2v_pc_table *connectors, const char *delimiter,
+                           size_t delimiter_len)
+    void cw2v_pc_batch_free(cw2v_pc_batch *b)
+    void cw2v_pc_batch_clear(cw2v_pc_batch *b)
+    int cw2v_pc_batch_word(cw2v_pc_batch *b, const char *word, size_t len)
+    void cw2v_pc_batch_end_sentence(cw2v_pc_batch *b)
+    int cw2v_pc_count_batch(cw2v_pc_table *const *parts, int worker, const cw2v_pc_batch *b)
     int64_t cw2v_pc_candidates(const cw2v_pc_table *const *parts, int n_parts, int part_index,
                                const char *delimiter, size_t delimiter_len, int scoring,
                                double min_count, double threshold, double len_vocab,
@@ -64,7 +81,9 @@ cdef extern from "phrasecount.h" nogil:
 
 
 SCORING_CODES = {"default": CW2V_PC_SCORE_DEFAULT, "npmi": CW2V_PC_SCORE_NPMI}
-DEFAULT_BATCH_WORDS = 1 << 18
+# Words per batch: each holds about 40 bytes a word (keys and text); two are
+# held at once, so smaller batches mean less memory, at one hand-over each.
+DEFAULT_BATCH_WORDS = 1 << 16
 # Parts per worker: a table that grows holds its old and new slots at once
 # for a moment, and the smaller each part, the less memory that takes.
 PARTS_PER_WORKER = 8
@@ -80,6 +99,8 @@ cdef int _check(int status) except -1:
     if status == CW2V_PC_FULL:
         raise ValueError("more than 2**32 - 2 distinct words and phrases in one table; "
                          "lower max_vocab_size or use more workers")
+    if status == CW2V_PC_BATCH_FULL:
+        raise ValueError("a sentence of 4 GiB or more cannot be counted; split it")
     raise RuntimeError(f"phrase counting failed with status {status}")
 
 
@@ -93,72 +114,130 @@ cdef str _text(const char *key, size_t length):
 
 
 cdef class _Batch:
-    """Sentences packed for C: every phrase key is a slice of ``blob``.
+    """Sentences packed for the counting workers (``cw2v_pc_batch``): every
+    key hashed once and filed under the worker that counts it."""
+    cdef cw2v_pc_batch b
 
-    The words of a sentence follow one another with the delimiter between
-    them; word i is ``blob[starts[i]:ends[i]]`` and sentence j ends before
-    word ``sentence_ends[j]``.
-    """
-    cdef char *blob
-    cdef int64_t *starts
-    cdef int64_t *ends
-    cdef int64_t *sentence_ends
-    cdef int64_t blob_used, blob_cap, n_words, words_cap, n_sentences, sentences_cap
+    def __cinit__(self, PhraseCounts counts not None):
+        cdef const char *delimiter = PyBytes_AS_STRING(counts.delimiter_bytes)
+        cdef size_t delimiter_size = PyBytes_GET_SIZE(counts.delimiter_bytes)
+        if cw2v_pc_batch_init(&self.b, counts.n_parts, counts.n_workers, counts.connectors,
+                              delimiter, delimiter_size) != CW2V_PC_OK:
+            cw2v_pc_batch_free(&self.b)
+            raise MemoryError()
 
     def __dealloc__(self):
-        free(self.blob)
-        free(self.starts)
-        free(self.ends)
-        free(self.sentence_ends)
+        cw2v_pc_batch_free(&self.b)
 
-    cdef void clear(self):
-        self.blob_used = self.n_words = self.n_sentences = 0
 
-    cdef int _grow_blob(self, int64_t need) except -1:
-        cdef int64_t cap = max(need, self.blob_cap * 2, 1 << 16)
-        cdef char *blob = <char *>realloc(self.blob, cap)
-        if blob == NULL:
-            raise MemoryError()
-        self.blob, self.blob_cap = blob, cap
+cdef class _Pipeline:
+    """Hands full batches to the workers: they count one batch while the
+    calling thread fills the next (``filling``), so at most two are held."""
+    cdef PhraseCounts counts
+    cdef _Batch filling, counting
+    cdef object pool, pending
+    cdef readonly int64_t words, sentences
+    cdef int64_t progress_per, next_report
+
+    def __cinit__(self, PhraseCounts counts not None, pool, int64_t progress_per):
+        self.counts, self.pool, self.pending = counts, pool, []
+        self.filling, self.counting = _Batch(counts), _Batch(counts)
+        self.progress_per = self.next_report = progress_per
+
+    cdef int wait(self) except -1:
+        pending, self.pending = self.pending, []
+        for future in pending:
+            _check(future.result())
         return 0
 
-    cdef int _grow_words(self) except -1:
-        cdef int64_t cap = max(self.words_cap * 2, 1 << 12)
-        cdef int64_t *starts = <int64_t *>realloc(self.starts, cap * sizeof(int64_t))
-        if starts == NULL:
-            raise MemoryError()
-        self.starts = starts
-        cdef int64_t *ends = <int64_t *>realloc(self.ends, cap * sizeof(int64_t))
-        if ends == NULL:
-            raise MemoryError()
-        self.ends, self.words_cap = ends, cap
+    cdef int submit(self) except -1:
+        """Counts the filled batch (once the one before is counted); empties ``filling``."""
+        self.wait()
+        if self.filling.b.words == 0 and self.filling.b.sentences == 0:
+            return 0
+        self.words += self.filling.b.words
+        self.sentences += self.filling.b.sentences
+        if self.progress_per and self.sentences >= self.next_report:
+            logger.info("PROGRESS: at sentence #%i, processed %i words and %i word types",
+                        self.sentences, self.words, len(self.counts))
+            self.next_report = (self.sentences // self.progress_per + 1) * self.progress_per
+        self.filling, self.counting = self.counting, self.filling
+        cw2v_pc_batch_clear(&self.filling.b)
+        self.pending = [self.pool.submit(self.counts._count_batch, self.counting, w)
+                        for w in range(self.counts.n_workers)]
         return 0
 
-    cdef int add_word(self, const char *data, Py_ssize_t size, const char *delimiter,
-                      Py_ssize_t delimiter_size) except -1:
-        if self.blob_used + size + delimiter_size > self.blob_cap:
-            self._grow_blob(self.blob_used + size + delimiter_size)
-        if self.n_words == self.words_cap:
-            self._grow_words()
-        memcpy(self.blob + self.blob_used, data, size)
-        self.starts[self.n_words] = self.blob_used
-        self.ends[self.n_words] = self.blob_used + size
-        self.n_words += 1
-        memcpy(self.blob + self.blob_used + size, delimiter, delimiter_size)
-        self.blob_used += size + delimiter_size
-        return 0
 
-    cdef int end_sentence(self) except -1:
-        cdef int64_t *grown
-        if self.n_sentences == self.sentences_cap:
-            self.sentences_cap = max(self.sentences_cap * 2, 1 << 10)
-            grown = <int64_t *>realloc(self.sentence_ends, self.sentences_cap * sizeof(int64_t))
+cdef inline bint _batch_full(const cw2v_pc_batch *batch, int64_t batch_words) noexcept nogil:
+    """Whether to hand the batch over (after a sentence)."""
+    return batch.words >= batch_words or batch.used >= CW2V_PC_BATCH_BYTES
+
+
+cdef struct _WalkSink:
+    cw2v_pc_batch *batch
+    int strict
+    int status                 # a cw2v_pc_* error of the last word
+    int64_t batch_words        # pause after a sentence that fills the batch this far
+    char *scratch              # a replaced ill-formed word
+    size_t scratch_cap
+
+
+cdef int _walk_word(void *ctx, const char *data, size_t size) noexcept nogil:
+    cdef _WalkSink *s = <_WalkSink *>ctx
+    cdef char *grown
+    if not cw2v_utf8_valid(data, size):
+        if s.strict:
+            return CW2V_ERR_UTF8
+        if CW2V_UTF8_REPLACED_MAX(size) > s.scratch_cap:
+            grown = <char *>realloc(s.scratch, CW2V_UTF8_REPLACED_MAX(size))
             if grown == NULL:
-                raise MemoryError()
-            self.sentence_ends = grown
-        self.sentence_ends[self.n_sentences] = self.n_words
-        self.n_sentences += 1
+                s.status = CW2V_PC_NOMEM
+                return CW2V_ERR_CALLBACK
+            s.scratch, s.scratch_cap = grown, CW2V_UTF8_REPLACED_MAX(size)
+        size = cw2v_utf8_replace(data, size, s.scratch)
+        data = s.scratch
+    s.status = cw2v_pc_batch_word(s.batch, data, size)
+    return CW2V_OK if s.status == CW2V_PC_OK else CW2V_ERR_CALLBACK
+
+
+cdef int _walk_sentence_end(void *ctx) noexcept nogil:
+    cdef _WalkSink *s = <_WalkSink *>ctx
+    cw2v_pc_batch_end_sentence(s.batch)
+    return CW2V_PAUSE if _batch_full(s.batch, s.batch_words) else CW2V_OK
+
+
+cdef class _PhraseWalk(TextWalk):
+    """Packs the words of a text given in blocks (see TextWalk) straight into
+    the pipeline's batches, as iterating the reader would give them: the
+    same words (ill-formed UTF-8 replaced, or raising with strict), cut
+    into the same sentences, without a Python object per word."""
+    cdef _Pipeline pipeline
+    cdef _WalkSink state
+
+    def __cinit__(self, _Pipeline pipeline not None, int64_t batch_words, int64_t max_len,
+                  bint by_line, int64_t line_limit, int64_t word_limit, bint strict):
+        if max_len < 1:
+            raise ValueError(f"max_sentence_length must be >= 1, got {max_len}")
+        cw2v_walk_init(&self.walk, max_len, by_line, line_limit, word_limit)
+        self.pipeline = pipeline
+        self.state.batch = &pipeline.filling.b
+        self.state.strict, self.state.status = strict, CW2V_PC_OK
+        self.state.batch_words = batch_words
+        self.sink.word, self.sink.sentence_end = _walk_word, _walk_sentence_end
+        self.sink.ctx = &self.state
+
+    def __dealloc__(self):
+        free(self.state.scratch)
+
+    cdef int _paused(self) except -1:
+        self.pipeline.submit()
+        self.state.batch = &self.pipeline.filling.b
         return 0
+
+    cdef int _check(self, int rc) except -1:
+        if rc == CW2V_ERR_CALLBACK:
+            return _check(self.state.status)
+        return TextWalk._check(self, rc)
 
 
 def _not_a_sentence(index, sentence):
@@ -250,72 +329,62 @@ cdef class PhraseCounts:
         """Count the words and phrases of ``sentences`` (an iterable of token lists).
 
         Returns ``(words, sentences)`` read.  Workers count a batch while the
-        calling thread packs the next one.
+        calling thread packs the next one.  A corpus that is one of
+        ``cw2v.io.corpus``'s readers is packed from its text in C (the same
+        words and sentences as iterating it gives); anything else is iterated.
         """
-        cdef _Batch filling = _Batch(), counting = _Batch()
-        cdef int64_t words = 0, n_sentences = 0
-        iterator = iter(sentences)
+        cdef _Pipeline pipeline
         with ThreadPoolExecutor(max_workers=self.n_workers,
                                 thread_name_prefix="cw2v-phrases") as pool:
-            pending = []
-            next_report = progress_per
-            while True:
-                self._pack(filling, iterator, batch_words, n_sentences)
-                for future in pending:
-                    _check(future.result())
-                if filling.n_sentences == 0:
-                    break
-                words += filling.n_words
-                n_sentences += filling.n_sentences
-                if progress_per and n_sentences >= next_report:
-                    logger.info("PROGRESS: at sentence #%i, processed %i words and %i word types",
-                                n_sentences, words, len(self))
-                    next_report = (n_sentences // progress_per + 1) * progress_per
-                filling, counting = counting, filling
-                pending = [pool.submit(self._count_batch, counting, w)
-                           for w in range(self.n_workers)]
-        return words, n_sentences
+            pipeline = _Pipeline(self, pool, progress_per or 0)
+            walks = walk_text_corpus(sentences, lambda *shape: _PhraseWalk(
+                pipeline, batch_words, *shape))
+            if walks is not None:
+                for _ in walks:
+                    pass
+            else:
+                self._pack(pipeline, iter(sentences), batch_words)
+            pipeline.submit()
+            pipeline.wait()
+        return pipeline.words, pipeline.sentences
 
-    cdef int _pack(self, _Batch batch, iterator, int64_t batch_words,
-                   int64_t first_index) except -1:
-        """Fill ``batch`` with the next sentences, about batch_words words."""
+    cdef int _pack(self, _Pipeline pipeline, iterator, int64_t batch_words) except -1:
+        """Packs the sentences of ``iterator``, handing over each batch of about batch_words."""
         cdef const char *data
         cdef Py_ssize_t size
-        cdef const char *delimiter = PyBytes_AS_STRING(self.delimiter_bytes)
-        cdef Py_ssize_t delimiter_size = PyBytes_GET_SIZE(self.delimiter_bytes)
         cdef bytes encoded
-        batch.clear()
+        cdef cw2v_pc_batch *batch = &pipeline.filling.b
         for sentence in iterator:
             if type(sentence) is not list:
                 if isinstance(sentence, (str, bytes, bytearray)):
-                    raise _not_a_sentence(first_index + batch.n_sentences, sentence)
+                    raise _not_a_sentence(pipeline.sentences + batch.sentences, sentence)
                 try:
                     sentence = list(sentence)
                 except TypeError:
-                    raise _not_a_sentence(first_index + batch.n_sentences, sentence) from None
+                    raise _not_a_sentence(pipeline.sentences + batch.sentences,
+                                          sentence) from None
             for token in <list>sentence:
                 if type(token) is not str:
                     if not isinstance(token, str):
                         raise TypeError(
-                            f"sentence #{first_index + batch.n_sentences} holds a "
+                            f"sentence #{pipeline.sentences + batch.sentences} holds a "
                             f"{type(token).__name__} token ({token!r}); tokens must be str")
                 try:
                     data = PyUnicode_AsUTF8AndSize(token, &size)
                 except UnicodeEncodeError:  # a lone surrogate
                     encoded = _utf8(token)
                     data, size = PyBytes_AS_STRING(encoded), PyBytes_GET_SIZE(encoded)
-                batch.add_word(data, size, delimiter, delimiter_size)
-            batch.end_sentence()
-            if batch.n_words >= batch_words:
-                break
+                _check(cw2v_pc_batch_word(batch, data, size))
+            cw2v_pc_batch_end_sentence(batch)
+            if _batch_full(batch, batch_words):
+                pipeline.submit()
+                batch = &pipeline.filling.b
         return 0
 
     def _count_batch(self, _Batch batch, int worker):
         cdef int status
         with nogil:
-            status = cw2v_pc_count_batch(self.parts, self.n_parts, worker, self.n_workers,
-                                         self.connectors, batch.blob, batch.starts, batch.ends,
-                                         batch.sentence_ends, batch.n_sentences)
+            status = cw2v_pc_count_batch(self.parts, worker, &batch.b)
         return status
 
     # ---- lookups

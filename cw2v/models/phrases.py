@@ -16,9 +16,13 @@ whose size is ``len_vocab``; scores are gensim's formulas with the same double
 arithmetic, so the same input gives the same phrases and the same scores.
 
 Counting differs in how, not what: the words of a batch of sentences are
-packed into bytes and counted in C by ``workers`` threads without the GIL,
-the keys spread by hash over 8 tables per thread, each filled by one thread
-(``cw2v._kernels.phrases``).  A table over its share of ``max_vocab_size``
+packed into bytes, each key hashed once, and counted in C by ``workers``
+threads without the GIL, the keys spread by hash over 8 tables per thread,
+each filled by one thread (``cw2v._kernels.phrases``).  The text of
+:class:`~cw2v.LineSentence`, :class:`~cw2v.Text8Corpus` and
+:class:`~cw2v.PathLineSentences` is packed straight from the file's bytes,
+with no Python object per word (the same words and sentences as iterating
+them gives).  A table over its share of ``max_vocab_size``
 is pruned as word2vec.c prunes (keys counted at most its floor are dropped,
 then its floor rises by one), where gensim prunes its one dict of counts
 below its floor after a sentence: only corpora that reach the bound count
