@@ -355,3 +355,68 @@ def test_finiteness_check_sees_every_block_of_a_large_matrix(row):
     assert _all_finite(matrix)
     matrix[row, 1] = np.nan
     assert not _all_finite(matrix)
+
+
+# ---------------------------------------------------------------- the compact n-gram store
+
+def compact_and_full(monkeypatch, block_rows, **kw):
+    """The same seeded run twice: compact store (initial draws in blocks of block_rows) and full."""
+    import cw2v.models.fasttext as fasttext_module
+    monkeypatch.setattr(fasttext_module, "_INIT_BLOCK_ROWS", block_rows)
+    settings = {**SMALL, "epochs": 2, **kw}
+    return (FastText(topic_corpus(200), compact_ngrams=True, **settings),
+            FastText(topic_corpus(200), compact_ngrams=False, **settings))
+
+
+def assert_full_rows_equal(compact, full):
+    """compact's rows are full's rows of the words and of the buckets compact keeps."""
+    has_row = compact.bucket_rows >= 0
+    np.testing.assert_array_equal(compact.vectors_vocab, full.vectors_vocab)
+    np.testing.assert_array_equal(compact.vectors_ngrams[compact.bucket_rows[has_row]],
+                                  full.vectors_ngrams[has_row])
+
+
+@pytest.mark.parametrize("block_rows", [7, 1 << 15])
+@pytest.mark.parametrize("layer", [dict(sg=1, negative=5), dict(sg=0, hs=1, negative=0)],
+                         ids=["sg-ns", "cbow-hs"])
+def test_compact_store_trains_exactly_as_the_full_matrix(monkeypatch, block_rows, layer):
+    compact, full = compact_and_full(monkeypatch, block_rows, **layer)
+    assert compact.wv.bucket_rows is not None and full.wv.bucket_rows is None
+    assert len(compact.wv.vectors_ngrams) < SMALL["bucket"] == len(full.wv.vectors_ngrams)
+    assert_full_rows_equal(compact.wv, full.wv)
+    np.testing.assert_array_equal(compact.wv.vectors, full.wv.vectors)
+    for name in ("w_out_ns", "w_out_hs"):
+        if getattr(full, name) is not None:
+            np.testing.assert_array_equal(getattr(compact, name), getattr(full, name))
+    # The full matrix's unused buckets kept their initial values: training never reached them.
+    untrained = FastText(**{**SMALL, **layer, "epochs": 2}, compact_ngrams=False)
+    untrained.build_vocab(topic_corpus(200))
+    unused = compact.wv.bucket_rows < 0
+    np.testing.assert_array_equal(full.wv.vectors_ngrams[unused], untrained.wv.vectors_ngrams[unused])
+
+
+def test_unseen_words_of_compact_and_full_models_differ_only_by_unused_rows(monkeypatch):
+    compact, full = compact_and_full(monkeypatch, 1 << 15, sg=1)
+    zeroed = full.wv.input_vectors.copy()
+    V = len(full.wv)
+    zeroed[V:][compact.wv.bucket_rows < 0] = 0
+    as_zero = FastTextKeyedVectors.from_input_matrix(full.wv.index_to_key, zeroed, 2, 4, 997)
+    partly = 0
+    for word in UNSEEN + ["t0w0x", "zzqq"]:
+        n_rows, n_grams = len(compact.wv.ngram_rows(word)), len(cw2v._kernels.ngrams.ngrams(word, 2, 4))
+        partly += 0 < n_rows < n_grams
+        np.testing.assert_allclose(compact.wv[word], as_zero[word], rtol=1e-6, atol=1e-7, err_msg=word)
+    assert partly
+
+
+def test_compact_bin_is_written_in_blocks(monkeypatch, tmp_path, trained):
+    """The .bin writer expands the compact store a block at a time: small blocks write the same bytes."""
+    import cw2v.io.fasttext_bin as fasttext_bin
+    model, path = trained
+    monkeypatch.setattr(fasttext_bin, "_WRITE_BLOCK_ROWS", 10)
+    save_facebook_model(model, tmp_path / "blocks.bin")
+    assert (tmp_path / "blocks.bin").read_bytes() == path.read_bytes()
+    full = FastText(topic_corpus(100), epochs=1, compact_ngrams=False, **SMALL)
+    save_facebook_model(full, tmp_path / "full.bin")
+    np.testing.assert_array_equal(load_facebook_model(tmp_path / "full.bin").wv.input_vectors,
+                                  full.wv.input_vectors)
