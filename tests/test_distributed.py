@@ -86,8 +86,9 @@ def test_one_replica_reproduces_single_process_training(client, topics, config):
 
 
 # FastText: its input matrix is word rows then n-gram buckets (few here, so that
-# several words share a bucket and replicas' deltas of one bucket meet).
-FASTTEXT = dict(SMALL, bucket=300, min_n=2, max_n=3)
+# several words share a bucket and replicas' deltas of one bucket meet); the
+# full layout, so that every bucket has its row and untouched ones can be checked.
+FASTTEXT = dict(SMALL, bucket=300, min_n=2, max_n=3, compact_ngrams=False)
 
 
 def test_one_fasttext_replica_reproduces_single_process_training(client, topics):

@@ -153,11 +153,18 @@ def test_compact_model_equals_the_full_one_for_vocabulary_words(kv, matrix):
                                                      bucket_rows=bucket_rows)
     assert compact.vectors_ngrams.shape == (used.size, K) < kv.vectors_ngrams.shape
     np.testing.assert_array_equal(compact.vectors, kv.vectors)
-    # An unseen word averages only the n-grams that have rows (fastText's rule for pruned models).
+    # An unseen word's n-grams without a row count as zero vectors: the full
+    # matrix with those rows zeroed gives the same vector.
+    zeroed = matrix.astype(np.float64)
+    unused = np.setdiff1d(np.arange(BUCKET), used)
+    zeroed[len(KEYS) + unused] = 0
+    partly_unused = 0
     for word in UNSEEN:
-        kept = [r for r in reference_rows(word) if r - len(KEYS) in set(used.tolist())]
-        expected = matrix[kept].astype(np.float64).mean(axis=0) if kept else np.zeros(K)
+        rows = reference_rows(word)
+        partly_unused += 0 < sum(r - len(KEYS) in set(unused.tolist()) for r in rows) < len(rows)
+        expected = zeroed[rows].mean(axis=0) if rows else np.zeros(K)
         np.testing.assert_allclose(compact[word], expected, rtol=1e-5, atol=1e-6)
+    assert partly_unused  # the rule is exercised
     with pytest.raises(ValueError, match="bucket_rows"):
         FastTextKeyedVectors.from_input_matrix(KEYS, compact_matrix[:-1], MIN_N, MAX_N, BUCKET,
                                                bucket_rows=bucket_rows)

@@ -93,16 +93,21 @@ def test_unseen_words_land_near_their_morphological_family():
         assert not wv.has_index_for(unseen) and unseen in wv
         neighbours = [word for word, _ in wv.most_similar(unseen, topn=len(SUFFIXES))]
         assert all(word.startswith(stem) for word in neighbours), (unseen, neighbours)
-    # Composed from n-gram rows alone, as fastText does for a word it never saw.
-    rows = wv.ngram_rows(STEMS[0] + HELD_OUT)
-    np.testing.assert_allclose(wv[STEMS[0] + HELD_OUT], wv.input_vectors[rows].mean(axis=0), rtol=1e-6)
+    # Composed from n-gram rows alone, as fastText does for a word it never saw;
+    # n-grams of buckets no vocabulary word uses count as zero rows.
+    word = STEMS[0] + HELD_OUT
+    rows, n_ngrams = wv.ngram_rows(word), len(cw2v._kernels.ngrams.ngrams(word, 3, 5))
+    np.testing.assert_allclose(wv[word], wv.input_vectors[rows].sum(axis=0) / n_ngrams, rtol=1e-5)
 
 
 def test_wv_holds_composed_vectors_after_training():
     model = FastText(topic_corpus(300), epochs=1, **SMALL)
     wv = model.wv
     assert isinstance(wv, FastTextKeyedVectors)
-    assert wv.input_vectors.shape == (len(wv) + SMALL["bucket"], SMALL["vector_size"])
+    used = np.unique(wv.bucket_rows[wv.bucket_rows >= 0])
+    np.testing.assert_array_equal(used, np.arange(used.size))
+    assert wv.input_vectors.shape == (len(wv) + used.size, SMALL["vector_size"])
+    assert used.size < SMALL["bucket"]
     for word in ("t0w0", "t5w11"):
         rows = wv.ngram_rows(word)
         assert rows[0] == wv.key_to_index[word] and len(rows) > 1
@@ -118,7 +123,9 @@ def test_initialisation_follows_facebook_fasttext(caplog):
     assert matrix.min() >= -1.0 / K and matrix.max() < 1.0 / K
     assert matrix.min() < -0.9 / K and matrix.max() > 0.9 / K   # the whole range, not word2vec.c's half
     assert np.all(model.w_out_ns == 0)
-    assert "5000 buckets x 20 dimensions x 4 bytes = 0.4 MB" in caplog.text
+    rows = len(model.wv.input_vectors)
+    assert (f"({len(model.wv)} words + {rows - len(model.wv)} n-gram rows of 5000 buckets) x 20 "
+            f"dimensions x 4 bytes = {rows * 80 / 2**20:.1f} MB") in caplog.text
 
 
 # ---------------------------------------------------------------- modes and reproducibility
@@ -156,8 +163,9 @@ def test_iterable_and_file_modes_agree(tmp_path):
     np.testing.assert_allclose(iterable.loss_history, from_file.loss_history, rtol=0.05)
 
 
-def test_vocabulary_update_keeps_rows_and_recomputes_subwords():
-    model = FastText(topic_corpus(300), epochs=1, **SMALL)
+@pytest.mark.parametrize("compact", [True, False])
+def test_vocabulary_update_keeps_rows_and_recomputes_subwords(compact):
+    model = FastText(topic_corpus(300), epochs=1, compact_ngrams=compact, **SMALL)
     old = model.wv
     old_words, old_ngrams = old.vectors_vocab.copy(), old.vectors_ngrams.copy()
     model.build_vocab([["t0w0", "newword", "t1w1"]] * 5, update=True)
@@ -165,10 +173,21 @@ def test_vocabulary_update_keeps_rows_and_recomputes_subwords():
     V = len(old.index_to_key)
     assert len(wv) == V + 1 and wv.has_index_for("newword")
     np.testing.assert_array_equal(wv.vectors_vocab[:V], old_words)
-    np.testing.assert_array_equal(wv.vectors_ngrams, old_ngrams)
-    # The new word's n-gram rows follow the new number of words.
+    np.testing.assert_array_equal(wv.vectors_ngrams[:len(old_ngrams)], old_ngrams)
+    # The new word's n-gram rows follow the new number of words (through the
+    # compact store's bucket map, grown for the buckets it uses first).
     rows = wv.ngram_rows("newword")
-    np.testing.assert_array_equal(rows[1:], cw2v._kernels.ngrams.ngram_rows("newword", 2, 4, 997, V + 1))
+    full_rows = cw2v._kernels.ngrams.ngram_rows("newword", 2, 4, 997, V + 1)
+    if compact:
+        assert len(wv.vectors_ngrams) > len(old_ngrams)
+        np.testing.assert_array_equal(old.bucket_rows[old.bucket_rows >= 0],
+                                      wv.bucket_rows[old.bucket_rows >= 0])
+        full_rows = wv.bucket_rows[full_rows - (V + 1)] + V + 1
+        grown = wv.vectors_ngrams[len(old_ngrams):]
+        assert np.abs(grown).max() < 1 / 16 and np.abs(grown).min() > 0
+    else:
+        assert wv.bucket_rows is None and len(wv.vectors_ngrams) == 997
+    np.testing.assert_array_equal(rows[1:], full_rows)
     before = wv.input_vectors.copy()
     model.train([["t0w0", "newword", "t1w1"]] * 5, total_examples=5, epochs=1)
     assert not np.array_equal(before[rows], wv.input_vectors[rows])
@@ -201,6 +220,7 @@ def test_save_and_load_round_trip(tmp_path):
     for word in ("t0w0", "t9w9", "никогда"):
         np.testing.assert_array_equal(loaded.wv[word], model.wv[word])
     assert (loaded.min_n, loaded.max_n, loaded.bucket) == (2, 4, 997)
+    np.testing.assert_array_equal(loaded.wv.bucket_rows, model.wv.bucket_rows)   # still compact
     # Both continue identically.
     for m in (model, loaded):
         m.train(topic_corpus(50), total_examples=50, epochs=1)
@@ -227,6 +247,9 @@ def test_saved_bin_loads_in_the_fasttext_package(trained):
     model, path = trained
     theirs = fasttext.load_model(str(path))
     assert theirs.get_words() == model.wv.index_to_key
+    # Some unseen words have n-grams in buckets no vocabulary word uses (zero rows).
+    assert any(0 < len(model.wv.ngram_rows(w)) < len(cw2v._kernels.ngrams.ngrams(w, 2, 4))
+               for w in UNSEEN)
     for word in model.wv.index_to_key[:20] + ["команда", "北海道"] + UNSEEN:
         np.testing.assert_allclose(theirs.get_word_vector(word), model.wv[word], atol=1e-6,
                                    err_msg=word)
@@ -243,7 +266,7 @@ def test_saved_bin_loads_in_gensim(trained):
 def test_saved_bin_loads_back_as_the_same_model(trained):
     model, path = trained
     loaded = load_facebook_model(path)
-    np.testing.assert_array_equal(loaded.wv.input_vectors, model.wv.input_vectors)
+    assert_same_as_expanded(loaded.wv, model.wv)
     np.testing.assert_array_equal(loaded.w_out_ns, model.w_out_ns)
     assert (loaded.sg, loaded.negative, loaded.window, loaded.bucket) == (model.sg, 5, 3, 997)
 
@@ -283,13 +306,26 @@ def test_gensims_deprecated_loader_warns_and_loads(trained):
     model, path = trained
     with pytest.warns(DeprecationWarning, match="load_facebook_model"):
         loaded = FastText.load_fasttext_format(str(path))
-    np.testing.assert_array_equal(loaded.wv.input_vectors, model.wv.input_vectors)
+    assert_same_as_expanded(loaded.wv, model.wv)
+
+
+def assert_same_as_expanded(full, compact):
+    """full (a loaded .bin) is compact's store expanded: its rows where they exist, zeros elsewhere."""
+    V = len(compact.index_to_key)
+    assert full.bucket_rows is None and full.vectors_ngrams.shape == (compact.bucket, compact.vector_size)
+    np.testing.assert_array_equal(full.vectors_vocab, compact.vectors_vocab)
+    has_row = compact.bucket_rows >= 0
+    np.testing.assert_array_equal(full.vectors_ngrams[has_row],
+                                  compact.vectors_ngrams[compact.bucket_rows[has_row]])
+    assert not full.vectors_ngrams[~has_row].any()
+    np.testing.assert_array_equal(full.vectors, compact.vectors)
+    assert V and has_row.any() and not has_row.all()
 
 
 def test_sentence_vectors_and_recomputed_ngram_rows(trained):
     model, _ = trained
     wv = FastTextKeyedVectors.from_input_matrix(model.wv.index_to_key, model.wv.input_vectors.copy(),
-                                                2, 4, 997)
+                                                2, 4, 997, bucket_rows=model.wv.bucket_rows)
     sentence = ["t0w0", "никогда"]
     units = [v / np.linalg.norm(v) for v in (wv["t0w0"], wv["никогда"])]
     np.testing.assert_allclose(wv.get_sentence_vector(sentence), np.mean(units, axis=0), rtol=1e-5)
@@ -319,3 +355,68 @@ def test_finiteness_check_sees_every_block_of_a_large_matrix(row):
     assert _all_finite(matrix)
     matrix[row, 1] = np.nan
     assert not _all_finite(matrix)
+
+
+# ---------------------------------------------------------------- the compact n-gram store
+
+def compact_and_full(monkeypatch, block_rows, **kw):
+    """The same seeded run twice: compact store (initial draws in blocks of block_rows) and full."""
+    import cw2v.models.fasttext as fasttext_module
+    monkeypatch.setattr(fasttext_module, "_INIT_BLOCK_ROWS", block_rows)
+    settings = {**SMALL, "epochs": 2, **kw}
+    return (FastText(topic_corpus(200), compact_ngrams=True, **settings),
+            FastText(topic_corpus(200), compact_ngrams=False, **settings))
+
+
+def assert_full_rows_equal(compact, full):
+    """compact's rows are full's rows of the words and of the buckets compact keeps."""
+    has_row = compact.bucket_rows >= 0
+    np.testing.assert_array_equal(compact.vectors_vocab, full.vectors_vocab)
+    np.testing.assert_array_equal(compact.vectors_ngrams[compact.bucket_rows[has_row]],
+                                  full.vectors_ngrams[has_row])
+
+
+@pytest.mark.parametrize("block_rows", [7, 1 << 15])
+@pytest.mark.parametrize("layer", [dict(sg=1, negative=5), dict(sg=0, hs=1, negative=0)],
+                         ids=["sg-ns", "cbow-hs"])
+def test_compact_store_trains_exactly_as_the_full_matrix(monkeypatch, block_rows, layer):
+    compact, full = compact_and_full(monkeypatch, block_rows, **layer)
+    assert compact.wv.bucket_rows is not None and full.wv.bucket_rows is None
+    assert len(compact.wv.vectors_ngrams) < SMALL["bucket"] == len(full.wv.vectors_ngrams)
+    assert_full_rows_equal(compact.wv, full.wv)
+    np.testing.assert_array_equal(compact.wv.vectors, full.wv.vectors)
+    for name in ("w_out_ns", "w_out_hs"):
+        if getattr(full, name) is not None:
+            np.testing.assert_array_equal(getattr(compact, name), getattr(full, name))
+    # The full matrix's unused buckets kept their initial values: training never reached them.
+    untrained = FastText(**{**SMALL, **layer, "epochs": 2}, compact_ngrams=False)
+    untrained.build_vocab(topic_corpus(200))
+    unused = compact.wv.bucket_rows < 0
+    np.testing.assert_array_equal(full.wv.vectors_ngrams[unused], untrained.wv.vectors_ngrams[unused])
+
+
+def test_unseen_words_of_compact_and_full_models_differ_only_by_unused_rows(monkeypatch):
+    compact, full = compact_and_full(monkeypatch, 1 << 15, sg=1)
+    zeroed = full.wv.input_vectors.copy()
+    V = len(full.wv)
+    zeroed[V:][compact.wv.bucket_rows < 0] = 0
+    as_zero = FastTextKeyedVectors.from_input_matrix(full.wv.index_to_key, zeroed, 2, 4, 997)
+    partly = 0
+    for word in UNSEEN + ["t0w0x", "zzqq"]:
+        n_rows, n_grams = len(compact.wv.ngram_rows(word)), len(cw2v._kernels.ngrams.ngrams(word, 2, 4))
+        partly += 0 < n_rows < n_grams
+        np.testing.assert_allclose(compact.wv[word], as_zero[word], rtol=1e-6, atol=1e-7, err_msg=word)
+    assert partly
+
+
+def test_compact_bin_is_written_in_blocks(monkeypatch, tmp_path, trained):
+    """The .bin writer expands the compact store a block at a time: small blocks write the same bytes."""
+    import cw2v.io.fasttext_bin as fasttext_bin
+    model, path = trained
+    monkeypatch.setattr(fasttext_bin, "_WRITE_BLOCK_ROWS", 10)
+    save_facebook_model(model, tmp_path / "blocks.bin")
+    assert (tmp_path / "blocks.bin").read_bytes() == path.read_bytes()
+    full = FastText(topic_corpus(100), epochs=1, compact_ngrams=False, **SMALL)
+    save_facebook_model(full, tmp_path / "full.bin")
+    np.testing.assert_array_equal(load_facebook_model(tmp_path / "full.bin").wv.input_vectors,
+                                  full.wv.input_vectors)

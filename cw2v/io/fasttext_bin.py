@@ -87,10 +87,14 @@ class FacebookModel:
     counts : int64 (V,)
     ntokens : int
         Tokens fastText counted in its corpus.
-    input_matrix : float32 (V + bucket, dim)
+    input_matrix : float32 (V + bucket, dim), or (V + U, dim) with bucket_rows
     output_matrix : float32 (V, dim), or None when not read
     version : int
         The file version read (written files are always version 12).
+    bucket_rows : int32 (bucket,) or None
+        A compact input matrix's row (after the V word rows) of each bucket,
+        -1 for a bucket without one: written as a zero row.  Files read are
+        always full (None).
     """
 
     args: FacebookArgs
@@ -100,6 +104,7 @@ class FacebookModel:
     input_matrix: np.ndarray
     output_matrix: np.ndarray | None
     version: int = FASTTEXT_VERSION
+    bucket_rows: np.ndarray | None = None
 
 
 # ---------------------------------------------------------------------- reading
@@ -320,16 +325,21 @@ class _Reader:
 def write_facebook_bin(path, model: FacebookModel):
     """Write ``model`` as a fastText version-12 ``.bin`` (atomically).
 
-    ``input_matrix`` must be ``(V + bucket) x dim`` and ``output_matrix``
-    ``V x dim``; words may not contain NUL bytes (the format ends words with one).
+    ``input_matrix`` must be ``(V + bucket) x dim`` (or compact, with
+    ``bucket_rows``: expanded to that while writing, in blocks) and
+    ``output_matrix`` ``V x dim``; words may not contain NUL bytes (the
+    format ends words with one).
     """
     args, words = model.args, list(model.words)
     n_words = len(words)
     input_matrix = _float32_le(model.input_matrix)
     output_matrix = _float32_le(model.output_matrix)
-    if input_matrix.shape != (n_words + args.bucket, args.dim):
+    bucket_rows = _checked_bucket_rows(model.bucket_rows, args.bucket, input_matrix, n_words)
+    if bucket_rows is None and input_matrix.shape != (n_words + args.bucket, args.dim):
         raise ValueError(f"the input matrix is {input_matrix.shape}, but {n_words} words + {args.bucket} buckets "
                          f"of dim {args.dim} need ({n_words + args.bucket}, {args.dim})")
+    if input_matrix.shape[1] != args.dim:
+        raise ValueError(f"the input matrix has {input_matrix.shape[1]} columns, the arguments say dim {args.dim}")
     if output_matrix.shape != (n_words, args.dim):
         raise ValueError(f"the output matrix is {output_matrix.shape}, {n_words} words of dim {args.dim} "
                          f"need ({n_words}, {args.dim})")
@@ -354,10 +364,15 @@ def write_facebook_bin(path, model: FacebookModel):
                              args.lr_update_rate, float(args.t)))
         out.write(_DICT_HEADER.pack(n_words, n_words, 0, int(model.ntokens), -1))
         out.write(entries)
-        for matrix in (input_matrix, output_matrix):
-            out.write(b"\0")  # quant_input, then qout: not quantized
-            out.write(_MATRIX_HEADER.pack(*matrix.shape))
-            out.write(memoryview(matrix).cast("B"))
+        out.write(b"\0")  # quant_input: not quantized
+        out.write(_MATRIX_HEADER.pack(n_words + args.bucket, args.dim))
+        if bucket_rows is None:
+            out.write(memoryview(input_matrix).cast("B"))
+        else:
+            _write_expanded(out, input_matrix, n_words, bucket_rows)
+        out.write(b"\0")  # qout: not quantized
+        out.write(_MATRIX_HEADER.pack(*output_matrix.shape))
+        out.write(memoryview(output_matrix).cast("B"))
 
 
 def save_facebook_model(model, path):
@@ -368,6 +383,35 @@ def save_facebook_model(model, path):
     """
     parts = model if isinstance(model, FacebookModel) else model.to_facebook()
     write_facebook_bin(path, parts)
+
+
+_WRITE_BLOCK_ROWS = 1 << 16
+
+
+def _checked_bucket_rows(bucket_rows, bucket, input_matrix, n_words):
+    if bucket_rows is None:
+        return None
+    bucket_rows = np.asarray(bucket_rows)
+    n_rows = input_matrix.shape[0] - n_words
+    if bucket_rows.shape != (bucket,) or bucket_rows.dtype.kind not in "iu":
+        raise ValueError(f"bucket_rows must hold {bucket} integers, got {bucket_rows.dtype} {bucket_rows.shape}")
+    if bucket_rows.size and not (-1 <= bucket_rows.min() and bucket_rows.max() < n_rows):
+        raise ValueError(f"bucket_rows points outside the {max(n_rows, 0)} n-gram rows of the input matrix")
+    return bucket_rows
+
+
+def _write_expanded(out, input_matrix, n_words, bucket_rows):
+    """Write word rows, then one row per bucket (zeros where bucket_rows is -1), a block at a time."""
+    out.write(memoryview(input_matrix[:n_words]).cast("B"))
+    ngram_rows = input_matrix[n_words:]
+    block = np.empty((min(_WRITE_BLOCK_ROWS, bucket_rows.size), input_matrix.shape[1]), "<f4")
+    for start in range(0, bucket_rows.size, _WRITE_BLOCK_ROWS):
+        rows = bucket_rows[start:start + _WRITE_BLOCK_ROWS]
+        part = block[:rows.size]
+        has_row = rows >= 0
+        part[~has_row] = 0
+        part[has_row] = ngram_rows[rows[has_row]]
+        out.write(memoryview(part).cast("B"))
 
 
 def _float32_le(matrix):

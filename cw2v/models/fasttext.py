@@ -6,10 +6,14 @@ the step back to every one of those rows; output layers, windows,
 subsampling, the schedule and the job runner are word2vec's.  So this
 module holds only what is fastText's own:
 
-* the input matrix, ``model.wv.input_vectors`` (float32 ``(V + bucket, K)``:
-  word rows, then n-gram rows, as :class:`FastTextKeyedVectors` keeps it),
-  initialised uniform in +-1/K as Facebook's fastText does
-  (``DenseMatrix::uniform(1.0 / dim)``);
+* the input matrix, ``model.wv.input_vectors`` (float32: word rows, then
+  n-gram rows, as :class:`FastTextKeyedVectors` keeps it), initialised
+  uniform in +-1/K as Facebook's fastText does (``DenseMatrix::uniform(1.0 /
+  dim)``).  By default it is compact: ``V + U`` rows, ``U`` the buckets some
+  vocabulary word uses (a few hundred thousand of the 2M on a 100 MB
+  corpus), each holding exactly the values it would have in the full
+  ``(V + bucket, K)`` matrix (the full random stream is drawn in blocks and
+  only kept rows are stored), so seeded training gives the same weights;
 * the subword input former handed to the shared Trainer: the CSR of rows
   each vocabulary word averages (``vocabulary_subwords``), recomputed
   whenever the vocabulary changes;
@@ -29,7 +33,7 @@ from cw2v.io.fasttext_bin import FacebookArgs, FacebookModel, read_facebook_bin
 from cw2v.models.word2vec import Word2Vec
 from cw2v.train.base import check_int
 from cw2v.vectors.gensim_names import warn_deprecated
-from cw2v.vectors.fasttext_keyedvectors import FastTextKeyedVectors
+from cw2v.vectors.fasttext_keyedvectors import FastTextKeyedVectors, compact_bucket_rows
 from cw2v.vocab.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
@@ -51,9 +55,9 @@ class FastText(Word2Vec):
         Lengths (in characters) of the n-grams of ``<word>``; ``max_n < min_n``
         turns n-grams off (each word is then its own row alone).
     bucket : int, default 2000000
-        Hash buckets of the n-grams: the n-gram matrix is ``bucket x
-        vector_size`` float32 (800 MB at the defaults; logged before it is
-        allocated).  Smaller values save memory at the cost of collisions.
+        Hash buckets of the n-grams.  Only the buckets that vocabulary words
+        use get rows (see ``compact_ngrams``); the size is logged before it
+        is allocated.  Smaller values cost collisions.
     word_ngrams : int, default 1
         Only 1 (fastText uses word n-grams in supervised models alone).
 
@@ -66,6 +70,16 @@ class FastText(Word2Vec):
         per (centre, context) pair as Facebook's fastText does.  Fewer row
         reads and writes per window; see the README for its measured speed
         and accuracy.
+    compact_ngrams : bool, default True
+        Keep rows only for the buckets vocabulary words use (``wv.bucket_rows``
+        maps buckets to rows); training gives the same weights as the full
+        layout.  An unseen word's n-gram in an unused bucket then counts as a
+        zero vector, where the full layout (``False``: all ``bucket`` rows,
+        ``bucket x vector_size`` float32, 800 MB at the defaults) keeps its
+        random initial row, as Facebook's fastText and gensim do.  Only the
+        first allocation follows this flag: ``build_vocab(update=True)``
+        grows a compact store and keeps a full one full (as loaded from
+        Facebook's ``.bin``).
 
     ``model.wv`` is a :class:`~cw2v.FastTextKeyedVectors`: ``wv[word]`` works
     for unseen words too.  Skip-gram lets the centre word's subword mean
@@ -74,9 +88,9 @@ class FastText(Word2Vec):
 
     KIND = MODEL_KIND
     _PARAMS = tuple(p for p in Word2Vec._PARAMS if p not in _WORD2VEC_ONLY) + (
-        "min_n", "max_n", "bucket", "word_ngrams", "centre_once")
+        "min_n", "max_n", "bucket", "word_ngrams", "centre_once", "compact_ngrams")
     _FLAGS = tuple(f for f in Word2Vec._FLAGS if f not in _WORD2VEC_ONLY)
-    _NEWER_PARAMS = Word2Vec._NEWER_PARAMS + ("centre_once",)
+    _NEWER_PARAMS = Word2Vec._NEWER_PARAMS + ("centre_once", "compact_ngrams")
 
     def __init__(self, sentences=None, corpus_file=None, sg=0, hs=0, vector_size=100,
                  alpha=0.025, window=5, min_count=5, max_vocab_size=None, word_ngrams=1,
@@ -86,7 +100,7 @@ class FastText(Word2Vec):
                  callbacks=(), max_final_vocab=None, shrink_windows=True, *,
                  compute_loss=False, comment=None, softmax=False,
                  max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH, progress=False,
-                 report_delay=1.0, centre_once=False):
+                 report_delay=1.0, centre_once=False, compact_ngrams=True):
         # Set before Word2Vec's constructor, which may train at once.
         self.min_n = check_int("min_n", min_n, 0)
         self.max_n = check_int("max_n", max_n, 0)
@@ -97,6 +111,7 @@ class FastText(Word2Vec):
                 f"which cw2v does not train; leave word_ngrams=1")
         self.word_ngrams = 1
         self.centre_once = bool(centre_once)
+        self.compact_ngrams = bool(compact_ngrams)
         super().__init__(
             sentences=sentences, corpus_file=corpus_file, vector_size=vector_size, alpha=alpha,
             window=window, min_count=min_count, max_vocab_size=max_vocab_size, sample=sample,
@@ -111,43 +126,75 @@ class FastText(Word2Vec):
     # ------------------------------------------------------------------ weights
 
     def _new_input(self, old_size):
-        """FastTextKeyedVectors over a fresh (V + bucket, K) input matrix.
+        """FastTextKeyedVectors over a fresh input matrix, compact or full (see ``compact_ngrams``).
 
         New rows are uniform in +-1/K (Facebook fastText's initialisation);
         after a vocabulary update the first old_size word rows and all n-gram
         rows keep their trained values.
         """
         V, K, B = len(self.vocab), self.vector_size, self.bucket
-        if old_size == 0:
-            logger.info("allocating the n-gram matrix: %i buckets x %i dimensions x 4 bytes = "
-                        "%.1f MB (pass a smaller bucket to use less)", B, K, B * K * 4 / 2**20)
-        w_in = np.empty((V + B, K), dtype=np.float32)
+        old = self.wv if old_size else None
+        compact = self.compact_ngrams if old is None else old.bucket_rows is not None
+        bucket_rows, new_buckets = None, None
+        if compact:
+            bucket_rows, new_buckets = compact_bucket_rows(
+                self.vocab.index_to_key, self.min_n, self.max_n, B,
+                previous=None if old is None else old.bucket_rows)
+        old_ngram_rows = 0 if old is None else len(old.vectors_ngrams)
+        n_ngram_rows = old_ngram_rows + new_buckets.size if compact else B
+        logger.info("allocating the input matrix: (%i words + %i n-gram rows%s) x %i dimensions "
+                    "x 4 bytes = %.1f MB", V, n_ngram_rows,
+                    f" of {B} buckets" if compact else " (full layout)", K,
+                    (V + n_ngram_rows) * K * 4 / 2**20)
+        w_in = np.empty((V + n_ngram_rows, K), dtype=np.float32)
         # One generator per (seed, first new word row): reproducible, and the
-        # n-gram rows are drawn once, at the first allocation.
+        # n-gram rows of the first allocation are drawn from it at the rows
+        # they have in the full (V + bucket) matrix.
         rng = np.random.default_rng([self.seed, old_size])
-        if old_size:
-            old = self.wv
-            w_in[:old_size] = old.vectors_vocab[:old_size]
-            w_in[V:] = old.vectors_ngrams
-            _fill_uniform(rng, w_in[old_size:V], K)
+        if old is None:
+            kept = None if not compact else np.concatenate([np.arange(V), V + new_buckets])
+            _fill_uniform_rows(rng, w_in, K, V + B, kept)
         else:
-            _fill_uniform(rng, w_in, K)
-        return self._input_vectors(w_in)
+            w_in[:old_size] = old.vectors_vocab[:old_size]
+            w_in[V:V + old_ngram_rows] = old.vectors_ngrams
+            _fill_uniform(rng, w_in[old_size:V], K)
+            # Buckets first used by the new words: drawn after the new word
+            # rows, in bucket order (the full layout had drawn them at the
+            # first allocation; a compact store did not keep them).
+            _fill_uniform(rng, w_in[V + old_ngram_rows:], K)
+        return self._input_vectors(w_in, bucket_rows)
 
-    def _input_vectors(self, w_in):
+    def _input_vectors(self, w_in, bucket_rows=None):
         """FastTextKeyedVectors of this vocabulary over the input matrix w_in (no copy)."""
         return FastTextKeyedVectors.from_input_matrix(
             self.vocab.index_to_key, w_in, self.min_n, self.max_n, self.bucket,
-            counts=self.vocab.counts)
+            counts=self.vocab.counts, bucket_rows=bucket_rows)
+
+    def _saved_arrays(self):
+        arrays = super()._saved_arrays()
+        if self.wv.bucket_rows is not None:
+            arrays["bucket_rows"] = self.wv.bucket_rows
+        return arrays
+
+    def _restore_weights(self, arrays, damaged):
+        # Word2Vec's restore hands _restored_input the input matrix alone;
+        # a compact model's bucket map travels beside it.
+        self._loaded_bucket_rows = arrays.get("bucket_rows")
+        try:
+            super()._restore_weights(arrays, damaged)
+        finally:
+            del self._loaded_bucket_rows
 
     def _restored_input(self, w_in, damaged):
-        """FastTextKeyedVectors of a loaded (V + bucket, K) input matrix."""
+        """FastTextKeyedVectors of a loaded input matrix: (V + bucket, K), or compact."""
         V, K = len(self.vocab), self.vector_size
-        if w_in.ndim != 2 or w_in.shape != (V + self.bucket, K):
+        bucket_rows = getattr(self, "_loaded_bucket_rows", None)
+        if w_in.ndim != 2 or w_in.shape[1] != K or (
+                bucket_rows is None and w_in.shape[0] != V + self.bucket):
             raise damaged(f"w_in has shape {w_in.shape}, expected ({V + self.bucket}, {K}) "
-                          f"({V} words + {self.bucket} buckets)")
+                          f"({V} words + {self.bucket} buckets) or a compact model's bucket_rows")
         try:
-            return self._input_vectors(w_in)
+            return self._input_vectors(w_in, bucket_rows)
         except (ValueError, TypeError) as err:
             raise damaged(f"the vocabulary or input vectors are inconsistent ({err})") from None
 
@@ -184,7 +231,12 @@ class FastText(Word2Vec):
         known = len(self.wv) if self.vocab is not None else 0
         words = int(vocab_size or known)
         report["vectors_vocab"] = 4 * words * self.vector_size
-        report["vectors_ngrams"] = 4 * self.bucket * self.vector_size
+        # A compact store's size is known once its vocabulary is; before
+        # that, the full layout is the upper bound.
+        ngram_rows = len(self.wv.vectors_ngrams) if known else self.bucket
+        report["vectors_ngrams"] = 4 * ngram_rows * self.vector_size
+        if self.compact_ngrams:
+            report["bucket_rows"] = 4 * self.bucket
         if known:
             csr = self.wv.subword_offsets.nbytes + self.wv.subword_rows.nbytes
             report["subwords"] = round(csr * words / known)
@@ -217,7 +269,8 @@ class FastText(Word2Vec):
                             model="sg" if self.sg else "cbow", bucket=self.bucket,
                             minn=self.min_n, maxn=self.max_n, t=self.sample)
         return FacebookModel(args, list(self.vocab.index_to_key), self.vocab.counts,
-                             int(self.corpus_total_words), self.wv.input_vectors, output[:V])
+                             int(self.corpus_total_words), self.wv.input_vectors, output[:V],
+                             bucket_rows=self.wv.bucket_rows)
 
     @classmethod
     def load_fasttext_format(cls, model_file, encoding="utf8"):
@@ -240,6 +293,29 @@ def _fill_uniform(rng, rows, K):
         rng.random(out=rows, dtype=np.float32)
         rows *= np.float32(2.0 / K)
         rows -= np.float32(1.0 / K)
+
+
+_INIT_BLOCK_ROWS = 1 << 15
+
+
+def _fill_uniform_rows(rng, out, K, n_rows, kept=None):
+    """out[i] := row kept[i] of the (n_rows, K) matrix _fill_uniform would fill from rng.
+
+    kept (sorted int64, len(out)) None means every row.  The stream is drawn
+    in blocks of _INIT_BLOCK_ROWS rows, so only out and one block are held.
+    """
+    if kept is None:
+        _fill_uniform(rng, out, K)
+        return
+    block = np.empty((min(_INIT_BLOCK_ROWS, n_rows), K), np.float32)
+    done = 0
+    for start in range(0, n_rows, _INIT_BLOCK_ROWS):
+        stop = min(start + _INIT_BLOCK_ROWS, n_rows)
+        drawn = block[:stop - start]
+        _fill_uniform(rng, drawn, K)
+        upto = int(np.searchsorted(kept, stop))
+        out[done:upto] = drawn[kept[done:upto] - start]
+        done = upto
 
 
 def load_facebook_model(path) -> FastText:

@@ -17,10 +17,16 @@ uses (``src_c/ngrams.h`` states the rule; it is Facebook fastText's):
 gensim (a vector can always be formed); ``wv.has_index_for(word)`` and
 ``key_to_index`` tell whether the word is in the vocabulary.
 
-Compact models hold only the n-gram rows some vocabulary word uses:
-``bucket_rows`` (int32, length ``bucket``) maps a hash bucket to its row of
-``vectors_ngrams``, or -1 for a bucket no vocabulary word uses, whose n-grams
-an unseen word then skips (as fastText does for its pruned models).
+Compact models (what ``cw2v.FastText`` trains by default) hold only the
+n-gram rows some vocabulary word uses: ``bucket_rows`` (int32, length
+``bucket``) maps a hash bucket to its row of ``vectors_ngrams``, or -1 for a
+bucket no vocabulary word uses.  Training never reads or writes such a
+bucket, so its row would hold only its random initial values; a compact
+model counts it as a **zero vector**: an unseen word's vector is the sum of
+its n-gram rows that exist divided by the number of all its n-grams.  A
+compact model written as Facebook's ``.bin`` has zeros in those rows, so the
+``fasttext`` package and gensim give unseen words the same vectors.  Every
+bucket a vocabulary word uses must have a row.
 
 The API follows gensim 4's ``FastTextKeyedVectors``: ``vectors_vocab``,
 ``vectors_ngrams``, ``vectors``, ``min_n``, ``max_n``, ``bucket``,
@@ -177,10 +183,15 @@ class FastTextKeyedVectors(KeyedVectors):
         index = self.key_to_index.get(word, -1) if isinstance(word, str) else -1
         if index >= 0:
             return self.subword_rows[self.subword_offsets[index]:self.subword_offsets[index + 1]]
+        return self._unseen_word_rows(word)[0]
+
+    def _unseen_word_rows(self, word):
+        """The existing n-gram rows of a word outside the vocabulary, and how many n-grams it has."""
         rows = subwords.ngram_rows(word, self.min_n, self.max_n, self.bucket, len(self.index_to_key))
+        n_ngrams = rows.size
         if self.bucket_rows is not None:
             rows = _compact_rows(rows, len(self.index_to_key), self.bucket_rows)
-        return rows
+        return rows, n_ngrams
 
     def get_vector(self, word, norm=False):
         """Vector of any word, shape ``(K,)``, L2-normalised if ``norm``.
@@ -192,10 +203,12 @@ class FastTextKeyedVectors(KeyedVectors):
             return super().get_vector(word, norm=norm)
         if not isinstance(word, str):
             raise KeyError(f"{word!r} is not in the vocabulary ({len(self)} keys)")
-        rows = self.ngram_rows(word)
+        rows, n_ngrams = self._unseen_word_rows(word)
         vector = np.zeros((1, self.vector_size), np.float32)
         subwords.mean_rows(self.input_vectors, np.array([0, rows.size], np.int64), rows, vector)
         vector = vector[0]
+        if rows.size < n_ngrams:  # a compact model's missing rows count as zeros
+            vector *= np.float32(rows.size / n_ngrams)
         if norm:
             length = float(np.linalg.norm(vector))
             if length > 0:
@@ -378,11 +391,34 @@ def _compact_rows(rows, n_words, bucket_rows):
 
 
 def _compact_csr(offsets, rows, n_words, bucket_rows):
-    """A vocabulary CSR of a full model rewritten for a compact one."""
+    """A vocabulary CSR of a full model rewritten for a compact one (every bucket must have a row)."""
     is_ngram = rows >= n_words
     mapped = rows.copy()
-    mapped[is_ngram] = bucket_rows[rows[is_ngram] - n_words]
-    keep = mapped >= 0
-    mapped[is_ngram & keep] += n_words
-    kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-    return kept_before[offsets], mapped[keep].astype(np.int32)
+    mapped[is_ngram] = bucket_rows[rows[is_ngram] - n_words] + n_words
+    if np.any(mapped[is_ngram] < n_words):
+        raise ValueError("bucket_rows has no row for a bucket that a vocabulary word uses")
+    return offsets, mapped
+
+
+def compact_bucket_rows(words, min_n, max_n, bucket, previous=None):
+    """Rows for every bucket the n-grams of ``words`` use: ``(bucket_rows, new_buckets)``.
+
+    ``bucket_rows`` is int32 ``(bucket,)``, -1 for unused buckets.  The buckets
+    of ``previous`` (an older ``bucket_rows``) keep their rows; buckets it
+    lacks get the next rows, in increasing bucket order, and are listed in
+    ``new_buckets`` (int64, sorted).  Found from the vocabulary's subword CSR
+    in C and NumPy, in O(bucket + subwords).
+    """
+    n_words = len(words)
+    _, rows = subwords.vocabulary_subwords(list(words), min_n, max_n, bucket)
+    used = np.zeros(bucket, dtype=bool)
+    used[rows[rows >= n_words] - n_words] = True
+    if previous is None:
+        bucket_rows, n_rows = np.full(bucket, -1, np.int32), 0
+    else:
+        bucket_rows = _check_bucket_rows(previous, bucket).copy()
+        n_rows = int(bucket_rows.max(initial=-1)) + 1
+        used &= bucket_rows < 0
+    new_buckets = np.flatnonzero(used)
+    bucket_rows[new_buckets] = np.arange(n_rows, n_rows + new_buckets.size, dtype=np.int32)
+    return bucket_rows, new_buckets
