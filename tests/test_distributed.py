@@ -1,6 +1,7 @@
 """cw2v.distributed.fit on a real local cluster: two worker processes of one thread each."""
 import logging
 import os
+import sys
 import threading
 import time
 
@@ -11,12 +12,18 @@ distributed = pytest.importorskip(
     "distributed", reason="dask[distributed] is not installed; the cluster tests need it "
                           "(pip install \"cw2v[dask]\" or the test extra)")
 
+import cloudpickle  # noqa: E402  (a dependency of dask.distributed)
 import dask  # noqa: E402
 
 import cw2v.distributed  # noqa: E402
 from cw2v import FastText, GloVe, Word2Vec  # noqa: E402
 
 from synthetic import own_topic_share, topic_corpus, write_topic_parts  # noqa: E402
+
+# The workers run functions of this module (client.run) but cannot import it:
+# tests/ is not installed, and a plain `pytest` puts no folder of it on their
+# path.  Sent by value, the functions need no import.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 SMALL = dict(vector_size=16, window=4, min_count=1, sample=0, seed=3)
 # One replica, one shard, one round, one thread: exactly the work of single-process
