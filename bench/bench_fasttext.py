@@ -39,7 +39,8 @@ least the anchor's minus 1 point (0.01 for the correlations); every cw2v
 run's peak RSS no higher than either anchor's.  Results go to bench/results/
 as JSON.  ``--limit-words N`` trains on the first N tokens (checks the
 script; the scores then mean little); ``--runs`` picks some of the four;
-``--centre-once`` trains cw2v with ``centre_once=True``.
+``--per-pair`` trains cw2v with ``centre_once=False`` (the centre's rows
+gathered and scattered for every pair, as Facebook's code does).
 """
 import argparse
 import json
@@ -138,7 +139,7 @@ def train_and_score(name, corpus, words, epochs, work, args):
     spec = dict(corpus=corpus, epochs=epochs, dim=args.dim, min_n=args.min_n, max_n=args.max_n,
                 workers=args.workers, vectors=vectors)
     if name in CW2V_RUNS:
-        spec["settings"] = dict(CW2V_RUNS[name][1], centre_once=args.centre_once)
+        spec["settings"] = dict(CW2V_RUNS[name][1], centre_once=not args.per_pair)
     record = run_child("cw2v" if name in CW2V_RUNS else name, spec)
     record["words_per_second"] = words * epochs / record["seconds"]
     record["quality"] = run_child("evaluate", {"vectors": vectors})
@@ -231,9 +232,9 @@ def main():
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--min-n", type=int, default=3)
     parser.add_argument("--max-n", type=int, default=6)
-    parser.add_argument("--centre-once", action="store_true",
-                        help="train cw2v with FastText(centre_once=True): the centre's subword "
-                             "mean once per window instead of once per pair")
+    parser.add_argument("--per-pair", action="store_true",
+                        help="train cw2v with FastText(centre_once=False): the centre's subword "
+                             "rows gathered and scattered for every pair, not once per window")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--no-save", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)

@@ -149,7 +149,9 @@ class RefModel:
 
     def skipgram_window(self, words, pos, reach, alpha, rng):
         """Every pair of the window; with centre_once (subwords), the centre's
-        mean formed once and the pairs' summed step scattered once at the end."""
+        mean formed once and moved as its rows would be after each pair's step
+        (x += factor * grad, factor = mean over listed rows of lockf x times
+        listed), and the pairs' summed step scattered once at the end."""
         context = [words[j] for j in range(max(0, pos - reach), min(len(words), pos + reach + 1))
                    if j != pos]
         if not self.cfg.get("centre_once"):
@@ -158,9 +160,14 @@ class RefModel:
             return
         rows = self.input_rows(words[pos])
         x = self.input_mean(rows)
+        lockf = self.a.get("lockf")
+        factor = np.float32(sum((1.0 if lockf is None else float(lockf[r])) * rows.count(r)
+                                for r in rows) / len(rows))
         total = np.zeros_like(x)
         for word in context:
-            total += self.predict(x, word, alpha, rng)
+            grad = self.predict(x, word, alpha, rng)
+            total += grad
+            x = x + factor * grad
         self.scatter(rows, total)
 
     def shared_window(self, words, pos, reach, alpha, rng):

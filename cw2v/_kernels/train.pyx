@@ -469,25 +469,45 @@ cdef inline void skipgram_pair(const TrainParams *p, ThreadState *s, int32_t inp
     apply_input_step(p, s, input_word, s.grad)
 
 
+cdef real mean_step_factor(const TrainParams *p, int32_t word) noexcept nogil:
+    """How far the mean of `word`'s subword rows moves when `step` is added to
+    each of its rows (times the row's lock factor): mean += factor * step, with
+    factor = (1/n) sum over listed rows r of lockf[r] x (times r is listed).
+    A row listed twice (an n-gram found twice in the word, "ana" in "banana")
+    is both counted twice in the mean and stepped twice."""
+    cdef int64_t a, b, start = p.subword_offsets[word], end = p.subword_offsets[word + 1]
+    cdef real total = 0
+    for a in range(start, end):
+        for b in range(start, end):
+            if p.subword_rows[a] == p.subword_rows[b]:
+                total += lock_factor(p, p.subword_rows[b])
+    return total / (end - start)
+
+
 cdef void skipgram_window_centre_once(const TrainParams *p, ThreadState *s,
                                       const int32_t *words, int64_t pos, int64_t first,
                                       int64_t last) noexcept nogil:
-    """Skip-gram with subwords, the centre's mean formed once for its window.
+    """Skip-gram with subwords, the centre's rows gathered and scattered once per window.
 
     x = mean of the centre's rows, then for each context word c in [first,
     last]: predict(x, c) (output rows updated as it goes), window_grad +=
-    grad; finally every row of the centre += window_grad.  As word2vec.c's
-    CBOW treats its hidden layer: one gather and one scatter of the
-    centre's rows per window instead of one per pair.
+    grad, and x moves as the mean of the rows would if grad had been added
+    to each of them (mean_step_factor); finally every row of the centre +=
+    window_grad.  The same update as one gather and scatter per pair, up to
+    rounding (and to other threads' writes to those rows during the
+    window), at one gather and one scatter of the n rows per window instead
+    of one per pair: the per-pair rule's cost is mostly those 2n `axpy`s.
     """
     cdef int64_t j
     cdef int32_t centre = words[pos]
     cdef real *x = input_vector(p, s, centre)
+    cdef real moves = mean_step_factor(p, centre)
     memset(s.window_grad, 0, p.K * sizeof(real))
     for j in range(first, last + 1):
         if j != pos:
             predict(p, s, x, words[j])
             blas.axpy(p.K, 1.0, s.grad, s.window_grad)     # window_grad += grad
+            blas.axpy(p.K, moves, s.grad, x)                # x = the rows' mean after grad
     apply_input_step(p, s, centre, s.window_grad)
 
 
@@ -720,9 +740,10 @@ cdef class Trainer:
         mean predict each context word, as Facebook's fastText does.  V is
         len(subword_offsets) - 1.  None: word w's input vector is row w.
     centre_once : bool
-        Skip-gram with subwords only: form the centre's mean once per window
-        and add the window's summed step to its rows once, instead of once
-        per pair (fastText's rule, the default).
+        Skip-gram with subwords only: gather the centre's rows once per
+        window (the mean then follows the pairs' steps) and scatter the
+        window's summed step once, instead of both once per pair as
+        Facebook's fastText does; the same update up to rounding.
     lockf : float32 (R,) or None
         Lock factor of each row of w_in (gensim's vectors_lockf): every
         update of row r is multiplied by lockf[r], so 0.0 freezes it.

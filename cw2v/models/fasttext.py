@@ -64,12 +64,14 @@ class FastText(Word2Vec):
     Keyword-only extras: ``compute_loss``, ``comment``, ``softmax``,
     ``max_sentence_length``, ``progress``, ``report_delay`` (see Word2Vec), and
 
-    centre_once : bool, default False
-        Skip-gram only: form the centre word's subword mean once per window
-        and add the window's summed step to its rows once, instead of once
-        per (centre, context) pair as Facebook's fastText does.  Fewer row
-        reads and writes per window; see the README for its measured speed
-        and accuracy.
+    centre_once : bool, default True
+        Skip-gram only: gather the centre word's subword rows into their mean
+        once per window, move that mean after each (centre, context) pair as
+        the rows would move, and add the window's summed step to the rows
+        once.  The same update as Facebook's fastText, which gathers and
+        scatters the rows for every pair, up to rounding (a test holds the
+        two to float32 tolerance), with a fraction of the row reads and
+        writes; see the README for the measured speed.  False: per pair.
     compact_ngrams : bool, default True
         Keep rows only for the buckets vocabulary words use (``wv.bucket_rows``
         maps buckets to rows); training gives the same weights as the full
@@ -100,7 +102,7 @@ class FastText(Word2Vec):
                  callbacks=(), max_final_vocab=None, shrink_windows=True, *,
                  compute_loss=False, comment=None, softmax=False,
                  max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH, progress=False,
-                 report_delay=1.0, centre_once=False, compact_ngrams=True):
+                 report_delay=1.0, centre_once=True, compact_ngrams=True):
         # Set before Word2Vec's constructor, which may train at once.
         self.min_n = check_int("min_n", min_n, 0)
         self.max_n = check_int("max_n", max_n, 0)
