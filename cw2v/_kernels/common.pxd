@@ -110,6 +110,9 @@ cdef struct TrainParams:
     # Skip-gram with subwords: form the centre's mean once per window and
     # scatter the window's summed step once (1), or per pair (0, fastText's).
     int centre_once
+    # With centre_once: how far each word's subword mean moves per unit of
+    # step added to its rows (mean_step_factor, worked out once per Trainer).
+    const real *mean_steps          # V, or NULL
     # Lock factors (gensim's vectors_lockf): every update of row r of w_in is
     # multiplied by lockf[r]; 0 freezes the row.
     const real *lockf               # one per row of w_in, or NULL for all ones
