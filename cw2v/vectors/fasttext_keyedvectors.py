@@ -179,7 +179,13 @@ class FastTextKeyedVectors(KeyedVectors):
         return self.has_index_for(word) or (isinstance(word, str) and self.bucket > 0)
 
     def ngram_rows(self, word):
-        """int32 rows of ``input_vectors`` whose mean is ``word``'s vector (own row first if known)."""
+        """int32 rows of ``input_vectors`` a word's vector is formed from (own row first if known).
+
+        For an unseen word of a compact model, buckets without a row are left
+        out: they count as zero rows, so the vector is the sum of these rows
+        divided by the word's number of n-grams (see :meth:`get_vector`), not
+        their mean.
+        """
         index = self.key_to_index.get(word, -1) if isinstance(word, str) else -1
         if index >= 0:
             return self.subword_rows[self.subword_offsets[index]:self.subword_offsets[index + 1]]
@@ -197,7 +203,9 @@ class FastTextKeyedVectors(KeyedVectors):
         """Vector of any word, shape ``(K,)``, L2-normalised if ``norm``.
 
         A vocabulary word (or an int row number) gives its composed row; any
-        other str the mean of its n-gram rows, or a zero vector if it has none.
+        other str the sum of its n-gram rows divided by its number of n-grams
+        (their mean in a full model; a compact model's buckets without a row
+        count as zeros), or a zero vector if it has none.
         """
         if self.has_index_for(word):
             return super().get_vector(word, norm=norm)
