@@ -18,8 +18,9 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from typing import Optional, Tuple
+
+from cw2v.io.files import atomic_write
 
 FORMAT = "cw2v.distributed/1"
 LATEST = "latest.json"
@@ -27,19 +28,9 @@ _NAME = re.compile(r"^round-\d{8}$")
 
 
 def _write_json(path: str, data: dict) -> None:
-    """Write JSON to a temp file beside ``path``, fsync, then rename it into place."""
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write JSON atomically (atomic_write: temp file, fsync, rename, folder fsync)."""
+    with atomic_write(path) as out:
+        out.write(json.dumps(data).encode("utf-8"))
 
 
 def save(directory: str, model, progress: dict) -> str:
