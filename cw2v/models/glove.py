@@ -276,7 +276,7 @@ class GloVe(EmbeddingModel):
             window=self.window, symmetric=self.symmetric,
             distance_weighting=self.distance_weighting, workers=self.workers,
             memory=self.memory, temp_dir=self.temp_dir, batch_words=self.batch_words,
-            max_sentence_length=self.max_sentence_length, report_delay=self.report_delay)
+            max_sentence_length=self.max_sentence_length)
         stats = self.count_stats
         logger.info("counted %i word pairs (%.1f%% in the dense blocks) into %i nonzero counts "
                     "in %.1fs", stats["pairs"],

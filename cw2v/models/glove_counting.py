@@ -113,7 +113,7 @@ class MergeChunkJob:
 def count_cooccurrence(corpus_iterable=None, corpus_file=None, *, index_to_key, max_word_count,
                        window=10, symmetric=True, distance_weighting=True, workers=1,
                        memory=None, temp_dir=None, batch_words=10000,
-                       max_sentence_length=10000, report=None, report_delay=1.0):
+                       max_sentence_length=10000):
     """Count a corpus into a V x V float64 CSR matrix in ``index_to_key``'s order.
 
     Exactly one of ``corpus_iterable`` (sentences of str tokens) and
@@ -145,8 +145,7 @@ def count_cooccurrence(corpus_iterable=None, corpus_file=None, *, index_to_key, 
                     for b in iter_id_batches(corpus_iterable, key_to_index,
                                              batch_words=batch_words,
                                              max_sentence_length=max_sentence_length))
-        result = run_epoch(counter, jobs, epoch=0, threads=workers, seed=0, report=report,
-                           report_delay=report_delay)
+        result = run_epoch(counter, jobs, epoch=0, threads=workers, seed=0)
         # The merge, in row chunks of similar work, by the same threads.
         plan = counter.merge(MERGE_CHUNKS_PER_WORKER * workers if workers > 1 else 1)
         run_epoch(counter, [MergeChunkJob(plan, k) for k in range(plan.chunks)], epoch=0,
