@@ -178,19 +178,10 @@ class FastText(Word2Vec):
             arrays["bucket_rows"] = self.wv.bucket_rows
         return arrays
 
-    def _restore_weights(self, arrays, damaged):
-        # Word2Vec's restore hands _restored_input the input matrix alone;
-        # a compact model's bucket map travels beside it.
-        self._loaded_bucket_rows = arrays.get("bucket_rows")
-        try:
-            super()._restore_weights(arrays, damaged)
-        finally:
-            del self._loaded_bucket_rows
-
-    def _restored_input(self, w_in, damaged):
+    def _restored_input(self, w_in, damaged, arrays):
         """FastTextKeyedVectors of a loaded input matrix: (V + bucket, K), or compact."""
         V, K = len(self.vocab), self.vector_size
-        bucket_rows = getattr(self, "_loaded_bucket_rows", None)
+        bucket_rows = arrays.get("bucket_rows")
         if w_in.ndim != 2 or w_in.shape[1] != K or (
                 bucket_rows is None and w_in.shape[0] != V + self.bucket):
             raise damaged(f"w_in has shape {w_in.shape}, expected ({V + self.bucket}, {K}) "

@@ -206,7 +206,7 @@ class Word2Vec(EmbeddingModel):
         V, K = len(self.vocab), self.vector_size
         if "w_in" not in arrays:
             raise damaged("it lacks the array 'w_in'")
-        self.wv = self._restored_input(arrays["w_in"], damaged)
+        self.wv = self._restored_input(arrays["w_in"], damaged, arrays)
         for name, on, rows in (("w_out_ns", self.negative, V), ("w_out_hs", self.hs, V - 1),
                                ("w_out_softmax", self.softmax, V)):
             matrix = arrays.get(name)
@@ -219,8 +219,10 @@ class Word2Vec(EmbeddingModel):
                 raise damaged(f"{name} should have shape ({rows}, {K}), found {shape}")
             setattr(self, name, matrix)
 
-    def _restored_input(self, w_in, damaged):
-        """KeyedVectors of a loaded input matrix (V, K); raise damaged(problem) if it does not fit."""
+    def _restored_input(self, w_in, damaged, arrays):
+        """KeyedVectors of a loaded input matrix (V, K); raise damaged(problem) if it does not fit.
+
+        ``arrays`` is the whole loaded bundle, for families that keep more beside ``w_in``."""
         V, K = len(self.vocab), self.vector_size
         try:
             wv = KeyedVectors.from_arrays(self.vocab.index_to_key, w_in, counts=self.vocab.counts)
