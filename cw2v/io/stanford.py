@@ -30,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from cw2v.io.files import atomic_write, input_size, open_input
+from cw2v.vectors.countbased import as_count_matrix
 from cw2v.vocab.vocabulary import Vocabulary
 
 RECORD = np.dtype([("word1", "<i4"), ("word2", "<i4"), ("count", "<f8")])
@@ -121,16 +122,12 @@ def write_cooccurrence(matrix, path) -> int:
     .gz, .bz2 or .xz.  Returns the number of records.  ValueError for a
     matrix that is not square or holds NaN, infinite or negative counts.
     """
-    matrix = sp.csr_matrix(matrix, dtype=np.float64)
-    if matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"a co-occurrence matrix is square (V x V), got shape {matrix.shape}")
+    matrix = as_count_matrix(matrix)
     if matrix.shape[0] >= 2 ** 31:
         raise ValueError("word ids beyond 2**31 - 1 do not fit Stanford's int32 records")
     matrix = matrix.copy() if not matrix.has_canonical_format else matrix
     matrix.sum_duplicates()         # also sorts each row's columns
     data = matrix.data
-    if data.size and (not np.isfinite(data).all() or data.min() < 0):
-        raise ValueError("co-occurrence counts must be finite and >= 0")
     written = 0
     with atomic_write(path) as out:
         rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))

@@ -386,12 +386,7 @@ class GloVe(EmbeddingModel):
 
 def _checked_counts(matrix, size):
     """``matrix`` as a canonical V x V float64 CSR matrix of positive counts, or ValueError."""
-    counts = sp.csr_matrix(matrix, dtype=np.float64)
-    if counts.shape != (size, size):
-        raise ValueError(f"the co-occurrence matrix has shape {counts.shape}, but there are "
-                         f"{size} words: it must be ({size}, {size})")
-    if counts.nnz and (not np.isfinite(counts.data).all() or counts.data.min() < 0):
-        raise ValueError("co-occurrence counts must be finite and >= 0")
+    counts = countbased.as_count_matrix(matrix, size)
     counts.sum_duplicates()
     counts.eliminate_zeros()
     return counts

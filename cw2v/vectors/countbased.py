@@ -25,11 +25,19 @@ from scipy.sparse.linalg import svds
 
 from cw2v.vectors.keyedvectors import KeyedVectors
 
-__all__ = ["ppmi", "svd_vectors", "most_similar_rows"]
+__all__ = ["as_count_matrix", "ppmi", "svd_vectors", "most_similar_rows"]
 
 
-def _counts(matrix) -> sp.csr_matrix:
+def as_count_matrix(matrix, size=None) -> sp.csr_matrix:
+    """``matrix`` (scipy sparse or 2-d array) as a float64 CSR count matrix, or ValueError.
+
+    It must be square, ``(size, size)`` when ``size`` is given, and hold
+    only finite counts >= 0.  Duplicates and explicit zeros are left as given.
+    """
     counts = sp.csr_matrix(matrix, dtype=np.float64)
+    if size is not None and counts.shape != (size, size):
+        raise ValueError(f"the co-occurrence matrix has shape {counts.shape}, but there are "
+                         f"{size} words: it must be ({size}, {size})")
     if counts.shape[0] != counts.shape[1]:
         raise ValueError(f"a co-occurrence matrix is square (V x V), got shape {counts.shape}")
     if counts.nnz and (not np.isfinite(counts.data).all() or counts.data.min() < 0):
@@ -48,7 +56,7 @@ def ppmi(counts, smoothing: float = 0.75, shift: float = 1.0) -> sp.csr_matrix:
         raise ValueError(f"smoothing must lie in (0, 1], got {smoothing!r}")
     if not shift >= 1:
         raise ValueError(f"shift must be >= 1 (log shift is subtracted), got {shift!r}")
-    counts = _counts(counts).copy()
+    counts = as_count_matrix(counts).copy()
     counts.eliminate_zeros()
     counts.sort_indices()
     row_sums = np.asarray(counts.sum(axis=1)).ravel()
