@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from cw2v.io.files import atomic_write, input_size, open_input
 from cw2v.vectors.countbased import as_count_matrix
-from cw2v.vocab.vocabulary import Vocabulary
+from cw2v.vocab.vocabulary import VOCAB_FILE_BREAKS, Vocabulary, split_vocab_line
 
 RECORD = np.dtype([("word1", "<i4"), ("word2", "<i4"), ("count", "<f8")])
 _CHUNK_RECORDS = 1 << 20       # 16 MB read or written at a time
@@ -148,9 +148,10 @@ def write_cooccurrence(matrix, path) -> int:
 def read_vocab(path) -> Vocabulary:
     """Stanford's vocab.txt as a :class:`~cw2v.Vocabulary` in the file's order.
 
-    Each line is ``word count`` (separated by a space or a tab; a trailing
-    ``\\r`` is ignored).  ValueError naming the file and line for any other
-    line, a negative count or a repeated word.
+    Each line is ``word count``, split at its last space or tab (the rule of
+    word2vec.c's vocab files, :func:`~cw2v.vocab.vocabulary.split_vocab_line`;
+    a trailing ``\\r`` is ignored).  ValueError naming the file and line for
+    any other line (a blank one too), a negative count or a repeated word.
     """
     name = os.fsdecode(os.fspath(path))
     words, counts, seen = [], [], set()
@@ -160,15 +161,18 @@ def read_vocab(path) -> Vocabulary:
                 line = raw.decode("utf-8").rstrip("\r\n")
             except UnicodeDecodeError as err:
                 raise ValueError(f"{name!r} line {number}: invalid UTF-8 ({err.reason})") from None
-            fields = line.split()
-            if len(fields) != 2 or not (fields[1].isascii() and fields[1].isdigit()):
-                raise ValueError(f"{name!r} line {number}: expected 'word count' (a word without "
-                                 f"spaces, a count >= 0), got {line!r}")
-            if fields[0] in seen:
-                raise ValueError(f"{name!r} line {number}: the word {fields[0]!r} appears twice")
-            seen.add(fields[0])
-            words.append(fields[0])
-            counts.append(int(fields[1]))
+            try:
+                entry = split_vocab_line(line)
+            except ValueError as err:
+                raise ValueError(f"{name!r} line {number}: {err}") from None
+            if entry is None:
+                raise ValueError(f"{name!r} line {number}: expected 'word count', got a blank line")
+            word, count = entry
+            if word in seen:
+                raise ValueError(f"{name!r} line {number}: the word {word!r} appears twice")
+            seen.add(word)
+            words.append(word)
+            counts.append(count)
     if not words:
         raise ValueError(f"{name!r} holds no 'word count' lines")
     return Vocabulary(words, np.array(counts, dtype=np.int64), min_count=0, sorted_vocab=False)
@@ -178,15 +182,15 @@ def write_vocab(vocab, path) -> None:
     """Write Stanford's vocab.txt: ``word count`` per line, in the vocabulary's order.
 
     ``vocab`` is a :class:`~cw2v.Vocabulary` or a pair (words, counts).
-    ValueError for an empty word or one holding whitespace (it could not be
-    read back).  Atomic.
+    ValueError for an empty word or one holding a space, tab or line break
+    (it could not be read back).  Atomic.
     """
     words, counts = (vocab.index_to_key, vocab.counts) if isinstance(vocab, Vocabulary) else vocab
     lines = []
     for word, count in zip(words, np.asarray(counts).tolist()):
-        if not word or len(word.split()) != 1 or word.strip() != word:
-            raise ValueError(f"the word {word!r} is empty or holds whitespace: Stanford's "
-                             f"vocab.txt separates fields by whitespace")
+        if not word or any(sep in word for sep in VOCAB_FILE_BREAKS):
+            raise ValueError(f"the word {word!r} is empty or holds a space, tab or line break: "
+                             f"Stanford's vocab.txt separates fields by that whitespace")
         lines.append(f"{word} {int(count)}\n")
     with atomic_write(path) as out:
         out.write("".join(lines).encode("utf-8"))

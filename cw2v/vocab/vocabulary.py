@@ -333,7 +333,7 @@ class Vocabulary:
         for word, count in zip(self.index_to_key, self.counts.tolist()):
             if word == SENTENCE_END:
                 continue
-            if not word or any(sep in word for sep in _VOCAB_FILE_BREAKS):
+            if not word or any(sep in word for sep in VOCAB_FILE_BREAKS):
                 raise ValueError(
                     f"word {word!r} is empty or contains a space, tab or line break and cannot be written"
                     " in the word2vec vocab format (one 'word count' per line)"
@@ -375,7 +375,7 @@ class Vocabulary:
                 except UnicodeDecodeError as err:
                     raise ValueError(f"{path!r} line {line_no}: invalid UTF-8 ({err.reason})") from None
                 try:
-                    entry = _split_vocab_line(line)
+                    entry = split_vocab_line(line)
                 except ValueError as err:
                     raise ValueError(f"{path!r} line {line_no}: {err}") from None
                 if entry is None:
@@ -396,11 +396,12 @@ class Vocabulary:
                                sorted_vocab=sorted_vocab, corpus_count=sentence_end_count or 0)
 
 
-# What separates fields in word2vec.c's vocab files ('\r' it skips), so no word may hold it.
-_VOCAB_FILE_BREAKS = (" ", "\t", "\n", "\r")
+# What separates fields in word2vec.c's vocab files and Stanford's vocab.txt ('\r' they
+# skip), so no word may hold it.
+VOCAB_FILE_BREAKS = (" ", "\t", "\n", "\r")
 
 
-def _split_vocab_line(line: str) -> Optional[Tuple[str, int]]:
+def split_vocab_line(line: str) -> Optional[Tuple[str, int]]:
     """(word, count) of a vocab file line, split at its last space or tab; None if blank.
 
     ValueError (without the location, which the caller adds) if it is not 'word count'.
