@@ -172,15 +172,6 @@ static int append(cw2v_run_list *list, const cw2v_run *r)
     return CW2V_OK;
 }
 
-int64_t cw2v_runs_total(const cw2v_run_list *list)
-{
-    int64_t total = 0;
-    size_t i;
-    for (i = 0; i < list->n; i++)
-        total += list->runs[i].length;
-    return total;
-}
-
 /* A new, empty run of the list: a file opened for writing, or a block for
  * up to capacity entries.  *out gets the open file (or NULL). */
 static int new_run(cw2v_run_list *list, size_t capacity, cw2v_run *r, FILE **out, int *sys_errno)

@@ -79,9 +79,6 @@ int cw2v_runs_take(cw2v_run_list *dst, cw2v_run_list *src);
 /* Merges runs in rounds until at most max_runs are left. */
 int cw2v_runs_reduce(cw2v_run_list *list, size_t max_runs, int *sys_errno);
 
-/* Entries in all runs, duplicates included (a bound on the merged keys). */
-int64_t cw2v_runs_total(const cw2v_run_list *list);
-
 /* The merged stream of a list's runs, from their first key >= first_key
  * (a binary search in each run).  Several mergers may read one list at
  * once (each opens its own files). */
