@@ -139,9 +139,13 @@ cdef class PairCounter:
         for w in range(workers):
             self.counters[w] = cw2v_cooc_counter_new(self.layout, table_slots, c_prefix, w)
             if self.counters[w] == NULL:
+                # memory=None (the default) gives every worker fixed sizes: the way
+                # out is a bound that fits, or fewer counters.
                 raise MemoryError(
-                    f"cannot allocate a co-occurrence counter ({dense_entries * 8 / 2**20:.0f} MB "
-                    f"dense block, {table_slots * 16 / 2**20:.0f} MB table); lower memory=")
+                    f"cannot allocate co-occurrence counter {w + 1} of {workers} "
+                    f"({dense_entries * 8 / 2**20:.0f} MB dense block, "
+                    f"{table_slots * 16 / 2**20:.0f} MB table); set memory= to a bound in GB "
+                    f"that fits (or lower it), or use fewer workers")
 
     def __dealloc__(self):
         cdef int w
