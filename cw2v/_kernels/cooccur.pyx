@@ -16,7 +16,8 @@ from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport free, malloc
 
 from cw2v._kernels.textfile cimport (
-    WordHash, cw2v_wordhash, status_error, CW2V_ERR_NOMEM, CW2V_ERR_IO, CW2V_ERR_OPEN,
+    WordHash, cw2v_wordhash, cw2v_strerror, status_error, CW2V_ERR_NOMEM, CW2V_ERR_IO,
+    CW2V_ERR_OPEN,
 )
 
 
@@ -217,6 +218,10 @@ cdef class PairCounter:
         if len(vocab) != self.vocab_size:
             raise ValueError(f"the word table has {len(vocab)} words, the counter "
                              f"{self.vocab_size}")
+        # Caught here: the reader's invalid-argument status would otherwise read as a bug.
+        if start < 0 or 0 <= end < start:
+            raise ValueError(f"the byte range must have 0 <= start <= end (or end < 0), "
+                             f"got {start}, {end}")
         with nogil:
             rc = cw2v_cooc_count_range(c, vocab.table, cpath, start, end, &tokens, &lines)
         if rc != 0:
@@ -365,4 +370,8 @@ cdef object _counter_error(int rc, cw2v_cooc_counter *c):
     if err:
         return OSError(err, f"while writing or reading the co-occurrence spill files: "
                             f"{os.strerror(err)}")
-    return OSError(f"I/O error {rc} in the co-occurrence spill files")
+    if rc == CW2V_ERR_IO or rc == CW2V_ERR_OPEN:
+        return OSError(f"I/O error in the co-occurrence spill files (status {rc})")
+    # Anything else (e.g. a chunk overrunning its planned room) is not the user's doing.
+    return RuntimeError(f"co-occurrence counting failed: {cw2v_strerror(rc).decode()} "
+                        f"(status {rc}); this is a bug in cw2v, please report it")
