@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw2v_prefetch.h"
 #include "tokenizer.h"
 
 #define MAX_EXACT_WINDOW 20 /* lcm(1..20) = 232792560 */
@@ -17,14 +18,6 @@
  * by cache misses on the dense block and the table, and this many of them
  * can be in flight at once (measured 2x faster than updating at once). */
 #define PENDING 32
-
-#if defined(__GNUC__) || defined(__clang__)
-#define PREFETCH_FOR_WRITE(p) __builtin_prefetch((p), 1, 3)
-#define PREFETCH_FOR_READ(p) __builtin_prefetch((p), 0, 3)
-#else
-#define PREFETCH_FOR_WRITE(p) ((void)(p))
-#define PREFETCH_FOR_READ(p) ((void)(p))
-#endif
 
 /* Row i of the dense block holds columns [begin, end), entry j at base + j. */
 typedef struct dense_row {
@@ -309,8 +302,8 @@ static void apply(cw2v_cooc_counter *c, const pending *p)
 static inline void defer(cw2v_cooc_counter *c, int64_t *slot, uint64_t key, int64_t units)
 {
     pending *p = &c->queue[c->queue_pos];
-    PREFETCH_FOR_WRITE(slot != NULL ? (void *)slot
-                                    : (void *)&c->slots[(size_t)((key * GOLDEN) >> c->shift)]);
+    cw2v_prefetch_write(slot != NULL ? (void *)slot
+                                     : (void *)&c->slots[(size_t)((key * GOLDEN) >> c->shift)]);
     if (p->units != 0)
         apply(c, p);
     p->slot = slot;
@@ -593,7 +586,7 @@ static void gather_tile(const cw2v_cooc_counter *c, int32_t r0, int32_t r1, int6
         int32_t lo = col + 1 > r0 ? col + 1 : r0, hi = rows[col].end < r1 ? rows[col].end : r1;
         /* One line per row, a different one each: ask for them early. */
         if (col + GATHER_AHEAD < limit)
-            PREFETCH_FOR_READ(&c->dense[rows[col + GATHER_AHEAD].base + r0]);
+            cw2v_prefetch(&c->dense[rows[col + GATHER_AHEAD].base + r0], 1);
         for (k = 0; k < TILE; k++)
             tile[(int64_t)col * TILE + k] = 0;
         for (r = lo; r < hi; r++)

@@ -30,4 +30,15 @@ static inline void cw2v_prefetch(const void *address, size_t bytes)
 #endif
 }
 
+/* One line, for writing: only for memory no other thread writes meanwhile
+ * (see above), such as a worker's own counter. */
+static inline void cw2v_prefetch_write(const void *address)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(address, 1, 3);
+#else
+    (void)address;
+#endif
+}
+
 #endif /* CW2V_PREFETCH_H */
