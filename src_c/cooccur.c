@@ -97,14 +97,22 @@ static int set_weights(int64_t *weight, int32_t window, int32_t m, int distance_
     return 1;
 }
 
+/* Columns [*begin, *end) of dense row i (*end <= *begin: an empty row).  The
+ * one rule for both sizing the block (dense_size_for) and laying it out. */
+static void dense_span(int64_t i, int32_t vocab_size, int symmetric, int64_t dense_product,
+                       int64_t *begin, int64_t *end)
+{
+    *end = dense_product / (i + 1);
+    if (*end > vocab_size)
+        *end = vocab_size;
+    *begin = symmetric ? i : 0;
+}
+
 int64_t cw2v_cooc_dense_size_for(int32_t vocab_size, int symmetric, int64_t dense_product)
 {
     int64_t total = 0, i, end, begin;
     for (i = 0; i < vocab_size; i++) {
-        end = dense_product / (i + 1);
-        if (end > vocab_size)
-            end = vocab_size;
-        begin = symmetric ? i : 0;
+        dense_span(i, vocab_size, symmetric, dense_product, &begin, &end);
         if (end <= begin)
             break; /* rows further down are shorter still */
         total += end - begin;
@@ -147,10 +155,7 @@ cw2v_cooc_layout *cw2v_cooc_layout_new(int32_t vocab_size, int32_t window, int s
         m--;
     }
     for (i = 0; i < vocab_size; i++) {
-        end = dense_product / ((int64_t)i + 1);
-        if (end > vocab_size)
-            end = vocab_size;
-        begin = layout->symmetric ? i : 0;
+        dense_span(i, vocab_size, layout->symmetric, dense_product, &begin, &end);
         if (end < begin)
             end = begin; /* empty row: no column is both >= begin and < end */
         layout->rows[i].begin = (int32_t)begin;
