@@ -4,8 +4,10 @@
 either id sentences (:meth:`PairCounter.count_batch`, iterable mode) or a
 byte range of a text file (:meth:`PairCounter.count_range`, file mode, read
 by the shared tokenizer); both run without the GIL, so worker threads count
-in parallel, each into its own counter.  :meth:`PairCounter.csr_arrays`
-then merges the counters into the arrays of a CSR matrix.  The counting
+in parallel, each into its own counter.  Then :meth:`PairCounter.merge`
+plans the CSR matrix in row chunks, :meth:`PairCounter.fill_chunk` writes
+them (in parallel threads) and :meth:`PairCounter.finish` joins them;
+:meth:`PairCounter.csr_arrays` does all three in one thread.  The counting
 rule and the exact integer arithmetic are described in ``cooccur.h``.
 """
 import os

@@ -130,7 +130,7 @@ class FastTextKeyedVectors(KeyedVectors):
         words = ["" if key is None else key for key in self.index_to_key]
         offsets, rows = subwords.vocabulary_subwords(words, self.min_n, self.max_n, self.bucket)
         if self.bucket_rows is not None:
-            offsets, rows = _compact_csr(offsets, rows, len(words), self.bucket_rows)
+            rows = _compact_vocabulary_rows(rows, len(words), self.bucket_rows)
         return offsets, rows
 
     # ------------------------------------------------------------------ the matrices
@@ -398,14 +398,15 @@ def _compact_rows(rows, n_words, bucket_rows):
     return (mapped[mapped >= 0] + n_words).astype(np.int32)
 
 
-def _compact_csr(offsets, rows, n_words, bucket_rows):
-    """A vocabulary CSR of a full model rewritten for a compact one (every bucket must have a row)."""
+def _compact_vocabulary_rows(rows, n_words, bucket_rows):
+    """A full model's vocabulary CSR rows rewritten for a compact one (offsets unchanged: every
+    bucket a vocabulary word uses must have a row)."""
     is_ngram = rows >= n_words
     mapped = rows.copy()
     mapped[is_ngram] = bucket_rows[rows[is_ngram] - n_words] + n_words
     if np.any(mapped[is_ngram] < n_words):
         raise ValueError("bucket_rows has no row for a bucket that a vocabulary word uses")
-    return offsets, mapped
+    return mapped
 
 
 def compact_bucket_rows(words, min_n, max_n, bucket, previous=None):
