@@ -52,7 +52,7 @@ def register(command):
     flag("--eta", dest="eta", type=_number(float, 0.0, strict=True), default=0.05,
          metavar="FLOAT", help="initial learning rate (default 0.05)")
     flag("--grad-clip", dest="grad_clip", type=_number(float, 0.0, strict=True), default=100.0,
-         metavar="FLOAT", help="clip gradient components to [-FLOAT, FLOAT] (default 100)")
+         metavar="FLOAT", help="clip vector-gradient components to [-FLOAT, FLOAT] (default 100)")
     flag("--threads", "--workers", dest="threads", type=_POSITIVE_INT,
          default=min(8, os.cpu_count() or 1), metavar="INT",
          help="worker threads (default: glove's 8, at most the cores: %(default)s here)")

@@ -105,7 +105,9 @@ class GloVe(EmbeddingModel):
         glove.c's AdaGrad (the default), or AdaGrad as the paper states it
         (see above and cw2v/_kernels/glove.pyx).
     gradient_clip : float
-        Every gradient component is clipped to [-clip, clip] (glove.c: 100).
+        Every component of the vector gradients is clipped to [-clip, clip]
+        (glove.c: 100); the bias gradient too under update='paper' (glove.c
+        does not clip it).
     vectors : "sum", "word" or "context"
         What ``wv`` holds: W + W~, W or W~.
     temp_dir, batch_words, max_sentence_length, sorted_vocab, trim_rule, report_delay
