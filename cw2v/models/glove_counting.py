@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from cw2v._kernels.cooccur import PairCounter
 from cw2v._kernels.textfile import WordHash, split_ranges
-from cw2v.io.corpus import iter_id_batches
+from cw2v.io.corpus import DEFAULT_MAX_SENTENCE_LENGTH, iter_id_batches
 from cw2v.train.runner import Tally, run_epoch
 
 # Without a memory bound: each worker's dense block and table of rare pairs.
@@ -113,7 +113,7 @@ class MergeChunkJob:
 def count_cooccurrence(corpus_iterable=None, corpus_file=None, *, index_to_key, max_word_count,
                        window=10, symmetric=True, distance_weighting=True, workers=1,
                        memory=None, temp_dir=None, batch_words=10000,
-                       max_sentence_length=10000):
+                       max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH):
     """Count a corpus into a V x V float64 CSR matrix in ``index_to_key``'s order.
 
     Exactly one of ``corpus_iterable`` (sentences of str tokens) and
