@@ -49,16 +49,19 @@ logger = logging.getLogger(__name__)
 MODEL_KIND = "cw2v.GloVe"
 WV_CHOICES = ("sum", "word", "context")
 _ROW_ALIGN = 16             # floats: table rows start on a 64-byte cache line
+_WORD, _CONTEXT = 0, 1      # the two sides: indices into GloVe._tables
 
 
 class PairSliceJob:
-    """Positions [begin, end) of one epoch's order of the pairs, for one thread."""
+    """Positions [begin, end) of one epoch's order of the pairs, for one thread.
 
-    def __init__(self, trainer, order, begin, end):
-        self.trainer, self.order, self.begin, self.end = trainer, order, begin, end
+    ``epoch_key`` keys that order's permutation (train_slice's ``epoch``)."""
+
+    def __init__(self, trainer, epoch_key, begin, end):
+        self.trainer, self.epoch_key, self.begin, self.end = trainer, epoch_key, begin, end
 
     def run(self, trainer, worker, seed) -> Tally:
-        loss, trained, skipped = trainer.train_slice(worker, seed, self.order, self.begin,
+        loss, trained, skipped = trainer.train_slice(worker, seed, self.epoch_key, self.begin,
                                                      self.end)
         if skipped:
             logger.warning("%i pairs skipped: their cost was not finite", skipped)
@@ -178,7 +181,7 @@ class GloVe(EmbeddingModel):
         V = len(self.vocab)
         rng = np.random.default_rng([self.seed, old_size])
         tables = []
-        for side in range(2):
+        for side in (_WORD, _CONTEXT):
             table = self._new_table(V, rng)
             if old_size and self._tables is not None:
                 table[:old_size] = self._tables[side][:old_size]
@@ -197,20 +200,20 @@ class GloVe(EmbeddingModel):
     @property
     def word_vectors(self):
         """W (V x K, a view into the word table)."""
-        return self._view(0, "vectors")
+        return self._view(_WORD, "vectors")
 
     @property
     def context_vectors(self):
         """W~ (V x K, a view into the context table)."""
-        return self._view(1, "vectors")
+        return self._view(_CONTEXT, "vectors")
 
     @property
     def word_biases(self):
-        return self._view(0, "bias")
+        return self._view(_WORD, "bias")
 
     @property
     def context_biases(self):
-        return self._view(1, "bias")
+        return self._view(_CONTEXT, "bias")
 
     def _wv_vectors(self):
         if self.vectors == "word":
@@ -227,7 +230,7 @@ class GloVe(EmbeddingModel):
     def _matrices(self):
         if self._tables is None:
             return {}
-        return {"word_table": self._tables[0], "context_table": self._tables[1]}
+        return {"word_table": self._tables[_WORD], "context_table": self._tables[_CONTEXT]}
 
     def _saved_arrays(self):
         arrays = dict(self._matrices())
@@ -339,9 +342,9 @@ class GloVe(EmbeddingModel):
                     epochs, self.workers, self.update)
 
         def train_one_epoch(epoch):
-            order = self.epochs_trained     # a fresh order for every epoch ever trained
+            epoch_key = self.epochs_trained     # a fresh order for every epoch ever trained
             cuts = [n * w // self.workers for w in range(self.workers + 1)]
-            jobs = [PairSliceJob(trainer, order, cuts[w], cuts[w + 1])
+            jobs = [PairSliceJob(trainer, epoch_key, cuts[w], cuts[w + 1])
                     for w in range(self.workers) if cuts[w + 1] > cuts[w]]
             report = _EpochProgress(epoch, epochs, n, self.progress)
             result = run_epoch(trainer, jobs, epoch=epoch, threads=max(len(jobs), 1),
@@ -356,12 +359,16 @@ class GloVe(EmbeddingModel):
     def _make_trainer(self):
         counts = self.cooccurrence
         pairs = pairs_from_csr(counts.indptr, counts.indices, counts.data, self.x_max, self.alpha)
-        word = [self._view(0, c) for c in ("vectors", "bias", "gradsq", "bias_gradsq")]
-        context = [self._view(1, c) for c in ("vectors", "bias", "gradsq", "bias_gradsq")]
-        return AdaGradTrainer(word[0], context[0], word[1], context[1], word[2], context[2],
-                              word[3], context[3], pairs, learning_rate=self.learning_rate,
-                              gradient_clip=self.gradient_clip, variant=self.update,
-                              workers=self.workers)
+        return AdaGradTrainer(
+            word_vectors=self._view(_WORD, "vectors"),
+            context_vectors=self._view(_CONTEXT, "vectors"),
+            word_biases=self._view(_WORD, "bias"), context_biases=self._view(_CONTEXT, "bias"),
+            word_gradsq=self._view(_WORD, "gradsq"),
+            context_gradsq=self._view(_CONTEXT, "gradsq"),
+            word_bias_gradsq=self._view(_WORD, "bias_gradsq"),
+            context_bias_gradsq=self._view(_CONTEXT, "bias_gradsq"),
+            pairs=pairs, learning_rate=self.learning_rate, gradient_clip=self.gradient_clip,
+            variant=self.update, workers=self.workers)
 
     # ------------------------------------------------------------------ count-based vectors
 
