@@ -314,8 +314,13 @@ class EmbeddingModel:
                 _call(cb, "on_epoch_end", self)
         self.train_count += 1
         elapsed = time.perf_counter() - started
-        logger.info("training on %i raw words (%i effective) took %.1fs, %.0f effective words/s",
-                    raw_words, trained_words, elapsed, trained_words / max(elapsed, 1e-9))
+        rate = trained_words / max(elapsed, 1e-9)
+        if mode == "pairs":     # GloVe's jobs count pairs in words_trained and read no words
+            logger.info("training on %i pairs took %.1fs, %.0f pairs/s", trained_words, elapsed,
+                        rate)
+        else:
+            logger.info("training on %i raw words (%i effective) took %.1fs, %.0f effective "
+                        "words/s", raw_words, trained_words, elapsed, rate)
         for cb in callbacks:
             _call(cb, "on_train_end", self)
         return trained_words, raw_words
