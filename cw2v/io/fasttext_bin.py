@@ -334,7 +334,7 @@ def write_facebook_bin(path, model: FacebookModel):
     n_words = len(words)
     input_matrix = _float32_le(model.input_matrix)
     output_matrix = _float32_le(model.output_matrix)
-    bucket_rows = _checked_bucket_rows(model.bucket_rows, args.bucket, input_matrix, n_words)
+    bucket_rows = check_bucket_rows(model.bucket_rows, args.bucket, input_matrix.shape[0] - n_words)
     if bucket_rows is None and input_matrix.shape != (n_words + args.bucket, args.dim):
         raise ValueError(f"the input matrix is {input_matrix.shape}, but {n_words} words + {args.bucket} buckets "
                          f"of dim {args.dim} need ({n_words + args.bucket}, {args.dim})")
@@ -388,16 +388,24 @@ def save_facebook_model(model, path):
 _WRITE_BLOCK_ROWS = 1 << 16
 
 
-def _checked_bucket_rows(bucket_rows, bucket, input_matrix, n_words):
+def check_bucket_rows(bucket_rows, bucket, n_ngram_rows=None):
+    """A compact model's bucket map as int32 ``(bucket,)``, or None if it is None.
+
+    ValueError unless it holds ``bucket`` integers >= -1 (-1: a bucket
+    without a row) and, when ``n_ngram_rows`` is given, below it.
+    """
     if bucket_rows is None:
         return None
     bucket_rows = np.asarray(bucket_rows)
-    n_rows = input_matrix.shape[0] - n_words
     if bucket_rows.shape != (bucket,) or bucket_rows.dtype.kind not in "iu":
-        raise ValueError(f"bucket_rows must hold {bucket} integers, got {bucket_rows.dtype} {bucket_rows.shape}")
-    if bucket_rows.size and not (-1 <= bucket_rows.min() and bucket_rows.max() < n_rows):
-        raise ValueError(f"bucket_rows points outside the {max(n_rows, 0)} n-gram rows of the input matrix")
-    return bucket_rows
+        raise ValueError(f"bucket_rows must be {bucket} integers (one per bucket), got "
+                         f"{bucket_rows.dtype} {bucket_rows.shape}")
+    if bucket_rows.size and bucket_rows.min() < -1:
+        raise ValueError("bucket_rows holds values below -1; -1 marks a bucket without a row")
+    if n_ngram_rows is not None and not bucket_rows.max(initial=-1) < n_ngram_rows:
+        raise ValueError(f"bucket_rows points outside the {max(n_ngram_rows, 0)} n-gram rows of the "
+                         f"input matrix")
+    return bucket_rows.astype(np.int32, copy=False)
 
 
 def _write_expanded(out, input_matrix, n_words, bucket_rows):

@@ -42,6 +42,7 @@ import numpy as np
 from cw2v._kernels import ngrams as subwords
 from cw2v.io import bundle as persist
 from cw2v.io import word2vec_format as formats
+from cw2v.io.fasttext_bin import check_bucket_rows
 from cw2v.vectors.keyedvectors import KeyedVectors
 
 logger = logging.getLogger(__name__)
@@ -105,13 +106,11 @@ class FastTextKeyedVectors(KeyedVectors):
         # The keys get KeyedVectors' own checks (str, unique) on a placeholder matrix.
         KeyedVectors.from_arrays(keys, np.empty((len(keys), 1), np.float32))
         kv = cls(input_vectors.shape[1], min_n, max_n, bucket)
-        kv.bucket_rows = _check_bucket_rows(bucket_rows, kv.bucket)
         n_ngram_rows = input_vectors.shape[0] - len(keys)
+        kv.bucket_rows = check_bucket_rows(bucket_rows, kv.bucket, n_ngram_rows)
         if kv.bucket_rows is None and n_ngram_rows != kv.bucket:
             raise ValueError(f"{len(keys)} words and {kv.bucket} buckets, but the input matrix has "
                              f"{input_vectors.shape[0]} rows instead of {len(keys) + kv.bucket}")
-        if kv.bucket_rows is not None and not -1 <= kv.bucket_rows.max(initial=-1) < n_ngram_rows:
-            raise ValueError(f"bucket_rows points past the {max(n_ngram_rows, 0)} n-gram rows of the input matrix")
         kv._set_input(keys, input_vectors)
         kv.counts = counts      # checked by the setter
         return kv
@@ -380,18 +379,6 @@ class _NgramRowNames:
         return f"n-gram row {row}"
 
 
-def _check_bucket_rows(bucket_rows, bucket):
-    if bucket_rows is None:
-        return None
-    bucket_rows = np.asarray(bucket_rows)
-    if bucket_rows.shape != (bucket,) or bucket_rows.dtype.kind not in "iu":
-        raise ValueError(f"bucket_rows must be {bucket} integers (one per bucket), got "
-                         f"{bucket_rows.dtype} {bucket_rows.shape}")
-    if bucket_rows.size and bucket_rows.min() < -1:
-        raise ValueError("bucket_rows holds values below -1; -1 marks a bucket without a row")
-    return bucket_rows.astype(np.int32, copy=False)
-
-
 def _compact_rows(rows, n_words, bucket_rows):
     """Full-model n-gram rows (``n_words + bucket``) to compact ones, dropping buckets without a row."""
     mapped = bucket_rows[rows - n_words]
@@ -425,7 +412,7 @@ def compact_bucket_rows(words, min_n, max_n, bucket, previous=None):
     if previous is None:
         bucket_rows, n_rows = np.full(bucket, -1, np.int32), 0
     else:
-        bucket_rows = _check_bucket_rows(previous, bucket).copy()
+        bucket_rows = check_bucket_rows(previous, bucket).copy()
         n_rows = int(bucket_rows.max(initial=-1)) + 1
         used &= bucket_rows < 0
     new_buckets = np.flatnonzero(used)
