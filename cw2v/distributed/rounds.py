@@ -170,23 +170,23 @@ class _Recoverable(Exception):
 class Driver:
     """Runs the rounds of one call to fit; see the module docstring."""
 
-    def __init__(self, client, model, layout: shards.Layout, opts: Options, progress: dict):
+    def __init__(self, client, model, layout: shards.Layout, opts: Options, state: dict):
         self.client = client
         self.model = model
         self.layout = layout
         self.opts = opts
-        self.progress = progress                  # what a checkpoint records
+        self.state = state                  # the run's state: what a checkpoint records
         self.run_id = uuid.uuid4().hex[:12]
-        self.version = progress["version"]
+        self.version = state["version"]
         self.matrices = model._matrices()
         params = {name: getattr(model, name) for name in model._PARAMS}
-        params.update(workers=progress["threads"], progress=False)
-        self.recipe = Recipe(type(model), params, model.vocab, progress["compute_loss"],
+        params.update(workers=state["threads"], progress=False)
+        self.recipe = Recipe(type(model), params, model.vocab, state["compute_loss"],
                              layout.files)
         self.initial_weights = self.version == 0 and self._weights_are_initial()
         self.recipe_future = self.snapshot_future = self.previous = None
-        self.schedule = Schedule(progress["start_alpha"], progress["end_alpha"],
-                                 float(layout.words_per_epoch) * progress["epochs"], True)
+        self.schedule = Schedule(state["start_alpha"], state["end_alpha"],
+                                 float(layout.words_per_epoch) * state["epochs"], True)
         self.worker_bytes = {}
         self.epoch_stats = {}
         self.sent_bytes = 0
@@ -228,8 +228,8 @@ class Driver:
                             layout.stream(epoch, s, round_, i))
                   for s in group for i, p in enumerate(layout.pieces[s][round_])]
         return RoundTask(self.run_id, self.version, epoch, pieces, alpha_begin, alpha_end,
-                         self.progress["seed"], self.progress["threads"],
-                         self.progress["average"], reset)
+                         self.state["seed"], self.state["threads"],
+                         self.state["average"], reset)
 
     def _submit(self, task: RoundTask, index: int, with_snapshot: bool, workers: List[str]):
         recipe = self._publish_recipe() if with_snapshot else None
@@ -293,7 +293,7 @@ class Driver:
         groups = shards.deal(layout.n_shards, n_groups)
         done = float(layout.words_per_epoch) * epoch + layout.words_before_round(round_)
         round_words = int(layout.slice_words[:, round_].sum())
-        scale = _alpha_scale(self.progress["alpha_scale"], self.progress["average"], len(groups))
+        scale = _alpha_scale(self.state["alpha_scale"], self.state["average"], len(groups))
         alpha_begin = self.schedule.alpha(done) * scale
         alpha_end = self.schedule.alpha(done + round_words) * scale
         reset = bool(opts.full_sync_every) and self.version > 0 \
@@ -313,7 +313,7 @@ class Driver:
                 logger.warning("round %i of epoch %i lost data (%s): sending it again with a "
                                "snapshot of the weights", round_, epoch, err)
                 self.previous = None
-        merge.apply(self.matrices, merge.average(total, self.progress["average"]))
+        merge.apply(self.matrices, merge.average(total, self.state["average"]))
         self.version += 1
         self.previous = total_future
         logger.debug("round %i: longest task %.2fs (training %.2fs), tasks to update on the "
@@ -336,18 +336,18 @@ class Driver:
     # -------------------------------------------------------------- epochs
 
     def train(self):
-        model, progress = self.model, self.progress
-        first_epoch = progress["epoch"]
+        model, state = self.model, self.state
+        first_epoch = state["epoch"]
 
         def train_one_epoch(i):
             epoch = first_epoch + i
-            if i == 0 and progress["round"]:
-                tally = Tally(**progress["tally"])
-                seconds = progress["seconds"]
+            if i == 0 and state["round"]:
+                tally = Tally(**state["tally"])
+                seconds = state["seconds"]
             else:
                 tally, seconds = Tally(), 0.0
                 self.epoch_stats = {}
-            for round_ in range(progress["round"] if i == 0 else 0, self.layout.rounds):
+            for round_ in range(state["round"] if i == 0 else 0, self.layout.rounds):
                 report, round_tally = self.run_round(epoch, round_)
                 tally.add(round_tally)
                 seconds += report.seconds
@@ -359,9 +359,9 @@ class Driver:
             result = EpochReport(epoch, tally, seconds)
             return result
 
-        callbacks = (_History(self),) + tuple(progress["callbacks"])
-        return model._train_epochs(progress["epochs"] - first_epoch, train_one_epoch,
-                                   callbacks=callbacks, compute_loss=progress["compute_loss"],
+        callbacks = (_History(self),) + tuple(state["callbacks"])
+        return model._train_epochs(state["epochs"] - first_epoch, train_one_epoch,
+                                   callbacks=callbacks, compute_loss=state["compute_loss"],
                                    mode="distributed")
 
     def _log(self, report: RoundReport) -> None:
@@ -385,11 +385,11 @@ class Driver:
         every = self.opts.checkpoint_every
         if not every or self.version % every:
             return
-        state = {k: v for k, v in self.progress.items() if k != "callbacks"}
-        state.update(epoch=epoch, round=next_round, version=self.version,
+        saved = {k: v for k, v in self.state.items() if k != "callbacks"}
+        saved.update(epoch=epoch, round=next_round, version=self.version,
                      tally=dataclasses.asdict(tally), seconds=seconds,
                      layout=self.layout.to_json())
-        path = checkpoint.save(self.opts.checkpoint_dir, self.model, state)
+        path = checkpoint.save(self.opts.checkpoint_dir, self.model, saved)
         logger.info("checkpoint at version %i saved in %s", self.version, path)
 
     def close(self):
@@ -409,7 +409,7 @@ class _History(Callback):
 
     def on_epoch_end(self, model):
         entry = model.training_history[-1]
-        entry.update(self.driver.epoch_stats, threads_per_replica=self.driver.progress["threads"])
+        entry.update(self.driver.epoch_stats, threads_per_replica=self.driver.state["threads"])
 
 
 def _alpha_scale(option: Optional[float], average: str, replicas: int) -> float:
@@ -455,7 +455,7 @@ def _restore(model, opts: Options, paths):
 
 
 def _fresh_start(client, model, opts: Options, paths):
-    """Count the corpus (building the vocabulary if the model has none); the first progress."""
+    """Count the corpus (building the vocabulary if the model has none); the run's first state."""
     workers = client.nthreads()
     threads = opts.threads or max(workers.values())
     n_shards = opts.shards or _SHARDS_PER_WORKER * len(workers)
