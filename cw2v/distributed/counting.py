@@ -60,7 +60,7 @@ def count_shard(layout_files, shard: int, slices, with_words: bool, settings: di
     ``settings``: ``max_vocab_size``, ``trim_rule`` and ``max_sentence_length``
     of the model.  Without words only file mode's reader runs (no table).
     """
-    _check_files(layout_files, {path for path, _, _ in slices})
+    check_files(layout_files, {path for path, _, _ in slices})
     counts = Counts(settings["max_vocab_size"], settings["trim_rule"]) if with_words else None
     per_slice = np.zeros(len(slices), dtype=np.int64)
     for i, (path, start, end) in enumerate(slices):
@@ -106,7 +106,7 @@ def vocabulary(counts: ShardCounts, model) -> Vocabulary:
                                   trim_rule=model.trim_rule, sorted_vocab=model.sorted_vocab)
 
 
-def _check_files(layout_files, paths):
+def check_files(layout_files, paths):
     """FileNotFoundError / ValueError unless this machine sees the files as the driver did."""
     sizes = dict(layout_files)
     for path in paths:

@@ -23,8 +23,9 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from cw2v._kernels.textfile import WordHash
 from cw2v.distributed import merge
-from cw2v.distributed.counting import _check_files
+from cw2v.distributed.counting import check_files
 from cw2v.train.runner import RangeJob, run_epoch
 
 
@@ -86,8 +87,7 @@ class RoundTask:
 
 class Replica:
     def __init__(self, recipe: Recipe, snapshot: Snapshot):
-        from cw2v._kernels.textfile import WordHash
-        _check_files(recipe.files, {path for path, _ in recipe.files})
+        check_files(recipe.files, {path for path, _ in recipe.files})
         self.model = recipe.build()
         self.working = self.model._matrices()
         self.pristine = {name: m.copy() for name, m in self.working.items()}
