@@ -321,6 +321,28 @@ def test_losing_the_last_update_with_its_worker_loses_nothing(client, calm):
     assert_nothing_lost(model, calm_model)
 
 
+def test_an_update_lost_before_the_driver_fetched_it_is_trained_again(client, calm,
+                                                                    monkeypatch):
+    """The driver fetches each round's summed deltas while the next round trains;
+    when that fetch fails, the driver trains the round again from its own
+    weights and sends the next round again, and the model is the calm one."""
+    from cw2v.distributed import rounds
+    path, kw, options, calm_model = calm
+    client.wait_for_workers(2)
+    gather, failed = rounds.Driver._gather, []
+
+    def fails_once(driver, future):
+        if not failed:
+            failed.append(future.key)
+            raise OSError("the worker holding the sum is gone")
+        return gather(driver, future)
+
+    monkeypatch.setattr(rounds.Driver, "_gather", fails_once)
+    model = cw2v.distributed.fit(Word2Vec(**kw), path, client, **options)
+    assert len(failed) == 1
+    assert_nothing_lost(model, calm_model)
+
+
 def test_killing_a_worker_mid_epoch_loses_nothing(client, calm):
     """Last in this module: the killed worker's nanny restarts it, which takes seconds."""
     path, kw, options, calm_model = calm

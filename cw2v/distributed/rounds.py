@@ -8,14 +8,18 @@ A round at model version v:
 2. a task whose worker has no replica at version v (new or restarted
    worker) is sent again with a snapshot of the driver's weights;
 3. the tasks' sparse deltas are summed in a fixed pairwise tree on the
-   cluster, and the driver turns the sum into the round's update (averaging
-   rule), applies it to the model, and publishes it for the replicas, which
-   apply it at the start of round v + 1.
+   cluster and left there for the replicas, which average it into the
+   round's update (averaging rule) at the start of round v + 1; the driver
+   fetches the sum and applies the same update to its own weights while
+   that next round trains, so moving it costs no round time.  Before it
+   needs its weights (a snapshot, a checkpoint, the end of an epoch) the
+   driver waits for that fetch.
 
 A task is a pure function of (version, pieces, seed), so when a worker dies
 dask runs its task again elsewhere and nothing is lost or counted twice;
 when data the round needs is lost with the worker, the round is sent again
-with a fresh snapshot.  The driver owns the schedule (by global word count),
+with a fresh snapshot (and a sum lost before the driver fetched it is made
+again by training its round once more from the driver's weights).  The driver owns the schedule (by global word count),
 ``model.training_history`` (through the base's epoch loop) and checkpoints.
 """
 from __future__ import annotations
@@ -185,6 +189,9 @@ class Driver:
                              layout.files)
         self.initial_weights = self.version == 0 and self._weights_are_initial()
         self.recipe_future = self.snapshot_future = self.previous = None
+        # The last round's tasks and the fetch of its sum, until the driver applies it.
+        self.unapplied = None
+        self.fetcher = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cw2v-fetch")
         self.schedule = Schedule(state["start_alpha"], state["end_alpha"],
                                  float(layout.words_per_epoch) * state["epochs"], True)
         self.worker_bytes = {}
@@ -208,6 +215,7 @@ class Driver:
 
     def _publish_snapshot(self):
         """A snapshot of the driver's weights at the current version (made once per version)."""
+        self._catch_up()
         future = self.snapshot_future
         if future is None or future.status != "finished" or self.snapshot_version != self.version:
             if self.initial_weights and self.version == 0:
@@ -253,6 +261,7 @@ class Driver:
         try:
             workers = sorted(self.client.nthreads())
             futures = [self._submit(t, i, with_snapshot, workers) for i, t in enumerate(tasks)]
+            self._catch_up(futures)     # while the replicas train
             wait(futures)
             behind = [i for i, f in enumerate(futures)
                       if f.status == "error" and isinstance(f.exception(), ReplicaBehind)]
@@ -268,9 +277,46 @@ class Driver:
                 elif f.status != "finished":
                     raise _Recoverable(f"task {f.key} was {f.status}")
             total = _tree(self.client, futures, merge.combine)
-            return total, self._gather(total)
+            return total, self.client.submit(_without_rows, total, pure=False).result()
         except (concurrent.futures.CancelledError, ReplicaBehind) as err:
             raise _Recoverable(f"{type(err).__name__}: {err}") from None
+
+    def _catch_up(self, in_flight=()):
+        """Apply the last round's update to the driver's weights (fetched in the
+        background since the round ended).  If that sum was lost with a worker,
+        train its round again from the driver's weights, apply the result, and
+        raise _Recoverable so that the round in flight is sent again."""
+        if self.unapplied is None:
+            return
+        (tasks, fetch), self.unapplied = self.unapplied, None
+        try:
+            total = fetch.result()
+        except Exception as err:     # whatever dask raises for data gone with a worker
+            logger.warning("the update of version %i was lost before the driver fetched it "
+                           "(%s: %s): training its round again", self.version, type(err).__name__,
+                           err)
+            self.client.cancel(list(in_flight))
+            self.version -= 1
+            self.previous, total = self._train_again(tasks)
+            self.version += 1
+            self._apply(total)
+            raise _Recoverable(f"the update of version {self.version - 1} was lost") from None
+        self._apply(total)
+
+    def _train_again(self, tasks: List[RoundTask]):
+        """(future, value) of the sum of a round trained again from a snapshot."""
+        for _ in range(_MAX_ATTEMPTS):
+            try:
+                total_future, _ = self._train_and_merge(tasks, True)
+                return total_future, self._gather(total_future)
+            except Exception as err:     # _Recoverable, or data lost again before the fetch
+                logger.warning("training version %i again failed (%s: %s); retrying",
+                               self.version, type(err).__name__, err)
+        raise RuntimeError(f"the round of version {self.version} lost its data "
+                           f"{_MAX_ATTEMPTS} times; is the cluster stable?")
+
+    def _apply(self, total: merge.Delta) -> None:
+        merge.apply(self.matrices, merge.average(total, self.state["average"]))
 
     def _gather(self, future):
         """The future's value, fetched straight from its worker when the driver can
@@ -313,12 +359,12 @@ class Driver:
                 logger.warning("round %i of epoch %i lost data (%s): sending it again with a "
                                "snapshot of the weights", round_, epoch, err)
                 self.previous = None
-        merge.apply(self.matrices, merge.average(total, self.state["average"]))
         self.version += 1
         self.previous = total_future
-        logger.debug("round %i: longest task %.2fs (training %.2fs), tasks to update on the "
-                     "driver %.2fs, applying it %.2fs", self.version, total.task_seconds,
-                     total.compute_seconds, merged - started, time.perf_counter() - merged)
+        self.unapplied = (tasks, self.fetcher.submit(self._gather, total_future))
+        logger.debug("round %i: longest task %.2fs (training %.2fs), tasks to their summed "
+                     "delta %.2fs", self.version, total.task_seconds, total.compute_seconds,
+                     merged - started)
         report = RoundReport(epoch, round_, self.version, len(groups), total.tally.raw_words,
                              time.perf_counter() - started, total.compute_seconds,
                              self._moved_bytes() + self.sent_bytes, sends)
@@ -353,6 +399,7 @@ class Driver:
                 seconds += report.seconds
                 self._log(report)
                 self._checkpoint_if_due(epoch, round_ + 1, tally, seconds)
+            self._catch_up()        # callbacks at the epoch's end see the trained weights
             if tally.raw_words != self.layout.words_per_epoch:
                 logger.warning("epoch %i trained %i raw words, the corpus has %i", epoch,
                                tally.raw_words, self.layout.words_per_epoch)
@@ -385,6 +432,7 @@ class Driver:
         every = self.opts.checkpoint_every
         if not every or self.version % every:
             return
+        self._catch_up()
         saved = {k: v for k, v in self.state.items() if k != "callbacks"}
         saved.update(epoch=epoch, round=next_round, version=self.version,
                      tally=dataclasses.asdict(tally), seconds=seconds,
@@ -394,7 +442,8 @@ class Driver:
 
     def close(self):
         """Free the replicas on the workers and the data the run left on the cluster."""
-        self.previous = self.recipe_future = self.snapshot_future = None
+        self.previous = self.recipe_future = self.snapshot_future = self.unapplied = None
+        self.fetcher.shutdown(wait=False)
         try:
             self.client.run(drop_run, self.run_id, on_error="ignore")
         except Exception as err:      # the cluster may be gone; nothing else to free then
@@ -410,6 +459,11 @@ class _History(Callback):
     def on_epoch_end(self, model):
         entry = model.training_history[-1]
         entry.update(self.driver.epoch_stats, threads_per_replica=self.driver.state["threads"])
+
+
+def _without_rows(delta: merge.Delta) -> merge.Delta:
+    """A delta's figures without its rows: what the driver needs at once."""
+    return dataclasses.replace(delta, matrices={})
 
 
 def _alpha_scale(option: Optional[float], average: str, replicas: int) -> float:
