@@ -270,8 +270,8 @@ def build_parser():
     p.add_argument("--workers", type=int, default=2,
                    help="worker processes (dist) and threads (single)")
     p.add_argument("--config", choices=sorted(CONFIGS), default="sg-ns")
-    p.add_argument("--rounds", default="4", help="rounds per epoch, comma-separated")
-    p.add_argument("--average", default="touched", help="averaging rules, comma-separated")
+    p.add_argument("--rounds", default="12", help="rounds per epoch, comma-separated")
+    p.add_argument("--average", default="replicas", help="averaging rules, comma-separated")
     p.add_argument("--no-single", action="store_true", help="skip the single-process run")
     p.add_argument("--components", type=int, metavar="ROWS", default=None,
                    help="only time the parts of a round for a model of ROWS words (x2 matrices)")

@@ -69,9 +69,11 @@ def fit(model, corpus_file, client=None, **options):
     Options (keyword only):
 
     epochs : int, default model.epochs
-    rounds_per_epoch : int, default 8
+    rounds_per_epoch : int, default 12
         Synchronisations per epoch: more keep replicas closer (better
-        vectors with many replicas), fewer move fewer bytes.
+        vectors with many replicas), fewer move fewer bytes.  12 kept the
+        moving of deltas under 10% of the round time on the 100 MB
+        benchmark (README); a larger corpus makes longer rounds.
     shards : int, optional
         Byte ranges the files are cut into (default: 4 per worker present
         at the start), dealt among the replicas of each round, so that
@@ -83,9 +85,10 @@ def fit(model, corpus_file, client=None, **options):
     threads : int, optional
         Threads per replica (default: the largest worker's thread count).
         Start workers with ``--nthreads`` equal to their cores.
-    average : {"touched", "replicas", "sum"}, default "touched"
-        How the replicas' deltas of a row combine: the mean over the
-        replicas that changed it, the mean over all, or their sum.
+    average : {"replicas", "touched", "sum"}, default "replicas"
+        How the replicas' deltas of a row combine: the mean over all (with
+        alpha_scale = N a word seen by one replica moves as far as in one
+        process), the mean over the replicas that changed it, or their sum.
     alpha_scale : float, optional
         The replicas' learning rates are the global schedule's times this
         (default: the number of replicas of the round for the two means, 1

@@ -7,12 +7,13 @@ Deltas of adjacent replicas are summed pairwise in a fixed tree (so the
 float32 sums do not depend on which finished first), and the driver turns the
 sum into the round's update by one of the averaging rules:
 
-* ``"touched"`` (default): each row's sum divided by the number of replicas
-  that changed it.  A word seen by one replica gets that replica's whole
-  update; a frequent word, changed by all, gets the mean (as Spark's
-  Word2Vec since 3.0).
-* ``"replicas"``: every row divided by the number of replicas of the round
-  (plain model averaging).
+* ``"replicas"`` (default): every row divided by the number of replicas of
+  the round (plain model averaging).  With the learning rates scaled by N
+  (below), a word seen by one replica moves as far as in one process.
+* ``"touched"``: each row's sum divided by the number of replicas that
+  changed it.  A word seen by one replica gets that replica's whole
+  update (N times one process's step under the scaled rates); a frequent
+  word, changed by all, gets the mean (as Spark's Word2Vec since 3.0).
 * ``"sum"``: no division (every replica's steps kept, as if they had run one
   after the other; frequent words, which settle within a round, overshoot).
 

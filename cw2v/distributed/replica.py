@@ -81,7 +81,7 @@ class RoundTask:
     alpha_end: float
     seed: int
     threads: int
-    average: str = "touched"    # how the previous round's summed deltas become its update
+    average: str = "replicas"   # how the previous round's summed deltas become its update
     reset: bool = False         # a full sync: take the snapshot even when up to date
 
 

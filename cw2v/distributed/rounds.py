@@ -78,11 +78,11 @@ class RoundReport:
 @dataclass
 class Options:
     epochs: int
-    rounds_per_epoch: int = 8
+    rounds_per_epoch: int = 12
     shards: Optional[int] = None
     replicas: Optional[int] = None
     threads: Optional[int] = None
-    average: str = "touched"
+    average: str = "replicas"
     alpha_scale: Optional[float] = None
     full_sync_every: int = 0
     checkpoint_dir: Optional[str] = None
