@@ -19,8 +19,9 @@ A task is a pure function of (version, pieces, seed), so when a worker dies
 dask runs its task again elsewhere and nothing is lost or counted twice;
 when data the round needs is lost with the worker, the round is sent again
 with a fresh snapshot (and a sum lost before the driver fetched it is made
-again by training its round once more from the driver's weights).  The driver owns the schedule (by global word count),
-``model.training_history`` (through the base's epoch loop) and checkpoints.
+again by training its round once more from the driver's weights).  The
+driver owns the schedule (by global word count), ``model.training_history``
+(through the base's epoch loop) and checkpoints.
 """
 from __future__ import annotations
 
