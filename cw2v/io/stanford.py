@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from cw2v.io.files import atomic_write, input_size, open_input
 from cw2v.vectors.countbased import as_count_matrix
-from cw2v.vocab.vocabulary import VOCAB_FILE_BREAKS, Vocabulary, split_vocab_line
+from cw2v.vocab.vocabulary import VOCAB_FILE_BREAKS, Vocabulary, read_vocab_entries
 
 RECORD = np.dtype([("word1", "<i4"), ("word2", "<i4"), ("count", "<f8")])
 _CHUNK_RECORDS = 1 << 20       # 16 MB read or written at a time
@@ -155,24 +155,15 @@ def read_vocab(path) -> Vocabulary:
     """
     name = os.fsdecode(os.fspath(path))
     words, counts, seen = [], [], set()
-    with open_input(path) as stream:
-        for number, raw in enumerate(stream, start=1):
-            try:
-                line = raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as err:
-                raise ValueError(f"{name!r} line {number}: invalid UTF-8 ({err.reason})") from None
-            try:
-                entry = split_vocab_line(line)
-            except ValueError as err:
-                raise ValueError(f"{name!r} line {number}: {err}") from None
-            if entry is None:
-                raise ValueError(f"{name!r} line {number}: expected 'word count', got a blank line")
-            word, count = entry
-            if word in seen:
-                raise ValueError(f"{name!r} line {number}: the word {word!r} appears twice")
-            seen.add(word)
-            words.append(word)
-            counts.append(count)
+    for number, entry in read_vocab_entries(path):
+        if entry is None:
+            raise ValueError(f"{name!r} line {number}: expected 'word count', got a blank line")
+        word, count = entry
+        if word in seen:
+            raise ValueError(f"{name!r} line {number}: the word {word!r} appears twice")
+        seen.add(word)
+        words.append(word)
+        counts.append(count)
     if not words:
         raise ValueError(f"{name!r} holds no 'word count' lines")
     return Vocabulary(words, np.array(counts, dtype=np.int64), min_count=0, sorted_vocab=False)

@@ -368,26 +368,17 @@ class Vocabulary:
         path = os.fspath(path)
         counts = {}
         sentence_end_count = None
-        with open_input(path) as fin:
-            for line_no, raw_line in enumerate(fin, start=1):
-                try:
-                    line = raw_line.decode("utf-8", unicode_errors)
-                except UnicodeDecodeError as err:
-                    raise ValueError(f"{path!r} line {line_no}: invalid UTF-8 ({err.reason})") from None
-                try:
-                    entry = split_vocab_line(line)
-                except ValueError as err:
-                    raise ValueError(f"{path!r} line {line_no}: {err}") from None
-                if entry is None:
+        for line_no, entry in read_vocab_entries(path, unicode_errors):
+            if entry is None:
+                continue
+            word, count = entry
+            if word in counts or (word == SENTENCE_END and sentence_end_count is not None):
+                raise ValueError(f"{path!r} line {line_no}: duplicate word {word!r}")
+            if word == SENTENCE_END:
+                sentence_end_count = count
+                if not keep_sentence_end:
                     continue
-                word, count = entry
-                if word in counts or (word == SENTENCE_END and sentence_end_count is not None):
-                    raise ValueError(f"{path!r} line {line_no}: duplicate word {word!r}")
-                if word == SENTENCE_END:
-                    sentence_end_count = count
-                    if not keep_sentence_end:
-                        continue
-                counts[word] = count
+            counts[word] = count
         if not counts:
             raise ValueError(f"{path!r} holds no 'word count' lines"
                              + (f" besides the sentence end {SENTENCE_END!r}" if sentence_end_count is not None
@@ -399,6 +390,22 @@ class Vocabulary:
 # What separates fields in word2vec.c's vocab files and Stanford's vocab.txt ('\r' they
 # skip), so no word may hold it.
 VOCAB_FILE_BREAKS = (" ", "\t", "\n", "\r")
+
+
+def read_vocab_entries(path, unicode_errors: str = "strict"):
+    """Yield (line number, (word, count) or None for a blank line) for each line of a
+    vocab file (word2vec.c's or Stanford's vocab.txt); ValueError naming the file
+    and line for invalid UTF-8 or a line that is not 'word count'."""
+    name = os.fsdecode(os.fspath(path))
+    with open_input(path) as fin:
+        for number, raw in enumerate(fin, start=1):
+            try:
+                entry = split_vocab_line(raw.decode("utf-8", unicode_errors))
+            except UnicodeDecodeError as err:
+                raise ValueError(f"{name!r} line {number}: invalid UTF-8 ({err.reason})") from None
+            except ValueError as err:
+                raise ValueError(f"{name!r} line {number}: {err}") from None
+            yield number, entry
 
 
 def split_vocab_line(line: str) -> Optional[Tuple[str, int]]:
