@@ -13,6 +13,7 @@ import pytest
 
 import cw2v
 from cw2v import FastText, FastTextKeyedVectors, load_facebook_model, save_facebook_model
+from cw2v._kernels.ngrams import fill_uniform_rows
 
 from synthetic import own_topic_share, topic_corpus  # noqa: E402  (tests/synthetic.py)
 from test_word2vec import CorpusLoss  # noqa: E402  (the loss of a corpus at lr 0)
@@ -359,10 +360,8 @@ def test_finiteness_check_sees_every_block_of_a_large_matrix(row):
 
 # ---------------------------------------------------------------- the compact n-gram store
 
-def compact_and_full(monkeypatch, block_rows, **kw):
-    """The same seeded run twice: compact store (initial draws in blocks of block_rows) and full."""
-    import cw2v.models.fasttext as fasttext_module
-    monkeypatch.setattr(fasttext_module, "_INIT_BLOCK_ROWS", block_rows)
+def compact_and_full(**kw):
+    """The same seeded run twice: compact store and full matrix."""
     settings = {**SMALL, "epochs": 2, **kw}
     return (FastText(topic_corpus(200), compact_ngrams=True, **settings),
             FastText(topic_corpus(200), compact_ngrams=False, **settings))
@@ -376,11 +375,10 @@ def assert_full_rows_equal(compact, full):
                                   full.vectors_ngrams[has_row])
 
 
-@pytest.mark.parametrize("block_rows", [7, 1 << 15])
 @pytest.mark.parametrize("layer", [dict(sg=1, negative=5), dict(sg=0, hs=1, negative=0)],
                          ids=["sg-ns", "cbow-hs"])
-def test_compact_store_trains_exactly_as_the_full_matrix(monkeypatch, block_rows, layer):
-    compact, full = compact_and_full(monkeypatch, block_rows, **layer)
+def test_compact_store_trains_exactly_as_the_full_matrix(layer):
+    compact, full = compact_and_full(**layer)
     assert compact.wv.bucket_rows is not None and full.wv.bucket_rows is None
     assert len(compact.wv.vectors_ngrams) < SMALL["bucket"] == len(full.wv.vectors_ngrams)
     assert_full_rows_equal(compact.wv, full.wv)
@@ -395,8 +393,21 @@ def test_compact_store_trains_exactly_as_the_full_matrix(monkeypatch, block_rows
     np.testing.assert_array_equal(full.wv.vectors_ngrams[unused], untrained.wv.vectors_ngrams[unused])
 
 
-def test_unseen_words_of_compact_and_full_models_differ_only_by_unused_rows(monkeypatch):
-    compact, full = compact_and_full(monkeypatch, 1 << 15, sg=1)
+def test_compact_and_full_models_keep_equal_rows_through_a_vocabulary_update():
+    compact, full = compact_and_full(sg=1)
+    new_words = [["t0w0", "newword", "zebra", "t1w1"]] * 5
+    rows_before = len(compact.wv.vectors_ngrams)
+    for model in (compact, full):
+        model.build_vocab(new_words, update=True)
+    assert len(compact.wv.vectors_ngrams) > rows_before
+    assert_full_rows_equal(compact.wv, full.wv)       # the new buckets' rows included
+    for model in (compact, full):
+        model.train(new_words, total_examples=5, epochs=1)
+    assert_full_rows_equal(compact.wv, full.wv)
+
+
+def test_unseen_words_of_compact_and_full_models_differ_only_by_unused_rows():
+    compact, full = compact_and_full(sg=1)
     zeroed = full.wv.input_vectors.copy()
     V = len(full.wv)
     zeroed[V:][compact.wv.bucket_rows < 0] = 0
@@ -420,3 +431,34 @@ def test_compact_bin_is_written_in_blocks(monkeypatch, tmp_path, trained):
     save_facebook_model(full, tmp_path / "full.bin")
     np.testing.assert_array_equal(load_facebook_model(tmp_path / "full.bin").wv.input_vectors,
                                   full.wv.input_vectors)
+
+
+# ---------------------------------------------------------------- initial rows
+
+def test_fill_uniform_rows_draws_each_row_from_its_id_alone():
+    everything = np.empty((50, 8), np.float32)
+    fill_uniform_rows(everything, np.arange(50), 7, 0, 0.125)
+    some = np.empty((3, 8), np.float32)
+    fill_uniform_rows(some, np.array([41, 3, 17]), 7, 0, 0.125)
+    np.testing.assert_array_equal(some, everything[[41, 3, 17]])
+    assert everything.min() >= -0.125 and everything.max() < 0.125
+    assert len(np.unique(everything)) > 390      # no repeated rows or stuck values
+    # Roughly uniform: each quarter of the range holds about a quarter of the draws.
+    quarters = np.histogram(everything, bins=4, range=(-0.125, 0.125))[0]
+    assert quarters.min() > 70
+
+
+def test_fill_uniform_rows_differs_by_seed_and_stream():
+    ids = np.arange(4)
+    draws = {}
+    for seed, stream in [(1, 0), (2, 0), (1, 1)]:
+        out = np.empty((4, 5), np.float32)
+        fill_uniform_rows(out, ids, seed, stream, 1.0)
+        draws[seed, stream] = out
+    assert not np.array_equal(draws[1, 0], draws[2, 0])
+    assert not np.array_equal(draws[1, 0], draws[1, 1])
+
+
+def test_fill_uniform_rows_needs_one_id_per_row():
+    with pytest.raises(ValueError, match="3 ids for 2 rows"):
+        fill_uniform_rows(np.empty((2, 4), np.float32), np.arange(3), 0, 0, 1.0)

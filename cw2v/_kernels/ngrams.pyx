@@ -21,9 +21,11 @@ import numpy as np
 
 cimport numpy as cnp
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
-from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint32_t
+from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcmp
+
+from cw2v._kernels.common cimport rng_next, rng_seed
 
 cnp.import_array()
 
@@ -262,3 +264,29 @@ def mean_rows(const float[:, ::1] matrix, const int64_t[::1] offsets, const int3
                 scale = <float>(1.0 / <double>(stop - start))
                 for d in range(dim):
                     target[d] *= scale
+
+
+def fill_uniform_rows(float[:, ::1] out, const int64_t[::1] ids, uint64_t seed,
+                      uint64_t stream, float half_width):
+    """``out[i]`` := a row uniform in ``[-half_width, half_width)`` drawn for the id ``ids[i]``.
+
+    Each row comes from its own generator, seeded by (``seed``, ``stream``,
+    ``ids[i]``), so a row's values depend on its id alone: a compact model
+    that keeps some of the buckets draws them exactly as the full
+    ``bucket``-row matrix would, without drawing the others.  The generator
+    is cw2v's LCG (``src_c/cw2v_rng.h``); 24 bits per value.  Runs without
+    the GIL.
+    """
+    cdef Py_ssize_t n = out.shape[0], dim = out.shape[1], i, d
+    cdef uint64_t key, state
+    cdef float *target
+    cdef float width = 2 * half_width, unit = 1.0 / (1 << 24)
+    if ids.shape[0] != n:
+        raise ValueError(f"{ids.shape[0]} ids for {n} rows; they must agree")
+    key = rng_seed(seed, stream)
+    with nogil:
+        for i in range(n):
+            state = rng_seed(key, <uint64_t>ids[i])
+            target = &out[i, 0]
+            for d in range(dim):
+                target[d] = (rng_next(&state) >> 8) * unit * width - half_width

@@ -28,6 +28,7 @@ import logging
 
 import numpy as np
 
+from cw2v._kernels.ngrams import fill_uniform_rows
 from cw2v.io.corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from cw2v.io.fasttext_bin import FacebookArgs, FacebookModel, read_facebook_bin
 from cw2v.models.word2vec import Word2Vec
@@ -149,21 +150,17 @@ class FastText(Word2Vec):
                     f" of {B} buckets" if compact else " (full layout)", K,
                     (V + n_ngram_rows) * K * 4 / 2**20)
         w_in = np.empty((V + n_ngram_rows, K), dtype=np.float32)
-        # One generator per (seed, first new word row): reproducible, and the
-        # n-gram rows of the first allocation are drawn from it at the rows
-        # they have in the full (V + bucket) matrix.
-        rng = np.random.default_rng([self.seed, old_size])
-        if old is None:
-            kept = None if not compact else np.concatenate([np.arange(V), V + new_buckets])
-            _fill_uniform_rows(rng, w_in, K, V + B, kept)
-        else:
+        if old is not None:
             w_in[:old_size] = old.vectors_vocab[:old_size]
             w_in[V:V + old_ngram_rows] = old.vectors_ngrams
-            _fill_uniform(rng, w_in[old_size:V], K)
-            # Buckets first used by the new words: drawn after the new word
-            # rows, in bucket order (the full layout had drawn them at the
-            # first allocation; a compact store did not keep them).
-            _fill_uniform(rng, w_in[V + old_ngram_rows:], K)
+        # Each new row is drawn for its own id (see _init_rows): word rows by
+        # index, n-gram rows by bucket, so a compact store holds exactly the
+        # rows of the full matrix, after vocabulary updates as well.
+        _init_rows(w_in[old_size:V], np.arange(old_size, V), self.seed, _WORDS_STREAM + old_size)
+        if compact:
+            _init_rows(w_in[V + old_ngram_rows:], new_buckets, self.seed, _NGRAMS_STREAM)
+        elif old is None:
+            _init_rows(w_in[V:], np.arange(B), self.seed, _NGRAMS_STREAM)
         return self._input_vectors(w_in, bucket_rows)
 
     def _input_vectors(self, w_in, bucket_rows=None):
@@ -280,35 +277,18 @@ class FastText(Word2Vec):
                 f"n-grams {self.min_n}..{self.max_n} in {self.bucket} buckets>")
 
 
-def _fill_uniform(rng, rows, K):
-    """rows := uniform in [-1/K, 1/K), in place (no temporary of the matrix's size)."""
+# The generator streams of the input rows: one for the n-gram rows (by bucket),
+# one per vocabulary size for the word rows added to it (by index).
+_NGRAMS_STREAM = 0
+_WORDS_STREAM = 1
+
+
+def _init_rows(rows, ids, seed, stream):
+    """rows := uniform in [-1/K, 1/K) (Facebook fastText's initialisation), row i
+    drawn for id ids[i] alone (cw2v._kernels.ngrams.fill_uniform_rows)."""
     if rows.size:
-        rng.random(out=rows, dtype=np.float32)
-        rows *= np.float32(2.0 / K)
-        rows -= np.float32(1.0 / K)
-
-
-_INIT_BLOCK_ROWS = 1 << 15
-
-
-def _fill_uniform_rows(rng, out, K, n_rows, kept=None):
-    """out[i] := row kept[i] of the (n_rows, K) matrix _fill_uniform would fill from rng.
-
-    kept (sorted int64, len(out)) None means every row.  The stream is drawn
-    in blocks of _INIT_BLOCK_ROWS rows, so only out and one block are held.
-    """
-    if kept is None:
-        _fill_uniform(rng, out, K)
-        return
-    block = np.empty((min(_INIT_BLOCK_ROWS, n_rows), K), np.float32)
-    done = 0
-    for start in range(0, n_rows, _INIT_BLOCK_ROWS):
-        stop = min(start + _INIT_BLOCK_ROWS, n_rows)
-        drawn = block[:stop - start]
-        _fill_uniform(rng, drawn, K)
-        upto = int(np.searchsorted(kept, stop))
-        out[done:upto] = drawn[kept[done:upto] - start]
-        done = upto
+        fill_uniform_rows(rows, np.ascontiguousarray(ids, dtype=np.int64),
+                          seed % 2**64, stream, 1.0 / rows.shape[1])
 
 
 def load_facebook_model(path) -> FastText:
