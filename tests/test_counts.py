@@ -84,6 +84,25 @@ def test_merged_file_ranges_equal_the_whole_file(tmp_path):
     assert merged.to_dict() == whole.to_dict() and merged.raw_words == whole.raw_words
 
 
+def test_threads_count_a_file_as_one_thread_does(tmp_path, monkeypatch):
+    import cw2v.vocab.counts as counts_module
+    monkeypatch.setattr(counts_module, "_PARALLEL_MIN_BYTES", 0)
+    rng = random.Random(4)
+    lines = [" ".join(rng.choice(WORDS[:8]) for _ in range(rng.randint(0, 30))) for _ in range(400)]
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    whole = Counts().add_file(path, max_sentence_length=7)
+    threaded = {n: Counts().add_file(path, max_sentence_length=7, workers=n) for n in (2, 3, 8)}
+    assert counts_module._line_ranges(path, 3) is not None        # it did cut the file
+    for counts in threaded.values():
+        assert state(counts) == state(whole)
+    # One long line: a cut would split it, so one thread counts it.
+    long_line = tmp_path / "long.txt"
+    long_line.write_text(" ".join(rng.choice(WORDS[:8]) for _ in range(3000)), encoding="utf-8")
+    assert counts_module._line_ranges(long_line, 2) is None
+    assert state(Counts().add_file(long_line, workers=2)) == state(Counts().add_file(long_line))
+
+
 def test_merge_arguments():
     counts = Counts().add_corpus([["a"]])
     with pytest.raises(TypeError, match="Counts"):

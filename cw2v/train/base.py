@@ -201,7 +201,7 @@ class EmbeddingModel:
         if corpus_file is not None:
             # Count the file in C (GIL released), with the tokenizer file-mode training uses.
             counts = Counts(self.max_vocab_size, trim_rule).add_file(
-                corpus, max_sentence_length=self.max_sentence_length)
+                corpus, max_sentence_length=self.max_sentence_length, workers=self.workers)
             if counts.raw_words == 0:
                 raise ValueError(f"corpus_file {corpus!r} holds no words")
             if update:

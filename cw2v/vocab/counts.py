@@ -28,13 +28,14 @@ before the end.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 
 from cw2v._kernels.counting import CountTable
-from cw2v._kernels.textfile import MAX_SENTENCE_LENGTH
+from cw2v._kernels.textfile import MAX_SENTENCE_LENGTH, split_ranges
 from cw2v.io.corpus import iter_checked, walk_text_corpus
 
 logger = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ class Counts:
         return self
 
     def add_file(self, path, start: int = 0, end: Optional[int] = None,
-                 max_sentence_length: int = MAX_SENTENCE_LENGTH) -> "Counts":
+                 max_sentence_length: int = MAX_SENTENCE_LENGTH, workers: int = 1) -> "Counts":
         """Count the words of the byte range ``[start, end)`` of a plain-text
         file (``end=None``: to its end) as file mode reads it; returns self.
 
@@ -143,11 +144,30 @@ class Counts:
         a partition of the file count every word once.  Lines are sentences
         (cut every ``max_sentence_length`` words); a line split between two
         ranges counts as a sentence in each.  Runs without the GIL.
+
+        ``workers`` > 1 counts a whole file (of at least 4 MiB) in that many
+        threads, one range each, and merges the tables in file order: the
+        same counts, word order and totals as one thread, because the
+        ranges are cut at line starts (a file whose cuts would fall inside a
+        line, or counts pruned by ``max_vocab_size``, use one thread).
         """
         start = check_count("start", start)
         end = -1 if end is None else check_count("end", end, minimum=start)
         max_sentence_length = check_count("max_sentence_length", max_sentence_length, minimum=1)
-        self._table.count_range(path, start, end, max_sentence_length, self._prune_round)
+        workers = check_count("workers", workers, minimum=1)
+        ranges = _line_ranges(path, workers) if (workers > 1 and start == 0 and end == -1
+                                                 and self.max_vocab_size is None) else None
+        if not ranges:
+            self._table.count_range(path, start, end, max_sentence_length, self._prune_round)
+            return self
+        parts = [Counts(None, self.trim_rule) for _ in ranges]
+        with concurrent.futures.ThreadPoolExecutor(len(ranges)) as pool:
+            done = [pool.submit(part._table.count_range, path, begin, stop, max_sentence_length,
+                                part._prune_round) for part, (begin, stop) in zip(parts, ranges)]
+            for future in done:
+                future.result()
+        for part in parts:
+            self.merge(part)
         return self
 
     # -------------------------------------------------------------- combining
@@ -280,3 +300,22 @@ class Counts:
     def __reduce__(self):
         # Pickles as the arrays (a trim_rule must be picklable itself).
         return (Counts.from_arrays, (self.to_arrays(), self.max_vocab_size, self.trim_rule))
+
+
+_PARALLEL_MIN_BYTES = 4 << 20      # below this a second thread costs more than it saves
+
+
+def _line_ranges(path, n: int):
+    """``n`` ranges of the file cut at line starts (``split_ranges``), or None when
+    the file is small or a cut would fall inside a line (its sentence would count twice)."""
+    ranges = split_ranges(path, n)
+    if ranges[-1][1] < _PARALLEL_MIN_BYTES:
+        return None
+    with open(path, "rb") as f:
+        for begin, _ in ranges[1:]:
+            if begin > 0:
+                f.seek(begin - 1)
+                if f.read(1) != b"\n":
+                    return None
+    ranges = [r for r in ranges if r[1] > r[0]]
+    return ranges if len(ranges) > 1 else None
