@@ -300,6 +300,35 @@ def assert_nothing_lost(model, calm_model):
     assert_same_weights(model, calm_model)
 
 
+def _forget_replicas():
+    """In a worker process: drop its replicas, as a restarted worker has none."""
+    from cw2v.distributed import replica
+    forgotten = len(replica._replicas)
+    replica._replicas.clear()
+    return forgotten
+
+
+def test_a_worker_without_its_replica_is_sent_a_snapshot(client, calm, caplog):
+    """The round's task fails on that worker (ReplicaBehind) and is sent again with
+    the driver's weights, which equal the replica's: the model is the calm one."""
+    path, kw, options, calm_model = calm
+    client.wait_for_workers(2)
+    forgot, reports = [], []
+
+    def forget(report):
+        reports.append(report)
+        if report.epoch == 0 and report.round == 1:
+            victim = sorted(client.nthreads())[0]
+            forgot.append(client.run(_forget_replicas, workers=[victim])[victim])
+
+    with caplog.at_level(logging.INFO, logger="cw2v.distributed.rounds"):
+        model = cw2v.distributed.fit(Word2Vec(**kw), path, client, on_round=forget, **options)
+    assert forgot == [1]
+    assert "1 replica(s) start from a snapshot" in caplog.text
+    assert [r.sends for r in reports] == [1] * 6       # only that task was sent again
+    assert_nothing_lost(model, calm_model)
+
+
 def test_losing_the_last_update_with_its_worker_loses_nothing(client, calm):
     """The worker holding the summed deltas the replicas need next dies between two
     rounds: dask recomputes them, or the driver sends the round from a snapshot."""

@@ -262,25 +262,29 @@ class Driver:
         try:
             workers = sorted(self.client.nthreads())
             futures = [self._submit(t, i, with_snapshot, workers) for i, t in enumerate(tasks)]
-            self._catch_up(futures)     # while the replicas train
+            # The whole round at once (tasks, their sum, its figures), so the
+            # scheduler starts each step as soon as its inputs exist.
+            total, figures = self._merge(futures)
+            self._catch_up(futures + [total, figures])     # while the replicas train
+            try:
+                return total, figures.result()
+            except ReplicaBehind:
+                pass
             wait(futures)
             behind = [i for i, f in enumerate(futures)
                       if f.status == "error" and isinstance(f.exception(), ReplicaBehind)]
             for i in behind:
                 futures[i] = self._submit(tasks[i], i, True, workers)
-            if behind:
-                logger.info("round %i: %i replica(s) start from a snapshot", self.version,
-                            len(behind))
-                wait(futures)
-            for f in futures:
-                if f.status == "error":
-                    f.result()                          # raises the task's error
-                elif f.status != "finished":
-                    raise _Recoverable(f"task {f.key} was {f.status}")
-            total = _tree(self.client, futures, merge.combine)
-            return total, self.client.submit(_without_rows, total, pure=False).result()
+            logger.info("round %i: %i replica(s) start from a snapshot", self.version, len(behind))
+            total, figures = self._merge(futures)
+            return total, figures.result()
         except (concurrent.futures.CancelledError, ReplicaBehind) as err:
             raise _Recoverable(f"{type(err).__name__}: {err}") from None
+
+    def _merge(self, futures):
+        """Futures of the sum of the tasks' deltas and of its figures (without rows)."""
+        total = _tree(self.client, futures, merge.combine)
+        return total, self.client.submit(_without_rows, total, pure=False)
 
     def _catch_up(self, in_flight=()):
         """Apply the last round's update to the driver's weights (fetched in the
