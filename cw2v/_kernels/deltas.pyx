@@ -1,15 +1,15 @@
 """The row loops of the distributed rounds' sparse deltas (:mod:`cw2v.distributed.merge`).
 
 Each is one pass over its rows with the GIL released and no temporary the
-size of a matrix; the outputs are allocated by the caller.  The float32
-operations are the ones NumPy did before these loops existed, so the sums
-and updates are bit for bit the same:
+size of a matrix.  The float32 operations are the ones NumPy did before
+these loops existed, so the sums and updates are bit for bit the same:
 
 * :func:`take_changes`: ``diff = working - pristine``; a row changed when
   ``diff.any()`` (NaN counts, -0.0 does not); its diff and id are written
   out and ``working``'s row is reset to ``pristine``'s.
 * :func:`sum_rows`: the union of two sorted unique row lists, ``a + b`` where
-  both have a row, the other's values where one has it.
+  both have a row, the other's values where one has it (allocated here, once
+  the union is counted).
 * :func:`apply_rows`: ``matrix[rows] += values / divisor`` with the divisor
   per row (the replicas that changed it), one for all rows, or none; the new
   rows optionally copied into a second matrix.
@@ -17,6 +17,8 @@ and updates are bit for bit the same:
 cimport cython
 from libc.stdint cimport int32_t
 from libc.string cimport memcmp, memcpy
+
+import numpy as np
 
 cpdef enum Divide:
     # How apply_rows divides a row's values before adding them.
@@ -72,60 +74,79 @@ def take_changes(float[:, ::1] working not None, const float[:, ::1] pristine no
     return n
 
 
+cdef Py_ssize_t _union_size(const int32_t[::1] a, const int32_t[::1] b) noexcept nogil:
+    """How many rows the merge of sorted ``a`` and ``b`` has (the merge's own steps)."""
+    cdef Py_ssize_t ia = 0, ib = 0, n = 0
+    while ia < a.shape[0] or ib < b.shape[0]:
+        if ib == b.shape[0] or (ia < a.shape[0] and a[ia] < b[ib]):
+            ia += 1
+        elif ia == a.shape[0] or b[ib] < a[ia]:
+            ib += 1
+        else:
+            ia += 1
+            ib += 1
+        n += 1
+    return n
+
+
 def sum_rows(const int32_t[::1] a_rows not None, const float[:, ::1] a_values not None,
              const int32_t[::1] a_touched not None,
              const int32_t[::1] b_rows not None, const float[:, ::1] b_values not None,
-             const int32_t[::1] b_touched not None,
-             int32_t[::1] rows not None, float[:, ::1] values not None,
-             int32_t[::1] touched not None):
-    """Merge two deltas with sorted unique row ids into ``rows``, ``values``,
-    ``touched`` (room for len(a) + len(b) rows): values ``a + b`` and touched
-    summed where both have a row.  Returns the number of rows written.
+             const int32_t[::1] b_touched not None):
+    """The sum of two deltas with sorted unique row ids, as new arrays ``(rows,
+    values, touched)``: the union of the rows, values ``a + b`` and touched
+    summed where both have a row.
 
     A row only in b gets ``0 + b`` (as a zeroed sum plus b: -0.0 becomes 0.0),
-    a row only in a its values as they are.
+    a row only in a its values as they are.  The output is counted before it
+    is allocated: an allocation of len(a) + len(b) rows, over glibc's largest
+    mmap threshold (32 MB), would be fresh pages to fault in every round.
     """
-    cdef Py_ssize_t na = a_rows.shape[0], nb = b_rows.shape[0], k = values.shape[1]
+    cdef Py_ssize_t na = a_rows.shape[0], nb = b_rows.shape[0], k = a_values.shape[1]
     if a_values.shape[0] != na or a_touched.shape[0] != na:
         raise ValueError("a's rows, values and touched differ in length")
     if b_values.shape[0] != nb or b_touched.shape[0] != nb:
         raise ValueError("b's rows, values and touched differ in length")
-    _check_columns("a's values", a_values.shape[1], k)
     _check_columns("b's values", b_values.shape[1], k)
-    if rows.shape[0] < na + nb or values.shape[0] < na + nb or touched.shape[0] < na + nb:
-        raise ValueError(f"the output needs room for {na + nb} rows")
-    cdef Py_ssize_t ia = 0, ib = 0, n = 0, j
+    cdef Py_ssize_t n
+    with nogil:
+        n = _union_size(a_rows, b_rows)
+    out_rows = np.empty(n, dtype=np.int32)
+    out_values = np.empty((n, k), dtype=np.float32)
+    out_touched = np.empty(n, dtype=np.int32)
+    cdef int32_t[::1] rows = out_rows, touched = out_touched
+    cdef float[:, ::1] values = out_values
+    cdef Py_ssize_t ia = 0, ib = 0, i, j
     cdef const float *x
     cdef const float *y
     cdef float *out
     cdef float zero = 0
     with nogil:
-        while ia < na or ib < nb:
-            out = &values[n, 0] if k else NULL
+        for i in range(n):
+            out = &values[i, 0] if k else NULL
             if ib == nb or (ia < na and a_rows[ia] < b_rows[ib]):
-                rows[n] = a_rows[ia]
-                touched[n] = a_touched[ia]
+                rows[i] = a_rows[ia]
+                touched[i] = a_touched[ia]
                 if k:
                     memcpy(out, &a_values[ia, 0], k * sizeof(float))
                 ia += 1
             elif ia == na or b_rows[ib] < a_rows[ia]:
-                rows[n] = b_rows[ib]
-                touched[n] = b_touched[ib]
+                rows[i] = b_rows[ib]
+                touched[i] = b_touched[ib]
                 y = &b_values[ib, 0] if k else NULL
                 for j in range(k):
                     out[j] = zero + y[j]
                 ib += 1
             else:
-                rows[n] = a_rows[ia]
-                touched[n] = a_touched[ia] + b_touched[ib]
+                rows[i] = a_rows[ia]
+                touched[i] = a_touched[ia] + b_touched[ib]
                 x = &a_values[ia, 0] if k else NULL
                 y = &b_values[ib, 0] if k else NULL
                 for j in range(k):
                     out[j] = x[j] + y[j]
                 ia += 1
                 ib += 1
-            n += 1
-    return n
+    return out_rows, out_values, out_touched
 
 
 @cython.cdivision(True)     # IEEE float division even in a debug build, as NumPy's

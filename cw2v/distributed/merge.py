@@ -105,13 +105,7 @@ def take_changes(working: Mapping[str, np.ndarray], pristine: Mapping[str, np.nd
 
 def _sum_rows(a: RowDelta, b: RowDelta) -> RowDelta:
     """Rows of either, values and touched summed where both have a row."""
-    room = len(a.rows) + len(b.rows)
-    rows = np.empty(room, dtype=np.int32)
-    values = np.empty((room, a.values.shape[1]), dtype=np.float32)
-    touched = np.empty(room, dtype=np.int32)
-    n = deltas.sum_rows(a.rows, a.values, a.touched, b.rows, b.values, b.touched,
-                        rows, values, touched)
-    return RowDelta(_trimmed(rows, n), _trimmed(values, n), _trimmed(touched, n))
+    return RowDelta(*deltas.sum_rows(a.rows, a.values, a.touched, b.rows, b.values, b.touched))
 
 
 def combine(a: Delta, b: Delta) -> Delta:
