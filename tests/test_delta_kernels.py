@@ -219,3 +219,18 @@ def test_driver_and_replica_stay_bit_identical(rule):
             assert_same_bits(driver.matrices[name], held.pristine[name])
             assert_same_bits(held.working[name], held.pristine[name])
             assert_same_bits(driver.matrices[name], expected[name])
+
+
+def test_deltas_received_read_only_are_summed_and_applied():
+    # Deserialized from the network, a delta's arrays may be read-only.
+    rng = np.random.default_rng(5)
+    a, b = random_delta(rng, 20, 0.5), random_delta(rng, 20, 0.5)
+    for d in (a, b):
+        for array in (d.rows, d.values, d.touched):
+            array.setflags(write=False)
+    total = merge.combine(merge.Delta({"w": a}), merge.Delta({"w": b}))
+    assert_same_bits(total.matrices["w"].values, sum_reference(a, b)[1])
+    matrix, expected = np.zeros((20, K), np.float32), np.zeros((20, K), np.float32)
+    merge.apply_average({"w": matrix}, merge.Delta({"w": a}), "touched")
+    apply_reference(expected, a, "touched", 1)
+    assert_same_bits(matrix, expected)
