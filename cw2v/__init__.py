@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 # import with the fix.
 # (blas_twins exposes the BLAS wrappers to the tests.)
 COMPILED_MODULES = ("train", "textfile", "tokens", "counting", "filemode", "ngrams", "score",
-                    "phrases", "cooccur", "glove", "blas_twins")
+                    "phrases", "cooccur", "glove", "blas_twins", "deltas")
 
 
 def _import_compiled_modules():

@@ -192,18 +192,19 @@ def test_tree_sum_and_average_match_a_dense_reference(rule):
     total = merge.combine(merge.combine(deltas[0], deltas[1]),
                           merge.combine(deltas[2], merge.combine(deltas[3], deltas[4])))
     assert total.replicas == 5 and total.tally.raw_words == 50
-    update = merge.average(total, rule)
     expected = {"touched": dense / np.maximum(touched, 1)[:, None], "replicas": dense / 5,
                 "sum": dense}[rule]
     got = np.zeros_like(dense)
-    merge.apply({"w": got}, update)
+    merge.apply_average({"w": got}, total, rule)
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
-    np.testing.assert_array_equal(update.matrices["w"].rows, np.flatnonzero(touched))
+    np.testing.assert_array_equal(total.matrices["w"].rows, np.flatnonzero(touched))
+    np.testing.assert_array_equal(total.matrices["w"].touched, touched[touched > 0])
 
 
 def test_unknown_averaging_rule_is_refused():
     with pytest.raises(ValueError, match="touched"):
-        merge.average(_delta_of([1], [1, 2, 3]), "median")
+        merge.apply_average({"w": np.zeros((2, 3), np.float32)}, _delta_of([1], [1, 2, 3]),
+                            "median")
 
 
 def test_take_changes_finds_changed_rows_and_resets_them():
@@ -246,7 +247,7 @@ def test_a_round_task_is_pure_and_its_replica_follows_versions(tmp_path):
             np.testing.assert_array_equal(d.values, again.matrices[name].values)
         # The replica started from the driver's initial weights, and moves as the driver
         # does: it averages the round's summed deltas by the same rule.
-        merge.apply(model._matrices(), merge.average(first, task.average))
+        merge.apply_average(model._matrices(), first, task.average)
         task.version = 1
         replica.train_round(task, first, None, None)
         held = replica._replicas[("test", "local")]

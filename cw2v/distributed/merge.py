@@ -25,20 +25,22 @@ N replicas' steps taken one after the other would, while a row that settles
 within a round still lands on the mean of where the replicas put it.
 
 Everyone holding the model (the driver and each replica) applies the same
-update with the same float32 operation, ``matrix[rows] += values``, so they
-all stay bit-identical without ever sending a whole matrix.
+update through the same routine (:func:`apply_average`: ``matrix[rows] +=
+values / divisor`` in float32), so they all stay bit-identical without ever
+sending a whole matrix.  The row loops are in ``cw2v/_kernels/deltas.pyx``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Mapping
+from typing import Dict, Mapping, Optional
 
 import numpy as np
 
+from cw2v._kernels import deltas
+from cw2v._kernels.deltas import Divide
 from cw2v.train.runner import Tally
 
 RULES = ("touched", "replicas", "sum")
-_ROW_BLOCK = 1 << 14       # rows compared at a time, to bound the temporary mask
 
 
 @dataclass
@@ -80,23 +82,20 @@ class Delta:
         return self.nbytes + 500
 
 
+def _trimmed(array: np.ndarray, n: int) -> np.ndarray:
+    """The first ``n`` rows of a freshly allocated output, as an array of its own
+    (shrunk in place: no copy), so that pickling and memory accounting see only them."""
+    array.resize((n,) + array.shape[1:], refcheck=False)
+    return array
+
+
 def _changes(working: np.ndarray, pristine: np.ndarray) -> RowDelta:
-    """The rows where ``working`` differs from ``pristine`` (NaN counts), as deltas
-    new - old; resets ``working`` to ``pristine``.  Works on blocks of rows, so the
-    temporary memory stays small whatever the matrix."""
-    rows, values = [], []
-    for begin in range(0, len(working), _ROW_BLOCK):
-        block = working[begin:begin + _ROW_BLOCK]
-        diff = block - pristine[begin:begin + _ROW_BLOCK]
-        changed = np.flatnonzero(diff.any(axis=1))
-        rows.append(changed.astype(np.int32) + np.int32(begin))
-        values.append(diff if len(changed) == len(block) else diff[changed])
-        block[...] = pristine[begin:begin + _ROW_BLOCK]
-    if not rows:
-        return RowDelta(np.zeros(0, np.int32), np.zeros((0, working.shape[1]), np.float32),
-                        np.zeros(0, np.int32))
-    rows = np.concatenate(rows)
-    return RowDelta(rows, np.concatenate(values), np.ones(len(rows), dtype=np.int32))
+    """The rows where ``working`` differs from ``pristine`` (NaN counts, -0.0 does
+    not), as deltas new - old; resets ``working`` to ``pristine``."""
+    rows = np.empty(len(working), dtype=np.int32)
+    values = np.empty(working.shape, dtype=np.float32)
+    n = deltas.take_changes(working, pristine, rows, values)
+    return RowDelta(_trimmed(rows, n), _trimmed(values, n), np.ones(n, dtype=np.int32))
 
 
 def take_changes(working: Mapping[str, np.ndarray], pristine: Mapping[str, np.ndarray]) -> Dict[str, RowDelta]:
@@ -105,17 +104,8 @@ def take_changes(working: Mapping[str, np.ndarray], pristine: Mapping[str, np.nd
 
 
 def _sum_rows(a: RowDelta, b: RowDelta) -> RowDelta:
-    if np.array_equal(a.rows, b.rows):      # the usual case: both changed every row
-        return RowDelta(a.rows, a.values + b.values, a.touched + b.touched)
-    rows = np.union1d(a.rows, b.rows).astype(np.int32)
-    at_a, at_b = np.searchsorted(rows, a.rows), np.searchsorted(rows, b.rows)
-    values = np.zeros((len(rows), a.values.shape[1]), dtype=np.float32)
-    touched = np.zeros(len(rows), dtype=np.int32)
-    values[at_a] = a.values
-    values[at_b] += b.values
-    touched[at_a] = a.touched
-    touched[at_b] += b.touched
-    return RowDelta(rows, values, touched)
+    """Rows of either, values and touched summed where both have a row."""
+    return RowDelta(*deltas.sum_rows(a.rows, a.values, a.touched, b.rows, b.values, b.touched))
 
 
 def combine(a: Delta, b: Delta) -> Delta:
@@ -128,27 +118,17 @@ def combine(a: Delta, b: Delta) -> Delta:
                  a.replicas + b.replicas, max(a.task_seconds, b.task_seconds))
 
 
-def average(total: Delta, rule: str) -> Delta:
-    """The round's update from the sum of its replicas' deltas (see the module docstring)."""
+def apply_average(matrices: Mapping[str, np.ndarray], total: Delta, rule: str,
+                  also: Optional[Mapping[str, np.ndarray]] = None) -> None:
+    """Apply the round's update, the sum of its replicas' deltas averaged by ``rule``
+    (see the module docstring): ``matrices[name][rows] += values / divisor``
+    in float32, in place.  ``also`` (matrices of the same shapes, or None)
+    receives a copy of every row written.  The driver and every replica
+    call this, so they stay bit-identical."""
     if rule not in RULES:
         raise ValueError(f"average must be one of {RULES}, got {rule!r}")
-    out = {}
+    divide = {"touched": Divide.DIVIDE_BY_TOUCHED, "replicas": Divide.DIVIDE_BY_CONSTANT,
+              "sum": Divide.DIVIDE_NONE}[rule]
     for name, d in total.matrices.items():
-        if rule == "touched":
-            values = d.values / d.touched[:, None].astype(np.float32)
-        elif rule == "replicas":
-            values = d.values / np.float32(total.replicas)
-        else:
-            values = d.values
-        out[name] = RowDelta(d.rows, values.astype(np.float32, copy=False), d.touched)
-    return Delta(out, total.tally, total.compute_seconds, total.replicas, total.task_seconds)
-
-
-def apply(matrices: Mapping[str, np.ndarray], update: Delta) -> None:
-    """matrices[name][rows] += values, in place, for each matrix of the update."""
-    for name, d in update.matrices.items():
-        matrix = matrices[name]
-        if len(d.rows) == len(matrix):          # every row: the same sums, without indexing
-            np.add(matrix, d.values, out=matrix)
-        else:
-            matrix[d.rows] += d.values
+        deltas.apply_rows(matrices[name], d.rows, d.values, d.touched, divide,
+                          float(total.replicas), None if also is None else also[name])

@@ -104,14 +104,10 @@ class Replica:
             np.copyto(self.pristine[name], snapshot.matrices[name])
         self.version = snapshot.version
 
-    def advance(self, update: merge.Delta) -> None:
-        """Apply the merged update of the current version (driver's operation, same order)."""
-        merge.apply(self.pristine, update)
-        for name, d in update.matrices.items():
-            if len(d.rows) == len(self.working[name]):
-                np.copyto(self.working[name], self.pristine[name])
-            else:
-                self.working[name][d.rows] = self.pristine[name][d.rows]
+    def advance(self, total: merge.Delta, rule: str) -> None:
+        """Apply the summed deltas of the current version, averaged by ``rule``, as
+        the driver does (the same routine), to both copies of the weights."""
+        merge.apply_average(self.pristine, total, rule, also=self.working)
         self.version += 1
 
     def train(self, task: RoundTask) -> merge.Delta:
@@ -159,7 +155,7 @@ def train_round(task: RoundTask, previous: Optional[merge.Delta], recipe: Option
         started = time.perf_counter()
         replica = _replicas.get(key)
         if replica is not None and previous is not None and replica.version == task.version - 1:
-            replica.advance(merge.average(previous, task.average))
+            replica.advance(previous, task.average)
         if snapshot is not None:
             if snapshot.version != task.version:
                 raise ValueError(f"snapshot of version {snapshot.version} sent with a task of "

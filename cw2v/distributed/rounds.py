@@ -321,7 +321,7 @@ class Driver:
                            f"{_MAX_ATTEMPTS} times; is the cluster stable?")
 
     def _apply(self, total: merge.Delta) -> None:
-        merge.apply(self.matrices, merge.average(total, self.state["average"]))
+        merge.apply_average(self.matrices, total, self.state["average"])
 
     def _gather(self, future):
         """The future's value, fetched straight from its worker when the driver can
