@@ -234,3 +234,26 @@ def test_load_names_a_missing_array(kv, tmp_path):
     (tmp_path / "ft" / "meta.json").write_text(json.dumps(data))
     with pytest.raises(ValueError, match="lacks the array 'input_vectors'"):
         FastTextKeyedVectors.load(tmp_path / "ft")
+
+
+def test_compact_rows_follow_the_words_first_use():
+    """The buckets of the first (most frequent) words get the first rows, so the
+    rows training reads most sit together; a second call keeps them and adds
+    the buckets only the new words use, again in order of first use."""
+    from cw2v._kernels.ngrams import ngram_rows
+    from cw2v.vectors.fasttext_keyedvectors import compact_bucket_rows
+    words, bucket = ["ocean", "apple", "banana"], 10007
+
+    def buckets_of(word):
+        return ngram_rows(word, 3, 5, bucket, 0)
+
+    bucket_rows, new = compact_bucket_rows(words, 3, 5, bucket)
+    order = list(dict.fromkeys(b for w in words for b in buckets_of(w).tolist()))
+    np.testing.assert_array_equal(new, order)
+    np.testing.assert_array_equal(bucket_rows[order], np.arange(len(order)))
+    assert np.count_nonzero(bucket_rows >= 0) == len(order)
+    grown, added = compact_bucket_rows(words + ["oceanic"], 3, 5, bucket, previous=bucket_rows)
+    np.testing.assert_array_equal(grown[order], bucket_rows[order])
+    fresh = [b for b in dict.fromkeys(buckets_of("oceanic").tolist()) if bucket_rows[b] < 0]
+    np.testing.assert_array_equal(added, fresh)
+    np.testing.assert_array_equal(grown[fresh], np.arange(len(order), len(order) + len(fresh)))

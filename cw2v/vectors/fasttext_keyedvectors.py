@@ -401,20 +401,22 @@ def compact_bucket_rows(words, min_n, max_n, bucket, previous=None):
 
     ``bucket_rows`` is int32 ``(bucket,)``, -1 for unused buckets.  The buckets
     of ``previous`` (an older ``bucket_rows``) keep their rows; buckets it
-    lacks get the next rows, in increasing bucket order, and are listed in
-    ``new_buckets`` (int64, sorted).  Found from the vocabulary's subword CSR
-    in C and NumPy, in O(bucket + subwords).
+    lacks get the next rows, in the order the words first use them, and are
+    listed in ``new_buckets`` (int64) in row order.  Found from the
+    vocabulary's subword CSR in C and NumPy.
     """
     n_words = len(words)
     _, rows = subwords.vocabulary_subwords(list(words), min_n, max_n, bucket)
-    used = np.zeros(bucket, dtype=bool)
-    used[rows[rows >= n_words] - n_words] = True
+    in_use = rows[rows >= n_words] - n_words
     if previous is None:
         bucket_rows, n_rows = np.full(bucket, -1, np.int32), 0
     else:
         bucket_rows = check_bucket_rows(previous, bucket).copy()
         n_rows = int(bucket_rows.max(initial=-1)) + 1
-        used &= bucket_rows < 0
-    new_buckets = np.flatnonzero(used)
+        in_use = in_use[bucket_rows[in_use] < 0]
+    # In order of first use by the words (most frequent first): the rows that
+    # training reads most often sit together, sharing cache lines and pages.
+    buckets, first_use = np.unique(in_use, return_index=True)
+    new_buckets = buckets[np.argsort(first_use, kind="stable")].astype(np.int64)
     bucket_rows[new_buckets] = np.arange(n_rows, n_rows + new_buckets.size, dtype=np.int32)
     return bucket_rows, new_buckets
