@@ -424,6 +424,10 @@ cdef inline int64_t add_input_rows(const TrainParams *p, ThreadState *s, int32_t
     if p.subword_offsets == NULL:
         blas.axpy(p.K, 1.0, in_row(p, s, word), hidden)
         return 1
+    # Ask for every row first: their cache misses then overlap instead of
+    # waiting one after the other behind each axpy.
+    for i in range(p.subword_offsets[word], p.subword_offsets[word + 1]):
+        prefetch(in_row(p, s, p.subword_rows[i]), p.K * sizeof(real))
     for i in range(p.subword_offsets[word], p.subword_offsets[word + 1]):
         blas.axpy(p.K, 1.0, in_row(p, s, p.subword_rows[i]), hidden)
     return p.subword_offsets[word + 1] - p.subword_offsets[word]
