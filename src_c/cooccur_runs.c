@@ -2,6 +2,8 @@
 #if defined(__linux__)
 #define _DEFAULT_SOURCE /* mmap, madvise */
 #endif
+#include "cw2v_fileoffset.h" /* run files can pass 2 GB; before any system header */
+
 #include "cooccur_runs.h"
 
 #include <errno.h>
@@ -17,12 +19,6 @@
 
 #define READ_BUFFER_ENTRIES 8192 /* 128 KB per run being merged */
 
-/* Run files can pass 2 GB: seek with 64-bit offsets. */
-#if defined(_WIN32)
-#define seek_to(file, offset) _fseeki64((file), (offset), SEEK_SET)
-#else
-#define seek_to(file, offset) fseeko((file), (off_t)(offset), SEEK_SET)
-#endif
 #define MAX_DIGIT_BITS 12        /* radix buckets: 4096 write streams fit in L2 */
 
 /* ------------------------------------------------------------ big blocks */
@@ -299,7 +295,7 @@ static int cursor_refill(cursor *cur, int *sys_errno)
 static uint64_t file_key_at(FILE *file, int64_t i, int *rc, int *sys_errno)
 {
     cw2v_cooc_entry e;
-    if (seek_to(file, i * (int64_t)sizeof e) != 0 || fread(&e, sizeof e, 1, file) != 1) {
+    if (cw2v_fseek(file, i * (int64_t)sizeof e) != 0 || fread(&e, sizeof e, 1, file) != 1) {
         *sys_errno = errno;
         *rc = CW2V_ERR_IO;
         return UINT64_MAX;
@@ -339,7 +335,7 @@ static int cursor_open(cursor *cur, const cw2v_run *r, uint64_t first_key, int *
     }
     if (rc != CW2V_OK)
         return rc;
-    if (seek_to(cur->file, low * (int64_t)sizeof(cw2v_cooc_entry)) != 0) {
+    if (cw2v_fseek(cur->file, low * (int64_t)sizeof(cw2v_cooc_entry)) != 0) {
         *sys_errno = errno;
         return CW2V_ERR_IO;
     }

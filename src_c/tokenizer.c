@@ -1,30 +1,12 @@
 /* tokenizer: see tokenizer.h for the contract. */
 
-/* 64-bit file offsets (fseeko/ftello with a 64-bit off_t) on 32-bit
- * systems too, and the POSIX declarations that -std=c99 hides. */
-#ifndef _FILE_OFFSET_BITS
-#define _FILE_OFFSET_BITS 64
-#endif
-#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L
-#endif
+#include "cw2v_fileoffset.h" /* first: it sets the feature macros */
 
 #include "tokenizer.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(_WIN32)
-#define cw2v_fseek(f, off) _fseeki64((f), (__int64)(off), SEEK_SET)
-#define cw2v_fseek_end(f) _fseeki64((f), 0, SEEK_END)
-#define cw2v_ftell(f) ((int64_t)_ftelli64(f))
-#else
-#include <sys/types.h>
-#define cw2v_fseek(f, off) fseeko((f), (off_t)(off), SEEK_SET)
-#define cw2v_fseek_end(f) fseeko((f), 0, SEEK_END)
-#define cw2v_ftell(f) ((int64_t)ftello(f))
-#endif
 
 /* ---- the rule ------------------------------------------------------------ */
 
