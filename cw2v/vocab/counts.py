@@ -160,14 +160,11 @@ class Counts:
         if not ranges:
             self._table.count_range(path, start, end, max_sentence_length, self._prune_round)
             return self
-        parts = [Counts(None, self.trim_rule) for _ in ranges]
         with concurrent.futures.ThreadPoolExecutor(len(ranges)) as pool:
-            done = [pool.submit(part._table.count_range, path, begin, stop, max_sentence_length,
-                                part._prune_round) for part, (begin, stop) in zip(parts, ranges)]
-            for future in done:
-                future.result()
-        for part in parts:
-            self.merge(part)
+            parts = [pool.submit(Counts(None, self.trim_rule).add_file, path, begin, stop,
+                                 max_sentence_length) for begin, stop in ranges]
+            for part in parts:
+                self.merge(part.result())
         return self
 
     # -------------------------------------------------------------- combining
