@@ -74,17 +74,31 @@ def take_changes(float[:, ::1] working not None, const float[:, ::1] pristine no
     return n
 
 
-cdef Py_ssize_t _union_size(const int32_t[::1] a, const int32_t[::1] b) noexcept nogil:
+cdef enum Side:
+    FROM_A = 0
+    FROM_B = 1
+    FROM_BOTH = 2
+
+
+cdef inline Side _next_side(const int32_t *a, Py_ssize_t ia, Py_ssize_t na,
+                            const int32_t *b, Py_ssize_t ib, Py_ssize_t nb) noexcept nogil:
+    """Where the next row of the merge of sorted ``a`` and ``b`` comes from."""
+    if ib == nb or (ia < na and a[ia] < b[ib]):
+        return FROM_A
+    if ia == na or b[ib] < a[ia]:
+        return FROM_B
+    return FROM_BOTH
+
+
+cdef Py_ssize_t _union_size(const int32_t *a, Py_ssize_t na,
+                            const int32_t *b, Py_ssize_t nb) noexcept nogil:
     """How many rows the merge of sorted ``a`` and ``b`` has (the merge's own steps)."""
     cdef Py_ssize_t ia = 0, ib = 0, n = 0
-    while ia < a.shape[0] or ib < b.shape[0]:
-        if ib == b.shape[0] or (ia < a.shape[0] and a[ia] < b[ib]):
-            ia += 1
-        elif ia == a.shape[0] or b[ib] < a[ia]:
-            ib += 1
-        else:
-            ia += 1
-            ib += 1
+    cdef Side side
+    while ia < na or ib < nb:
+        side = _next_side(a, ia, na, b, ib, nb)
+        ia += side != FROM_B
+        ib += side != FROM_A
         n += 1
     return n
 
@@ -109,8 +123,11 @@ def sum_rows(const int32_t[::1] a_rows not None, const float[:, ::1] a_values no
         raise ValueError("b's rows, values and touched differ in length")
     _check_columns("b's values", b_values.shape[1], k)
     cdef Py_ssize_t n
+    cdef const int32_t *ar = &a_rows[0] if na else NULL
+    cdef const int32_t *br = &b_rows[0] if nb else NULL
+    cdef Side side
     with nogil:
-        n = _union_size(a_rows, b_rows)
+        n = _union_size(ar, na, br, nb)
     out_rows = np.empty(n, dtype=np.int32)
     out_values = np.empty((n, k), dtype=np.float32)
     out_touched = np.empty(n, dtype=np.int32)
@@ -124,13 +141,14 @@ def sum_rows(const int32_t[::1] a_rows not None, const float[:, ::1] a_values no
     with nogil:
         for i in range(n):
             out = &values[i, 0] if k else NULL
-            if ib == nb or (ia < na and a_rows[ia] < b_rows[ib]):
+            side = _next_side(ar, ia, na, br, ib, nb)
+            if side == FROM_A:
                 rows[i] = a_rows[ia]
                 touched[i] = a_touched[ia]
                 if k:
                     memcpy(out, &a_values[ia, 0], k * sizeof(float))
                 ia += 1
-            elif ia == na or b_rows[ib] < a_rows[ia]:
+            elif side == FROM_B:
                 rows[i] = b_rows[ib]
                 touched[i] = b_touched[ib]
                 y = &b_values[ib, 0] if k else NULL
